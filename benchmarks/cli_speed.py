@@ -1,0 +1,78 @@
+"""Whole-process speed and memory of the analytic path (issue: at most 0.3 s and 50 MiB for
+ResNet-152; a 10,000-layer spec within 1 s). Prints figures; asserts nothing.
+
+    python benchmarks/cli_speed.py [--runs 15]
+
+It runs the installed `nnarith` console script beside this interpreter, as a user would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def deep_spec(path: Path, layers: int) -> None:
+    """A spec of `layers` layers written out one per line (no repeat), to time the YAML reading too."""
+    lines = ["name: deep", "input: [8, 32, 32]", "layers:"]
+    for _ in range(layers // 2):
+        lines += ["  - conv: {out: 8, kernel: 3, pad: 1}", "  - relu"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def measure(argv: list[str], runs: int) -> tuple[float, float, float]:
+    """Median and spread (min-max) of wall time in seconds, and the peak RSS in MiB, over `runs` runs."""
+    times, peaks = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        pid = os.fork() if hasattr(os, "fork") else None
+        if pid == 0:  # child: become the command, so its RSS is measured alone
+            fd = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(fd, 1)
+            os.execv(argv[0], argv)
+        _, status, usage = os.wait4(pid, 0)
+        times.append(time.perf_counter() - start)
+        assert os.waitstatus_to_exitcode(status) == 0, argv
+        peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
+    return statistics.median(times), max(times) - min(times), max(peaks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    script = str(Path(sysconfig.get_path("scripts")) / "nnarith")
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}; {script}")
+    with tempfile.TemporaryDirectory() as tmp:
+        deep = Path(tmp) / "deep.yaml"
+        deep_spec(deep, 10_000)
+        cases = [
+            ("nnarith shape specs/resnet152.yaml", [script, "shape", str(ROOT / "specs/resnet152.yaml")], 0.3, 50),
+            ("nnarith shape specs/vgg16.yaml", [script, "shape", str(ROOT / "specs/vgg16.yaml")], 0.3, 50),
+            ("nnarith shape <10,000 layers>", [script, "shape", str(deep)], 1.0, None),
+            ("nnarith shape <10,000 layers> -f json", [script, "shape", str(deep), "-f", "json"], 1.0, None),
+            ("nnarith --version (startup)", [script, "--version"], None, None),
+        ]
+        print(f"{'command':<42} {'median':>8} {'spread':>8} {'peak RSS':>10}  budget")
+        for label, argv, seconds, mib in cases:
+            med, spread, peak = measure(argv, args.runs)
+            budget = " and ".join(b for b in (seconds and f"{seconds} s", mib and f"{mib} MiB") if b) or "-"
+            print(f"{label:<42} {med:>7.3f}s {spread:>7.3f}s {peak:>7.1f} MiB  {budget}")
+    torch_check = subprocess.run([sys.executable, "-c", "import sys; from nnarith.cli import main; "
+                                  "main(['shape', 'resnet152', '-f', 'json']); print('torch' in sys.modules)"],
+                                 capture_output=True, text=True)
+    print(f"torch imported on the analytic path: {torch_check.stdout.strip().splitlines()[-1]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from nnarith.cli import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""Analysis: shapes, counts, memory and receptive fields of a loaded network."""

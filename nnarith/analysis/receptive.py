@@ -1,0 +1,94 @@
+"""Receptive fields, as defined by Araujo, Norris and Sim, "Computing Receptive Fields of
+Convolutional Neural Networks" (Distill, 2019).
+
+Per spatial dimension we track, in input pixels, the field of output unit 0 as the closed
+interval [lo, hi] and the jump j between neighbouring units. A layer with effective kernel
+k, stride s and left padding p maps (lo, hi, j) to
+
+    lo' = lo - p*j        hi' = hi + (k - 1 - p)*j        j' = j*s
+
+so size = hi - lo + 1, effective stride = j, effective padding = -lo. Branches take the
+union of their intervals. Two states are not intervals:
+- WHOLE: every output depends on the whole input (after global pooling, flatten or fc);
+- UNDEFINED: the field is not one fixed window (after a transposed conv or upsampling,
+  whose output units see differently sized parts of their input).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WHOLE = "whole"
+UNDEFINED = "undefined"
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a layer does to the field: effective kernel, stride and left padding per dim."""
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    pad: tuple[int, ...]
+
+
+Interval = tuple[int, int, int]  # (lo, hi, jump)
+Field = tuple[Interval, ...] | str  # intervals per dimension, WHOLE or UNDEFINED
+Effect = Window | str | None  # a window, WHOLE, UNDEFINED, or None: unchanged
+
+
+def start(rank: int) -> Field:
+    """The field of the input itself: one pixel, jump 1, in every spatial dimension."""
+    return tuple((0, 0, 1) for _ in range(rank)) if rank else WHOLE
+
+
+def apply(field: Field, effect: Effect) -> Field:
+    if effect is None:
+        return field
+    if effect == WHOLE or field == WHOLE:
+        return WHOLE
+    if effect == UNDEFINED or field == UNDEFINED:
+        return UNDEFINED
+    assert isinstance(effect, Window) and isinstance(field, tuple)
+    return tuple(
+        (lo - p * j, hi + (k - 1 - p) * j, j * s)
+        for (lo, hi, j), k, s, p in zip(field, effect.kernel, effect.stride, effect.pad)
+    )
+
+
+def union(fields: list[Field]) -> tuple[Field, str | None]:
+    """Merge the fields of parallel branches; the second value warns of misalignment."""
+    if WHOLE in fields:
+        return WHOLE, None
+    if UNDEFINED in fields:
+        return UNDEFINED, None
+    merged = []
+    warning = None
+    for dims in zip(*fields):
+        lo = min(d[0] for d in dims)
+        hi = max(d[1] for d in dims)
+        centres = {d[0] + d[1] for d in dims}
+        jumps = {d[2] for d in dims}
+        if len(jumps) > 1:
+            warning = f"branches have different effective strides {sorted(jumps)}; the field is their union"
+        elif len(centres) > 1 and warning is None:
+            offsets = sorted({c / 2 for c in centres})
+            warning = f"branch fields are not centred alike (centres at {offsets} input pixels)"
+        merged.append((lo, hi, dims[0][2]))
+    return tuple(merged), warning
+
+
+def size(field: Field) -> list[int] | None:
+    return None if isinstance(field, str) else [hi - lo + 1 for lo, hi, _ in field]
+
+
+def describe(field: Field) -> dict | str | None:
+    """The JSON form: {size, stride, padding}, null for the whole input, or 'undefined'."""
+    if field == WHOLE:
+        return None
+    if field == UNDEFINED:
+        return UNDEFINED
+    return {
+        "size": [hi - lo + 1 for lo, hi, _ in field],
+        "stride": [j for _, _, j in field],
+        "padding": [-lo for lo, _, _ in field],
+    }

@@ -1,0 +1,120 @@
+"""The result of an analysis: one row per leaf layer, and the totals.
+
+Memory convention (the CS231n VGG-16 table's): the activation memory per image is the
+input plus the output of every layer that allocates a new tensor. Views (flatten,
+identity, dropout at inference) and in-place activations allocate nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from nnarith.analysis import receptive
+from nnarith.errors import Loc
+from nnarith.layers.base import NEW, Shape
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
+
+
+@dataclass(slots=True)
+class Row:
+    name: str  # the dotted path, unique in the network: 'layer1.bottleneck1.add1'
+    kind: str
+    path: tuple[str, ...]
+    shape: Shape
+    loc: Loc
+    weights: int = 0
+    biases: int = 0
+    buffers: int = 0
+    macs: int = 0
+    ops: int = 0
+    storage: str = NEW
+    rf: receptive.Field = receptive.WHOLE
+    warnings: list[str] = field(default_factory=list)
+    work: dict[str, str] = field(default_factory=dict)
+    into: int | None = None  # add: the branch whose output it overwrites
+    kinds: tuple[str, ...] = ()  # the kinds of the enclosing blocks, parallel to path[:-1]
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+    @property
+    def activations(self) -> int:
+        return self.shape.numel
+
+    @property
+    def in_place(self) -> bool:
+        return self.storage != NEW
+
+    @property
+    def held(self) -> int:
+        """Elements this layer adds to memory: its output, unless it reuses its input's."""
+        return 0 if self.in_place else self.shape.numel
+
+
+@dataclass
+class Totals:
+    params: int
+    weights: int
+    biases: int
+    buffers: int
+    macs: int
+    flops: int
+    ops: int
+    activations: int  # elements held in memory per image
+    memory_bytes: int  # activations x bytes per element x batch
+
+    @classmethod
+    def of(cls, rows: list[Row], extra_elements: int, bytes_per_image: int) -> Totals:
+        held = extra_elements + sum(r.held for r in rows)
+        macs = sum(r.macs for r in rows)
+        return cls(
+            params=sum(r.params for r in rows),
+            weights=sum(r.weights for r in rows),
+            biases=sum(r.biases for r in rows),
+            buffers=sum(r.buffers for r in rows),
+            macs=macs,
+            flops=2 * macs,
+            ops=sum(r.ops for r in rows),
+            activations=held,
+            memory_bytes=held * bytes_per_image,
+        )
+
+
+@dataclass
+class Report:
+    name: str
+    file: str
+    source: str | None
+    input: Shape
+    output: Shape
+    rows: list[Row]
+    aux_rows: list[Row]
+    batch: int = 1
+    dtype: str = "fp32"
+
+    @property
+    def scale(self) -> int:
+        """Bytes per element times batch: turns elements per image into bytes."""
+        return DTYPE_BYTES[self.dtype] * self.batch
+
+    @property
+    def input_bytes(self) -> int:
+        return self.input.numel * self.scale
+
+    def memory_bytes(self, row: Row) -> int:
+        return row.held * self.scale
+
+    @cached_property
+    def totals(self) -> Totals:
+        return Totals.of(self.rows, self.input.numel, self.scale)
+
+    @cached_property
+    def aux_totals(self) -> Totals:
+        return Totals.of(self.aux_rows, 0, self.scale)
+
+    @property
+    def warnings(self) -> list[tuple[Row, str]]:
+        return [(r, w) for r in self.rows + self.aux_rows for w in r.warnings]

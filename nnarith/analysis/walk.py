@@ -1,0 +1,119 @@
+"""Walk the network tree in execution order, computing a row per leaf layer and merge.
+
+Besides each layer's own rule, the walk decides storage: an in-place layer whose input is
+shared with a parallel branch (or an aux head) must not overwrite it, so it allocates; an
+`add` overwrites the first branch output that is its own fresh tensor.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from nnarith.analysis import receptive
+from nnarith.analysis.report import DTYPE_BYTES, Report, Row
+from nnarith.errors import SpecError, raise_all
+from nnarith.layers.base import INPLACE, NEW, Shape
+from nnarith.layers.merge import merge
+from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Node, Seq
+
+
+class Flow(NamedTuple):
+    """The tensor between two layers: its shape, receptive field and storage."""
+
+    shape: Shape
+    field: receptive.Field
+    buffer: int  # storage identity: equal buffers mean one tensor's memory
+
+
+def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool = False) -> Report:
+    """Shapes, counts, memory and receptive fields of every layer of `net`."""
+    assert dtype in DTYPE_BYTES, dtype
+    shape = Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
+    walker = _Walker(strict)
+    out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False)
+    raise_all(walker.strict_errors)
+    return Report(net.name, net.file, net.source, shape, out.shape, walker.rows, walker.aux_rows,
+                  batch, dtype)
+
+
+class _Walker:
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.rows: list[Row] = []
+        self.aux_rows: list[Row] = []
+        self.strict_errors: list[SpecError] = []
+        self.buffers = 0
+
+    def new_buffer(self) -> int:
+        self.buffers += 1
+        return self.buffers
+
+    def seq(self, seq: Seq, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
+            shared: frozenset[int], aux: bool) -> Flow:
+        for child in seq.children:
+            x = self.node(child, x, path, kinds, shared, aux)
+        return x
+
+    def node(self, node: Node, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
+             shared: frozenset[int], aux: bool) -> Flow:
+        if isinstance(node, Leaf):
+            return self.leaf(node, x, path, kinds, shared, aux)
+        if isinstance(node, Seq):
+            return self.seq(node, x, path + (node.name,), kinds + (node.kind,), shared, aux)
+        if isinstance(node, Merge):
+            return self.merge(node, x, path, kinds, shared, aux)
+        assert isinstance(node, Aux)
+        self.seq(node.body, x, path + (node.name,), kinds + ("aux",), shared | {x.buffer}, True)
+        return x
+
+    def leaf(self, node: Leaf, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
+             shared: frozenset[int], aux: bool) -> Flow:
+        full = path + (node.name,)
+        name = ".".join(full)
+        try:
+            out = node.layer.infer(x.shape)
+        except SpecError as e:
+            e.layer = e.layer or name
+            raise
+        storage = out.storage
+        if storage == INPLACE and x.buffer in shared:
+            storage = NEW  # its input is read by another branch too: do not overwrite it
+            out.work["storage"] = "allocates: its input is shared with a parallel branch"
+        row = Row(name, node.layer.kind, full, out.shape, node.loc, out.weights, out.biases,
+                  out.buffers, out.macs, out.ops, storage, receptive.apply(x.field, out.effect),
+                  list(out.flags), out.work, kinds=kinds)
+        if self.strict:
+            for flag in out.flags:
+                self.strict_errors.append(SpecError(
+                    f"the size does not divide: {flag}", node.loc, layer=name,
+                    hint="PyTorch floors it; change the kernel, stride or padding so that it "
+                    "divides, or drop --strict",
+                ))
+        (self.aux_rows if aux else self.rows).append(row)
+        return Flow(out.shape, row.rf, x.buffer if storage != NEW else self.new_buffer())
+
+    def merge(self, node: Merge, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
+              shared: frozenset[int], aux: bool) -> Flow:
+        inner = path + (node.name,)
+        flows = [
+            self.seq(b, x, inner + (b.name,), kinds + (node.op, "branch"), shared | {x.buffer}, aux)
+            for b in node.branches
+        ]
+        names = [b.name for b in node.branches]
+        try:
+            out = merge(node.op, [f.shape for f in flows], names, node.loc)
+        except SpecError as e:
+            e.layer = e.layer or ".".join(inner)
+            raise
+        field, warning = receptive.union([f.field for f in flows])
+        row = Row(".".join(inner), node.op, inner, out.shape, node.loc, ops=out.ops, rf=field,
+                  warnings=[warning] if warning else [], work=out.work, kinds=kinds)
+        buffer = None
+        if node.op == "add":
+            owned = [f.buffer for f in flows]
+            for i, b in enumerate(owned):
+                if b != x.buffer and b not in shared and owned.count(b) == 1:
+                    row.storage, row.into, buffer = INPLACE, i, b
+                    break
+        (self.aux_rows if aux else self.rows).append(row)
+        return Flow(out.shape, field, self.new_buffer() if buffer is None else buffer)

@@ -1,0 +1,46 @@
+"""The command line. Exit codes: 0 success, 1 a failed check, 2 invalid input or usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nnarith import __version__
+from nnarith.cli import analyze, library
+from nnarith.cli.common import report_error
+from nnarith.errors import NnarithError
+
+COMMANDS = (analyze, library)  # each module adds its subcommands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnarith",
+        description="Exact arithmetic of neural networks: shapes, parameters, MACs, memory and "
+        "receptive fields from a YAML spec, without a deep-learning framework.",
+        epilog="Run 'nnarith COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"nnarith {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMANDS:
+        module.add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except NnarithError as e:
+        if args.debug:
+            raise
+        return report_error(e)
+
+
+def entry() -> None:
+    sys.exit(main())

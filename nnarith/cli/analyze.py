@@ -1,0 +1,95 @@
+"""`nnarith shape` and `nnarith calc`: the analytic report of a spec or of a few layers."""
+
+from __future__ import annotations
+
+import argparse
+
+from nnarith.cli.common import analysis_options, command, parse_shape, write
+from nnarith.errors import Loc, UsageError
+from nnarith.spec.yaml_loader import YList, YMap
+
+SHAPE_DOC = """Shapes, parameters, MACs, memory and receptive field of every layer of a spec.
+
+SPEC is a YAML file, or the name of a shipped spec (see 'nnarith list')."""
+SHAPE_EXAMPLES = [
+    "nnarith shape specs/vgg16.yaml",
+    "nnarith shape resnet50 --depth 2",
+    "nnarith shape vgg16 --input 3x32x32 --exact",
+    "nnarith shape googlenet --format json",
+]
+CALC_DOC = """Quick arithmetic for a few layers written inline, one layer per argument.
+
+Each argument is a layer in the spec syntax; the layers are chained."""
+CALC_EXAMPLES = [
+    'nnarith calc --input 3x32x32 "conv: {out: 10, kernel: 5, pad: 2}"',
+    'nnarith calc --input 3x227x227 "conv: {out: 96, kernel: 11, stride: 4}" relu "maxpool: {kernel: 3, stride: 2}"',
+]
+
+
+def add(subparsers) -> None:
+    p = command(subparsers, "shape", SHAPE_DOC, SHAPE_EXAMPLES)
+    p.add_argument("spec", help="a spec file, or the name of a shipped spec")
+    p.add_argument("--input", "-i", help="input shape, channels first, e.g. 3x224x224; overrides the spec's")
+    analysis_options(p)
+    p.set_defaults(run=shape)
+    p = command(subparsers, "calc", CALC_DOC, CALC_EXAMPLES)
+    p.add_argument("layers", nargs="+", help="layers in the spec syntax, e.g. 'fc: 10' or relu")
+    p.add_argument("--input", "-i", required=True, help="input shape, channels first, e.g. 3x32x32")
+    analysis_options(p, depth=False)
+    p.set_defaults(run=calc, depth=None)
+
+
+def render(report, args: argparse.Namespace) -> str:
+    if args.format == "json":
+        from nnarith.render.machine import render_json
+
+        return render_json(report)
+    if args.format == "csv":
+        from nnarith.render.machine import render_csv
+
+        return render_csv(report, args.depth)
+    if args.format == "markdown":
+        from nnarith.render.machine import render_markdown
+
+        return render_markdown(report, exact=args.exact, depth=args.depth)
+    from nnarith.render.table import render_table
+
+    return render_table(report, exact=args.exact, depth=args.depth)
+
+
+def shape(args: argparse.Namespace) -> int:
+    from nnarith.analysis.walk import analyze
+    from nnarith.spec import load_spec
+
+    net = load_spec(args.spec, parse_shape(args.input) if args.input else None)
+    report = analyze(net, batch=args.batch, dtype=args.dtype, strict=args.strict)
+    write(render(report, args))
+    return 0
+
+
+def calc(args: argparse.Namespace) -> int:
+    from nnarith.analysis.walk import analyze
+    from nnarith.spec.network import parse_network
+
+    layers = parse_layers(args.layers)
+    root = YMap(name="calc", layers=layers)
+    root.loc, root.key_locs, root.value_locs = Loc("<calc>", 1, 1), {}, {"layers": layers.loc}
+    net = parse_network(root, "<calc>", parse_shape(args.input))
+    write(render(analyze(net, batch=args.batch, dtype=args.dtype, strict=args.strict), args))
+    return 0
+
+
+def parse_layers(texts: list[str]) -> YList:
+    """Each command-line argument is one layer in the spec syntax."""
+    from nnarith.spec.yaml_loader import load
+
+    items = YList()
+    items.loc, items.item_locs = Loc("argument 1", 1, 1), []
+    for i, text in enumerate(texts, 1):
+        file = f"argument {i}"
+        value = load(text, file)
+        if value is None:
+            raise UsageError(f"{file} is empty; give a layer such as relu or 'fc: 10'")
+        items.append(value)
+        items.item_locs.append(Loc(file, 1, 1))
+    return items

@@ -1,0 +1,125 @@
+"""Convolution and transposed convolution, in 1, 2 or 3 spatial dimensions."""
+
+from __future__ import annotations
+
+from math import prod
+
+from nnarith.analysis.arithmetic import Size, transposed_out, window_out
+from nnarith.analysis.receptive import UNDEFINED, Window
+from nnarith.layers.base import Layer, Out, Shape, dim_flags, dim_texts, product, register, torch_class
+from nnarith.layers.fields import Bool, Int, Spatial
+
+
+def _common() -> dict:
+    return {
+        "out": Int(doc="output channels"),
+        "kernel": Spatial(doc="kernel size, or one per dimension"),
+        "stride": Spatial(1, "stride"),
+        "dilation": Spatial(1, "dilation (spacing of the kernel taps)"),
+        "groups": Int(1, "groups: each output channel sees C_in/groups input channels"),
+        "bias": Bool(True, "add a learned bias per output channel"),
+    }
+
+
+class _ConvBase(Layer):
+    shorthand = "out"
+
+    def check_groups(self, x: Shape) -> int:
+        c_in, g = x.dims[0], self.groups
+        for what, n in (("input channels", c_in), ("output channels", self.out)):
+            if n % g:
+                raise self.error(f"groups={g} does not divide the {n} {what}", "groups",
+                                 hint=f"groups must divide both {c_in} and {self.out}")
+        return c_in // g
+
+    def sizes(self, x: Shape, results: list[Size]) -> list[int]:
+        for n, r in zip(x.dims[1:], results):
+            if r.value < 1:
+                raise self.error(
+                    f"output size {r.value} < 1: {r.text}; the kernel is larger than the padded "
+                    f"input {n}",
+                    "kernel",
+                    hint="use a smaller kernel or stride, more padding, or a larger input",
+                )
+        return [r.value for r in results]
+
+    def counts(self, out: Out, c_in_g: int, k: tuple[int, ...]) -> None:
+        out.weights = self.out * c_in_g * prod(k)
+        out.biases = self.out if self.bias else 0
+        plus = " + 1" if self.bias else ""
+        out.work["params"] = f"{self.out} x ({product(k)}*{c_in_g}{plus}) = {out.weights + out.biases:,}"
+
+
+@register
+class Conv(_ConvBase):
+    kind = "conv"
+    help = "convolution; 1-D, 2-D or 3-D by the input's rank"
+    fields = {**_common(), "pad": Spatial(0, "zero padding per side, or 'same'", min=0, words=("same",))}
+
+    def infer(self, x: Shape) -> Out:
+        self.need_map(x)
+        k, s, d = self.per_dim("kernel", x), self.per_dim("stride", x), self.per_dim("dilation", x)
+        c_in_g = self.check_groups(x)
+        if self.pad == "same":
+            if any(v != 1 for v in s):
+                raise self.error("pad 'same' needs stride 1 (PyTorch refuses it for strided "
+                                 "convolutions)", "pad", hint="give the padding as a number")
+            # PyTorch pads d*(k-1) in total, the odd pixel on the right.
+            p = tuple(dd * (kk - 1) // 2 for kk, dd in zip(k, d))
+            results = [Size(n, f"'same' padding keeps {n}") for n in x.dims[1:]]
+        else:
+            p = self.per_dim("pad", x)
+            results = [window_out(*a) for a in zip(x.dims[1:], k, s, p, d)]
+        spatial = self.sizes(x, results)
+        out = Out(Shape((self.out, *spatial)))
+        out.effect = Window(tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d)), s, p)
+        self.counts(out, c_in_g, k)
+        out.macs = self.out * prod(spatial) * c_in_g * prod(k)
+        out.ops = out.shape.numel if self.bias else 0  # one bias add per output element
+        out.flags = dim_flags(x, results)
+        out.work["output"] = dim_texts(x, [r.text for r in results])
+        out.work["macs"] = f"{product(spatial)}*{self.out} x {product(k)}*{c_in_g} = {out.macs:,}"
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        return torch_class("Conv", x)(x.dims[0], self.out, self.kernel, self.stride, self.pad, self.dilation,
+                                      self.groups, self.bias)
+
+
+@register
+class Deconv(_ConvBase):
+    kind = "deconv"
+    aliases = ("conv_transpose",)
+    help = "transposed convolution (fractionally strided); 1-D, 2-D or 3-D"
+    fields = {
+        **_common(),
+        "pad": Spatial(0, "padding removed from each side of the output", min=0),
+        "output_padding": Spatial(0, "extra size added to one side of the output", min=0),
+    }
+
+    def infer(self, x: Shape) -> Out:
+        self.need_map(x)
+        k, s, d = self.per_dim("kernel", x), self.per_dim("stride", x), self.per_dim("dilation", x)
+        p, op = self.per_dim("pad", x), self.per_dim("output_padding", x)
+        c_in_g = self.check_groups(x)
+        for o, ss, dd in zip(op, s, d):
+            if o >= max(ss, dd):
+                raise self.error(
+                    f"output_padding {o} must be smaller than the stride ({ss}) or the dilation ({dd})",
+                    "output_padding",
+                )
+        results = [transposed_out(*a) for a in zip(x.dims[1:], k, s, p, d, op)]
+        spatial = self.sizes(x, results)
+        out = Out(Shape((self.out, *spatial)), effect=UNDEFINED)
+        self.counts(out, c_in_g, k)
+        # Each input element is multiplied by a kernel slab of C_out/groups x kernel (fvcore's rule).
+        c_out_g = self.out // self.groups
+        out.macs = x.numel * c_out_g * prod(k)
+        out.ops = out.shape.numel if self.bias else 0
+        out.work["output"] = dim_texts(x, [r.text for r in results])
+        out.work["macs"] = f"{product(x.dims[1:])}*{x.dims[0]} x {product(k)}*{c_out_g} = {out.macs:,}"
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        return torch_class("ConvTranspose", x)(x.dims[0], self.out, self.kernel, self.stride, self.pad,
+                                               self.output_padding, self.groups, self.bias, self.dilation)

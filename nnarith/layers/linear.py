@@ -1,0 +1,102 @@
+"""Fully connected layers and flatten.
+
+An fc after a spatial map flattens it first (in PyTorch: nn.Flatten then nn.Linear).
+After a recurrent layer's sequence [T, F] it applies to every step, as nn.Linear does.
+"""
+
+from __future__ import annotations
+
+from nnarith.analysis.receptive import WHOLE
+from nnarith.layers.base import VIEW, Layer, Out, Shape, register
+from nnarith.layers.fields import Bool, Int
+
+
+def _features(x: Shape) -> tuple[int, int]:
+    """(steps, features): fc maps features at each of `steps` positions."""
+    if x.layout == "seq":
+        return x.dims[0], x.dims[1]
+    return 1, x.numel
+
+
+def _output(x: Shape, n: int, name: str) -> Shape:
+    if x.layout == "seq":
+        return Shape((x.dims[0], n), "seq")
+    return Shape((n,), "flat", flattened_by=name if x.layout == "map" else x.flattened_by)
+
+
+class _Dense(Layer):
+    shorthand = "out"
+
+    def dense(self, x: Shape, pieces: int = 1) -> Out:
+        steps, f = _features(x)
+        out = Out(_output(x, self.out, self.name), effect=WHOLE)
+        n = self.out * pieces
+        out.weights = n * f
+        out.biases = n if self.bias else 0
+        out.macs = steps * f * n
+        out.ops = steps * out.biases  # bias adds
+        plus = " + 1" if self.bias else ""
+        times = f"{pieces} x " if pieces > 1 else ""
+        out.work["params"] = f"{times}{self.out} x ({f}{plus}) = {out.weights + out.biases:,}"
+        per_step = f"{steps} x " if steps > 1 else ""
+        out.work["macs"] = f"{per_step}{f} x {times}{self.out} = {out.macs:,}"
+        if x.layout == "map":
+            out.work["output"] = f"flatten {x} = {x.numel:,}, then {x.numel:,} -> {self.out}"
+        return out
+
+
+@register
+class Linear(_Dense):
+    kind = "fc"
+    aliases = ("linear",)
+    help = "fully connected layer; flattens a spatial map first"
+    fields = {"out": Int(doc="output features"), "bias": Bool(True, "add a learned bias")}
+
+    def infer(self, x: Shape) -> Out:
+        return self.dense(x)
+
+    def torch(self, x: Shape, out: Out):
+        from nnarith.torch.modules import FlattenLinear
+
+        _, f = _features(x)
+        return FlattenLinear(f, self.out, self.bias, flatten=x.layout == "map")
+
+
+@register
+class Maxout(_Dense):
+    kind = "maxout"
+    help = "maxout unit (Goodfellow et al. 2013): the max of k affine pieces per output"
+    fields = {
+        "out": Int(doc="output features"),
+        "pieces": Int(2, "affine pieces per output (k); multiplies the parameters"),
+        "bias": Bool(True, "add a learned bias to each piece"),
+    }
+
+    def infer(self, x: Shape) -> Out:
+        if x.layout == "seq":
+            raise self.error("maxout takes a map or flat features, not a sequence")
+        out = self.dense(x, self.pieces)
+        out.ops += (self.pieces - 1) * self.out  # comparisons for the max
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        from nnarith.torch.modules import Maxout as TorchMaxout
+
+        return TorchMaxout(x.numel, self.out, self.pieces, self.bias)
+
+
+@register
+class Flatten(Layer):
+    kind = "flatten"
+    help = "flatten to [features]; a view, allocates nothing"
+
+    def infer(self, x: Shape) -> Out:
+        name = self.name
+        out = Out(Shape((x.numel,), "flat", flattened_by=name), effect=WHOLE, storage=VIEW)
+        out.work["output"] = f"{x} -> {x.numel:,}"
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        from torch import nn
+
+        return nn.Flatten()

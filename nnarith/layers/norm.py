@@ -1,0 +1,63 @@
+"""Normalisation: batch norm and local response normalisation."""
+
+from __future__ import annotations
+
+from nnarith.layers.base import Layer, Out, Shape, register
+from nnarith.layers.fields import Bool, Float, Int
+
+
+@register
+class BatchNorm(Layer):
+    kind = "bn"
+    aliases = ("batchnorm",)
+    help = "batch normalisation over the channels (dim 1 in PyTorch)"
+    fields = {
+        "affine": Bool(True, "learn a scale and shift per channel"),
+        "eps": Float(1e-5, "added to the variance", lo=0.0, lo_open=True),
+    }
+
+    def infer(self, x: Shape) -> Out:
+        c = x.dims[0]
+        out = Out(x)
+        out.weights = c if self.affine else 0  # gamma
+        out.biases = c if self.affine else 0  # beta
+        # running_mean and running_var, plus the one-element num_batches_tracked counter
+        out.buffers = 2 * c + 1
+        # At inference the normalisation folds into one scale and one shift per element.
+        out.ops = 2 * x.numel
+        out.work["params"] = f"2 x {c} = {out.weights + out.biases:,} (scale and shift)"
+        out.work["buffers"] = f"2 x {c} + 1 = {out.buffers:,} (running mean, variance, counter)"
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        from torch import nn
+
+        if len(x.dims) > 4:
+            raise self.error("bn works on inputs of up to 3 spatial dimensions")
+        cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[len(x.dims) - 1]
+        return cls(x.dims[0], eps=self.eps, affine=self.affine)
+
+
+@register
+class LocalResponseNorm(Layer):
+    kind = "lrn"
+    shorthand = "size"
+    help = "local response normalisation across channels (AlexNet)"
+    fields = {
+        "size": Int(doc="number of neighbouring channels"),
+        "alpha": Float(1e-4, "scale"),
+        "beta": Float(0.75, "exponent"),
+        "k": Float(1.0, "additive constant (PyTorch's default 1; AlexNet used 2)"),
+    }
+
+    def infer(self, x: Shape) -> Out:
+        self.need_map(x)
+        out = Out(x)
+        # Per element: `size` squares and size-1 adds, then scale, add k, power and divide.
+        out.ops = (2 * self.size + 3) * x.numel
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        from torch import nn
+
+        return nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)

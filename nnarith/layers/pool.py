@@ -1,0 +1,144 @@
+"""Pooling: max, average, adaptive and global, in 1, 2 or 3 spatial dimensions.
+
+ops: max pooling does kernel-1 comparisons per output element; average pooling does
+kernel adds and divides (kernel-1 adds and one divide) per output element.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from nnarith.analysis.arithmetic import adaptive_windows, window_out
+from nnarith.analysis.receptive import UNDEFINED, WHOLE, Window
+from nnarith.layers.base import Layer, Out, Shape, dim_flags, dim_texts, register, torch_class
+from nnarith.layers.fields import Bool, Spatial
+
+
+class _Pool(Layer):
+    shorthand = "kernel"
+    fields = {
+        "kernel": Spatial(doc="window size, or one per dimension"),
+        "stride": Spatial(None, "stride; defaults to the kernel"),
+        "pad": Spatial(0, "implicit padding per side (at most half the kernel)", min=0),
+        "ceil": Bool(False, "ceil mode: round the size up, as PyTorch's ceil_mode=True"),
+    }
+
+    def window(self, x: Shape) -> tuple[tuple[int, ...], ...]:
+        self.need_map(x)
+        k = self.per_dim("kernel", x)
+        s = k if self.stride is None else self.per_dim("stride", x)
+        p = self.per_dim("pad", x)
+        d = self.per_dim("dilation", x) if "dilation" in self.args else (1,) * x.rank
+        for kk, pp in zip(k, p):
+            if pp > kk // 2:
+                raise self.error(f"pad {pp} is more than half the kernel {kk}", "pad",
+                                 hint=f"PyTorch requires pad <= kernel // 2 = {kk // 2}")
+        return k, s, p, d
+
+    def pooled(self, x: Shape, k, s, p, d) -> Out:
+        results = [window_out(n, *a, ceil=self.ceil) for n, *a in zip(x.dims[1:], k, s, p, d)]
+        for n, r in zip(x.dims[1:], results):
+            if r.value < 1:
+                raise self.error(f"size {n} is pooled away to nothing: {r.text}", "kernel",
+                                 hint="use a smaller kernel, or pool fewer times")
+        out = Out(Shape((x.dims[0], *[r.value for r in results])))
+        out.effect = Window(tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d)), s, p)
+        out.flags = dim_flags(x, results)
+        out.work["output"] = dim_texts(x, [r.text for r in results])
+        return out
+
+
+@register
+class MaxPool(_Pool):
+    kind = "maxpool"
+    help = "max pooling; stride defaults to the kernel"
+    fields = {**_Pool.fields, "dilation": Spatial(1, "dilation of the window")}
+
+    def infer(self, x: Shape) -> Out:
+        k, s, p, d = self.window(x)
+        out = self.pooled(x, k, s, p, d)
+        out.ops = out.shape.numel * (prod(k) - 1)
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        return torch_class("MaxPool", x)(self.kernel, self.stride, self.pad, self.dilation, ceil_mode=self.ceil)
+
+
+@register
+class AvgPool(_Pool):
+    kind = "avgpool"
+    help = "average pooling; stride defaults to the kernel; padding counts as zeros"
+
+    def infer(self, x: Shape) -> Out:
+        k, s, p, d = self.window(x)
+        out = self.pooled(x, k, s, p, d)
+        out.ops = out.shape.numel * prod(k)
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        return torch_class("AvgPool", x)(self.kernel, self.stride, self.pad, ceil_mode=self.ceil)
+
+
+class _Adaptive(Layer):
+    shorthand = "out"
+    fields = {"out": Spatial(doc="output size, or one per dimension")}
+
+    def adapt(self, x: Shape) -> tuple[Out, list[list[int]]]:
+        self.need_map(x)
+        sizes = self.per_dim("out", x)
+        windows = [adaptive_windows(n, o) for n, o in zip(x.dims[1:], sizes)]
+        out = Out(Shape((x.dims[0], *sizes)))
+        if all(o == 1 for o in sizes):
+            out.effect = WHOLE
+        elif all(n % o == 0 for n, o in zip(x.dims[1:], sizes)):
+            steps = tuple(n // o for n, o in zip(x.dims[1:], sizes))
+            out.effect = Window(steps, steps, (0,) * x.rank)
+        else:  # overlapping windows of varying size: not one fixed window
+            out.effect = UNDEFINED
+        out.work["output"] = f"adaptive: {x} -> {out.shape}"
+        return out, windows
+
+
+@register
+class AdaptiveAvgPool(_Adaptive):
+    kind = "adaptive_avgpool"
+    help = "adaptive average pooling to a fixed output size, as torch.nn.AdaptiveAvgPool2d"
+
+    def infer(self, x: Shape) -> Out:
+        out, windows = self.adapt(x)
+        out.ops = x.dims[0] * prod(sum(w) for w in windows)  # one add or divide per input read
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        return torch_class("AdaptiveAvgPool", x)(self.out)
+
+
+@register
+class AdaptiveMaxPool(_Adaptive):
+    kind = "adaptive_maxpool"
+    help = "adaptive max pooling to a fixed output size"
+
+    def infer(self, x: Shape) -> Out:
+        out, windows = self.adapt(x)
+        out.ops = x.dims[0] * (prod(sum(w) for w in windows) - out.shape.numel // x.dims[0])
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        return torch_class("AdaptiveMaxPool", x)(self.out)
+
+
+@register
+class GlobalAvgPool(Layer):
+    kind = "gap"
+    aliases = ("global_avgpool",)
+    help = "global average pooling: [C, ...] -> [C, 1, ...], as AdaptiveAvgPool(1)"
+
+    def infer(self, x: Shape) -> Out:
+        self.need_map(x)
+        out = Out(Shape((x.dims[0],) + (1,) * x.rank), effect=WHOLE)
+        out.ops = x.numel  # every input element is added once; the adds and the divide per channel
+        out.work["output"] = f"global average: {x} -> {out.shape}"
+        return out
+
+    def torch(self, x: Shape, out: Out):
+        return torch_class("AdaptiveAvgPool", x)(1)

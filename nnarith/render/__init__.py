@@ -1,0 +1,1 @@
+"""Rendering reports: the terminal table, JSON, CSV and Markdown."""

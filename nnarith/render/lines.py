@@ -1,0 +1,96 @@
+"""Display lines shared by the table, Markdown and CSV renderers.
+
+A line is one leaf row, or with --depth N one collapsed block: its counts summed, its
+output and receptive field those of its last layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nnarith.analysis import receptive
+from nnarith.analysis.report import Report, Row
+from nnarith.layers.base import INPLACE, VIEW
+from nnarith.render import units
+
+
+@dataclass(slots=True)
+class Line:
+    name: str
+    kind: str
+    dims: tuple[int, ...]
+    params: int = 0
+    weights: int = 0
+    biases: int = 0
+    buffers: int = 0
+    macs: int = 0
+    ops: int = 0
+    activations: int = 0
+    held: int = 0
+    storage: str = "new"
+    rf: receptive.Field = receptive.WHOLE
+    flags: list[str] = field(default_factory=list)
+    layers: int = 1
+
+
+def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
+    if not depth:
+        return [
+            Line(r.name, r.kind, r.shape.dims, r.params, r.weights, r.biases, r.buffers, r.macs, r.ops,
+                 r.activations, r.held, r.storage, r.rf, flagged(r) if r.warnings else [])
+            for r in rows
+        ]
+    out: list[Line] = []
+    key: tuple[str, ...] | None = None
+    for r in rows:
+        group = r.path[:depth]
+        if group == key:  # deeper inside the block of the line before, or its closing merge
+            line = out[-1]
+            line.layers += 1
+            line.storage = "new" if r.held or line.held else r.storage
+        elif len(r.path) > depth:  # the first layer of a block collapsed into one line
+            line = Line(".".join(group), r.kinds[depth - 1], r.shape.dims, storage=r.storage)
+            out.append(line)
+        else:
+            line = Line(r.name, r.kind, r.shape.dims, storage=r.storage)
+            out.append(line)
+        key = group
+        line.dims, line.rf, line.activations = r.shape.dims, r.rf, r.activations
+        line.params += r.params
+        line.weights += r.weights
+        line.biases += r.biases
+        line.buffers += r.buffers
+        line.macs += r.macs
+        line.ops += r.ops
+        line.held += r.held
+        line.flags += flagged(r)
+    return out
+
+
+def flagged(r: Row) -> list[str]:
+    return [f"{r.name}: {w}" for w in r.warnings]
+
+
+def rf_text(rf: receptive.Field) -> str:
+    """'212/32' (size/stride), per dimension where they differ; 'whole' or 'n/a'."""
+    if rf == receptive.WHOLE:
+        return "whole"
+    if rf == receptive.UNDEFINED:
+        return "n/a"
+    d = receptive.describe(rf)
+    size = d["size"][0] if len(set(d["size"])) == 1 else units.shape(tuple(d["size"]))
+    stride = d["stride"][0] if len(set(d["stride"])) == 1 else units.shape(tuple(d["stride"]))
+    return f"{size}/{stride}"
+
+
+def memory_text(line: Line, report: Report, exact: bool) -> str:
+    if line.storage == INPLACE and not line.held:
+        return "in place"
+    if line.storage == VIEW and not line.held:
+        return "view"
+    n = line.held * report.scale
+    return units.exact(n) if exact else units.si_bytes(n)
+
+
+def number(n: int, exact: bool) -> str:
+    return units.exact(n) if exact else units.count(n)

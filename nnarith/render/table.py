@@ -1,0 +1,90 @@
+"""The terminal table: a row per layer, a totals row, and the definitions of the totals.
+
+Written by hand rather than with rich.Table, which takes about 0.8 s for 1,000 rows.
+"""
+
+from __future__ import annotations
+
+from nnarith.analysis.report import DTYPE_BYTES, Report, Totals
+from nnarith.render import units
+from nnarith.render.lines import Line, lines, memory_text, number, rf_text
+
+HEAD = ("layer", "kind", "output", "params", "MACs", "memory", "RF", "flags")
+RIGHT = {3, 4, 5, 6}
+
+
+def render_table(report: Report, *, exact: bool = False, depth: int | None = None,
+                 explain: bool = False) -> str:
+    out = [_title(report), ""]
+    out += _grid(report, lines(report.rows, depth), report.totals, exact, with_input=True)
+    out += ["", *_summary(report, report.totals, "Totals (inference)")]
+    if report.aux_rows:
+        out += ["", "Training-only heads (left out of the totals above)", ""]
+        out += _grid(report, lines(report.aux_rows, depth), report.aux_totals, exact, with_input=False)
+        out += ["", *_summary(report, report.aux_totals, "Training-only totals")]
+    flags = [f"{row.name}: {w}" for row, w in report.warnings]
+    if flags:
+        out += ["", "Flags: sizes that do not divide (PyTorch floors them; --strict makes them errors)"]
+        out += [f"  !{i} {f}" for i, f in enumerate(flags, 1)]
+    return "\n".join(out) + "\n"
+
+
+def _title(report: Report) -> str:
+    src = f"\n{report.source}" if report.source else ""
+    return (f"{report.name}{src}\ninput {units.shape(report.input.dims)}, batch {report.batch}, "
+            f"{report.dtype} ({DTYPE_BYTES[report.dtype]} bytes per element)")
+
+
+def _both(n: int) -> str:
+    """'15,470,264,320 = 15.47 G', or just '400' where the two agree."""
+    short = units.count(n)
+    return f"{n:,}" if short == str(n) else f"{n:,} = {short}"
+
+
+def _grid(report: Report, rows: list[Line], totals: Totals, exact: bool, with_input: bool) -> list[str]:
+    body = []
+    if with_input:
+        dims = report.input.dims
+        mem = report.input_bytes
+        body.append(["input", "", units.shape(dims), "", "", units.exact(mem) if exact else units.si_bytes(mem),
+                     "1/1" if report.input.rank else "whole", ""])
+    n = 0
+    for line in rows:
+        marks = []
+        for _ in line.flags:
+            n += 1
+            marks.append(f"!{n}")
+        body.append([line.name, line.kind, units.shape(line.dims), number(line.params, exact),
+                     number(line.macs, exact), memory_text(line, report, exact), rf_text(line.rf),
+                     " ".join(marks)])
+    mem = totals.memory_bytes
+    total = ["total", "", "", number(totals.params, exact), number(totals.macs, exact),
+             units.exact(mem) if exact else units.si_bytes(mem), "", ""]
+    widths = [max(len(r[i]) for r in (HEAD, *body, total)) for i in range(len(HEAD))]
+
+    def fmt(cells) -> str:
+        text = "  ".join(c.rjust(w) if i in RIGHT else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return text.rstrip()
+
+    rule = "  ".join("─" * w for w in widths)
+    return [fmt(HEAD), rule, *(fmt(r) for r in body), rule, fmt(total)]
+
+
+def _summary(report: Report, t: Totals, title: str) -> list[str]:
+    mem = t.memory_bytes
+    lines_ = [
+        title,
+        f"  params     {t.params:,} = {t.weights:,} weights + {t.biases:,} biases",
+        f"  buffers    {t.buffers:,} (non-trainable, as model.buffers() counts)",
+        f"  MACs       {_both(t.macs)} (conv, fc and recurrent multiply-accumulates; "
+        "bias excluded)",
+        f"  FLOPs      {_both(t.flops)} (2 x MACs)",
+        f"  other ops  {t.ops:,} (bias adds, norms, activations, pooling, adds; not in MACs)",
+        f"  memory     {t.activations:,} elements per image"
+        + (" (input included)" if title.startswith("Totals") else "")
+        + f" = {mem:,} bytes = {units.si_bytes(mem)} = {units.iec_bytes(mem)}"
+        f" ({report.dtype}, batch {report.batch})",
+    ]
+    if title.startswith("Totals"):
+        lines_.append(f"  output     {units.shape(report.output.dims)}")
+    return lines_

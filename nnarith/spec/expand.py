@@ -1,0 +1,350 @@
+"""Expanding a layer list into the network tree.
+
+A layer list item is one of
+- a bare kind or block name: `relu`, `bottleneck`
+- a one-key mapping `kind: args`, args being a mapping or a shorthand scalar: `fc: 4096`
+- a container: `seq: [...]`, `concat: [branch, ...]`, `add: [branch, ...]`, `aux: [...]`
+- a `$name` argument of the enclosing block, or a nested list (spliced in place)
+Every item may carry `name:` and `repeat:`. Block arguments are written `$name`; they
+resolve where the block was called (lexical scope), and are never evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nnarith.errors import Loc, SpecError, did_you_mean
+from nnarith.layers import REGISTRY
+from nnarith.layers.fields import Int
+from nnarith.spec.nodes import Aux, Leaf, Merge, Node, Seq
+from nnarith.spec.yaml_loader import YList, YMap
+
+MAX_LAYERS = 100_000
+MAX_ERRORS = 50
+CONTAINERS = ("seq", "concat", "add", "aux")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+class FatalSpecError(SpecError):
+    """An error after which expansion cannot go on (a limit, a recursion)."""
+
+
+@dataclass
+class Arg:
+    """A block argument: its value, where it was written, and the scope its $refs use."""
+
+    value: Any
+    loc: Loc
+    env: dict[str, Arg]
+
+
+@dataclass
+class Block:
+    name: str
+    params: dict[str, Arg | None]  # None: required
+    layers: Any
+    loc: Loc
+
+
+def resolve(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc, dict[str, Arg]]:
+    """Follow `$name` references to the value they stand for."""
+    hops = 0
+    while isinstance(value, str) and value.startswith("$"):
+        m = REF_RE.match(value)
+        if not m:
+            raise SpecError(f"'{value}' is not a valid argument reference", loc,
+                            hint="write $ followed by an argument name, such as $width")
+        if m[1] not in env:
+            known = ", ".join(f"${k}" for k in env) or "none"
+            hint = did_you_mean(m[1], env) or f"this block's arguments: {known}"
+            raise SpecError(f"'{value}' is not an argument of this block", loc, hint=hint)
+        arg = env[m[1]]
+        value, loc, env = arg.value, arg.loc, arg.env
+        hops += 1
+        if hops > 100:
+            raise FatalSpecError(f"'{value}' refers to itself", loc)
+    return value, loc, env
+
+
+def resolve_deep(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc]:
+    """Resolve a field value, including $refs inside a list such as `kernel: [1, $k]`."""
+    value, loc, env = resolve(value, loc, env)
+    if isinstance(value, list):
+        out, locs = YList(), []
+        for i, item in enumerate(value):
+            item_loc = value.loc_of(i) if isinstance(value, YList) else loc
+            v, l2, _ = resolve(item, item_loc, env)
+            out.append(v)
+            locs.append(l2)
+        out.loc, out.item_locs = loc, locs
+        return out, loc
+    return value, loc
+
+
+class Scope:
+    """Names within one layer list: explicit names are unique; automatic ones are kind + n."""
+
+    def __init__(self, reserved: set[str] = frozenset()) -> None:
+        self.used: dict[str, Loc] = {}
+        self.reserved = set(reserved)
+        self.counters: dict[str, int] = {}
+
+    def auto(self, base: str, loc: Loc) -> str:
+        n = self.counters.get(base, 0)
+        while True:
+            n += 1
+            name = f"{base}{n}"
+            if name not in self.used and name not in self.reserved:
+                self.counters[base] = n
+                self.used[name] = loc
+                return name
+
+    def take(self, name: str, loc: Loc) -> str:
+        if name in self.used:
+            first = self.used[name]
+            raise SpecError(f"the name '{name}' is used twice in this list (first at line {first.line})",
+                            loc, hint="give each layer of a list its own name")
+        self.used[name] = loc
+        return name
+
+
+class Expander:
+    def __init__(self, blocks: dict[str, Block]) -> None:
+        self.blocks = blocks
+        self.errors: list[SpecError] = []
+        self.layers = 0
+        self.calls: list[str] = []
+
+    # lists ----------------------------------------------------------------------------
+
+    def layer_list(self, items: Any, loc: Loc, env: dict[str, Arg], scope: Scope | None = None) -> list[Node]:
+        items, loc, env = resolve(items, loc, env)
+        if not isinstance(items, list):
+            items = YList([items])
+            items.loc, items.item_locs = loc, [loc]
+        scope = scope or Scope(self.explicit_names(items, env))
+        nodes: list[Node] = []
+        for i, item in enumerate(items):
+            item_loc = items.loc_of(i) if isinstance(items, YList) else loc
+            try:
+                nodes.extend(self.item(item, item_loc, env, scope))
+            except FatalSpecError:
+                raise
+            except SpecError as e:
+                self.note(e)
+        return nodes
+
+    def note(self, error: SpecError) -> None:
+        if all((e.loc, e.message) != (error.loc, error.message) for e in self.errors):
+            self.errors.append(error)
+        if len(self.errors) >= MAX_ERRORS:
+            raise FatalSpecError(f"stopped after {MAX_ERRORS} errors", error.loc)
+
+    def explicit_names(self, items: list, env: dict[str, Arg]) -> set[str]:
+        names = set()
+        for item in items:
+            if isinstance(item, dict) and len(item) == 1:
+                args = next(iter(item.values()))
+                if isinstance(args, dict) and isinstance(args.get("name"), str):
+                    names.add(args["name"])
+        return names
+
+    # one item -------------------------------------------------------------------------
+
+    def item(self, raw: Any, loc: Loc, env: dict[str, Arg], scope: Scope) -> list[Node]:
+        raw, loc, env = resolve(raw, loc, env)
+        if isinstance(raw, list):  # a nested list or a $ref to one: spliced in place
+            return self.layer_list(raw, loc, env, scope)
+        kind_loc = loc
+        if isinstance(raw, str):
+            kind, args, args_loc = raw, None, loc
+        elif isinstance(raw, YMap):
+            if len(raw) != 1:
+                keys = ", ".join(f"'{k}'" for k in raw)
+                raise SpecError(
+                    f"a layer is one 'kind: args' pair, but this mapping has the keys {keys}", loc,
+                    hint="indent the fields under the kind, as in '- conv: {out: 64, kernel: 3}'",
+                )
+            kind, args = next(iter(raw.items()))
+            kind_loc, args_loc = raw.key_locs[kind], raw.loc_of(kind)
+        else:
+            raise SpecError(f"a layer must be a kind name or 'kind: args', got {raw!r}", loc)
+        if not isinstance(kind, str):
+            raise SpecError(f"a layer kind must be a name, got {kind!r}", kind_loc)
+        args, args_loc, args_env = resolve(args, args_loc, env)
+        if isinstance(args, YMap):
+            name, repeat = self.common(args, args_env)
+        else:
+            name, repeat = None, 1
+        build = self.builder(kind, kind_loc)
+        if self.layers + repeat > MAX_LAYERS:
+            raise FatalSpecError(
+                f"the network expands to more than {MAX_LAYERS:,} layers (repeat {repeat:,} here)",
+                loc, hint="specs are limited to 100,000 layers after blocks and repeat expand",
+            )
+        nodes = []
+        for i in range(repeat):
+            if name is None:
+                this = scope.auto(REGISTRY[kind].kind if kind in REGISTRY else kind, loc)
+            else:
+                this = scope.take(name if repeat == 1 else f"{name}_{i + 1}", loc)
+            nodes.append(build(kind, this, args, args_loc, args_env, loc))
+        return nodes
+
+    def common(self, args: YMap, env: dict[str, Arg]) -> tuple[str | None, int]:
+        name = repeat = None
+        if "name" in args:
+            name, nloc = resolve_deep(args["name"], args.loc_of("name"), env)
+            if not isinstance(name, str) or not NAME_RE.match(name):
+                raise SpecError(f"name must be letters, digits and _ (not starting with a digit), "
+                                f"got {name!r}", nloc)
+        if "repeat" in args:
+            value, rloc = resolve_deep(args["repeat"], args.loc_of("repeat"), env)
+            repeat = Int(min=1).check(value, rloc, "repeat")
+            if repeat > MAX_LAYERS:
+                raise FatalSpecError(f"repeat {repeat:,} is more than the limit of {MAX_LAYERS:,} layers",
+                                     rloc)
+        return name, repeat or 1
+
+    def builder(self, kind: str, loc: Loc) -> Callable[..., Node]:
+        if kind in CONTAINERS:
+            return getattr(self, f"build_{kind}")
+        if kind in self.blocks:
+            return self.build_block
+        if kind in REGISTRY:
+            return self.build_leaf
+        if kind.startswith("$"):
+            raise SpecError(f"'{kind}' cannot name a layer kind", loc)
+        known = [*REGISTRY, *CONTAINERS, *self.blocks]
+        raise SpecError(f"unknown layer kind '{kind}'", loc,
+                        hint=did_you_mean(kind, known) or "run 'nnarith kinds' to list the kinds")
+
+    # builders -------------------------------------------------------------------------
+
+    def build_leaf(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Leaf:
+        cls = REGISTRY[kind]
+        values: dict[str, Any] = {}
+        locs: dict[str, Loc] = {}
+        if isinstance(args, YMap):
+            given = {k: (args[k], args.loc_of(k)) for k in args if k not in ("name", "repeat")}
+        elif args is None:
+            given = {}
+        elif cls.shorthand:
+            given = {cls.shorthand: (args, args_loc)}
+        else:
+            raise SpecError(f"{kind} takes no value; write '- {kind}', or its fields as a mapping",
+                            args_loc)
+        errors = []
+        meant = set()  # fields a misspelling points at: not reported missing as well
+        for key, (raw, vloc) in given.items():
+            if key not in cls.fields:
+                fields = ", ".join(cls.fields) or "none"
+                kloc = args.key_locs.get(key, vloc) if isinstance(args, YMap) else vloc
+                hint = did_you_mean(key, cls.fields)
+                meant.add(hint.split("'")[1] if hint else None)
+                errors.append(SpecError(f"unknown field '{key}' in {kind}", kloc,
+                                        hint=hint or f"{kind} fields: {fields}"))
+                continue
+            try:
+                value, vloc = resolve_deep(raw, vloc, env)
+                values[key] = cls.fields[key].check(value, vloc, f"{kind} {key}")
+                locs[key] = vloc
+            except SpecError as e:
+                errors.append(e)
+        for key, spec in cls.fields.items():
+            if key not in given:
+                if spec.required and key not in meant:
+                    errors.append(SpecError(f"{kind} needs '{key}' ({spec.doc})", loc))
+                values[key] = spec.default
+        for e in errors[:-1]:
+            self.note(e)
+        if errors:
+            raise errors[-1]
+        self.layers += 1
+        return Leaf(name, cls(values, locs, loc, name), loc)
+
+    def build_block(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Seq:
+        block = self.blocks[kind]
+        if block.name in self.calls:
+            chain = " -> ".join([*self.calls[self.calls.index(block.name):], block.name])
+            raise FatalSpecError(f"block '{block.name}' uses itself ({chain})", loc,
+                                 hint="a block may use other blocks, but not itself")
+        if args is not None and not isinstance(args, YMap):
+            raise SpecError(f"block '{block.name}' takes its arguments as a mapping, got {args!r}",
+                            args_loc, hint=f"for example '- {block.name}: {{...}}'")
+        bound: dict[str, Arg] = {}
+        for key in args or {}:
+            if key in ("name", "repeat"):
+                continue
+            if key not in block.params:
+                known = ", ".join(block.params) or "none"
+                raise SpecError(f"block '{block.name}' has no argument '{key}'", args.key_locs[key],
+                                hint=did_you_mean(key, block.params) or f"its arguments: {known}")
+            bound[key] = Arg(args[key], args.loc_of(key), env)
+        missing = [k for k, d in block.params.items() if d is None and k not in bound]
+        if missing:
+            raise SpecError(f"block '{block.name}' needs the argument{'s' if len(missing) > 1 else ''} "
+                            + ", ".join(missing), loc)
+        for key, default in block.params.items():
+            bound.setdefault(key, default)
+        self.calls.append(block.name)
+        try:
+            children = self.layer_list(block.layers, block.loc, bound)
+        finally:
+            self.calls.pop()
+        return Seq(name, children, loc, kind=block.name)
+
+    def build_seq(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Seq:
+        layers, lloc = self.container_part(args, args_loc, env, "seq", "layers")
+        return Seq(name, self.layer_list(layers, lloc, env), loc)
+
+    def build_aux(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Aux:
+        layers, lloc = self.container_part(args, args_loc, env, "aux", "layers")
+        return Aux(name, Seq(name, self.layer_list(layers, lloc, env), loc), loc)
+
+    def build_concat(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Merge:
+        return self.merge("concat", name, args, args_loc, env, loc)
+
+    def build_add(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Merge:
+        return self.merge("add", name, args, args_loc, env, loc)
+
+    def merge(self, op: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Merge:
+        raw, bloc = self.container_part(args, args_loc, env, op, "branches")
+        raw, bloc, env = resolve(raw, bloc, env)
+        if isinstance(raw, YMap):  # named branches: {b1: [...], b2: [...]}
+            pairs = [(k, raw[k], raw.loc_of(k)) for k in raw]
+            for k, _, kloc in pairs:
+                if not isinstance(k, str) or not NAME_RE.match(k):
+                    raise SpecError(f"branch name {k!r} must be letters, digits and _", kloc)
+        elif isinstance(raw, list):
+            pairs = [(f"branch{i + 1}", b, raw.loc_of(i) if isinstance(raw, YList) else bloc)
+                     for i, b in enumerate(raw)]
+        else:
+            raise SpecError(f"{op} takes a list of branches, got {raw!r}", bloc,
+                            hint=f"for example '{op}: [[conv: {{...}}, relu], identity]'")
+        if len(pairs) < 2:
+            raise SpecError(
+                f"{op} needs at least two branches, got {len(pairs)}", bloc,
+                hint="each item of the list is one branch; write a branch of several layers as a list",
+            )
+        branches = [Seq(bname, self.layer_list(b, bl, env), bl, kind="branch") for bname, b, bl in pairs]
+        return Merge(name, op, branches, loc)
+
+    def container_part(self, args: Any, loc: Loc, env: dict[str, Arg], kind: str, key: str) -> tuple[Any, Loc]:
+        """The body of a container: the list itself, or its `layers:`/`branches:` field."""
+        if isinstance(args, YMap):
+            unknown = [k for k in args if k not in ("name", "repeat", key)]
+            if unknown:
+                raise SpecError(f"unknown field '{unknown[0]}' in {kind}", args.key_locs[unknown[0]],
+                                hint=did_you_mean(unknown[0], ("name", "repeat", key))
+                                or f"{kind} fields: name, repeat, {key}")
+            if key not in args:
+                raise SpecError(f"{kind} needs '{key}'", loc)
+            return args[key], args.loc_of(key)
+        if args is None:
+            raise SpecError(f"{kind} needs a list of {key}", loc)
+        return args, loc

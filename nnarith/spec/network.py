@@ -1,0 +1,135 @@
+"""The top level of a spec: name, source, input, blocks and layers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from nnarith.errors import Loc, SpecError, did_you_mean, raise_all
+from nnarith.layers import REGISTRY
+from nnarith.spec.expand import CONTAINERS, NAME_RE, Arg, Block, Expander, FatalSpecError
+from nnarith.spec.nodes import Network, Seq
+from nnarith.spec.yaml_loader import YList, YMap
+
+TOP_KEYS = ("name", "source", "notes", "input", "blocks", "layers", "expect")
+BLOCK_KEYS = ("args", "layers", "help")
+
+
+def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None = None) -> Network:
+    start = Loc(file, 1, 1)
+    if root is None:
+        raise SpecError("the spec is empty", start, hint="a spec needs at least input: and layers:")
+    if not isinstance(root, YMap):
+        hint = "put the list under 'layers:' and add 'input: [C, H, W]'" if isinstance(root, list) else None
+        raise SpecError("a spec must be a mapping with 'input:' and 'layers:'", start, hint=hint)
+    errors: list[SpecError] = []
+    for key in root:
+        if key not in TOP_KEYS:
+            errors.append(SpecError(f"unknown top-level key '{key}'", root.key_locs[key],
+                                    hint=did_you_mean(key, TOP_KEYS) or "allowed: " + ", ".join(TOP_KEYS)))
+    for key in ("input", "layers"):
+        if key not in root and not (key == "input" and input_override):
+            errors.append(SpecError(f"the spec needs '{key}:'", start, hint=_NEEDS[key]))
+    name = _text(root, "name", errors) or os.path.splitext(os.path.basename(file))[0]
+    source = _text(root, "source", errors)
+    _text(root, "notes", errors)
+    shape = input_override
+    if "input" in root:
+        try:
+            parsed = parse_input(root["input"], root.loc_of("input"))
+            shape = shape or parsed
+        except SpecError as e:
+            errors.append(e)
+    blocks = {}
+    if "blocks" in root:
+        try:
+            blocks = parse_blocks(root["blocks"], root.loc_of("blocks"))
+        except SpecError as e:
+            errors.append(e)
+    body = Seq("", [], start)
+    expander = Expander(blocks)
+    if "layers" in root:
+        layers, lloc = root["layers"], root.loc_of("layers")
+        if not isinstance(layers, list) or not layers:
+            errors.append(SpecError("'layers:' must be a non-empty list of layers", lloc))
+        else:
+            try:
+                body = Seq("", expander.layer_list(layers, lloc, {}), lloc)
+            except FatalSpecError as e:
+                errors.extend(expander.errors)
+                errors.append(e)
+                raise_all(errors)
+    raise_all(errors + expander.errors)
+    expect = root.get("expect") or {}
+    return Network(name, shape, body, file, source, root.loc_of("input"), expect)
+
+
+_NEEDS = {
+    "input": "give the input shape, channels first: input: [3, 224, 224]",
+    "layers": "list the layers: layers: [conv: {out: 64, kernel: 3}, relu]",
+}
+
+
+def _text(root: YMap, key: str, errors: list[SpecError]) -> str | None:
+    value = root.get(key)
+    if value is not None and not isinstance(value, str):
+        errors.append(SpecError(f"'{key}' must be text", root.loc_of(key)))
+        return None
+    return value
+
+
+def parse_input(value: Any, loc: Loc) -> tuple[int, ...]:
+    hint = "channels first: [C, H, W], [C, L], [C, D, H, W], or [F] for flat features"
+    if isinstance(value, str) and "x" in value:
+        hint = f"write it as a list: [{', '.join(value.split('x'))}]"
+    if not isinstance(value, list) or not 1 <= len(value) <= 4:
+        raise SpecError("input must be a list of 1 to 4 sizes", loc, hint=hint)
+    for i, v in enumerate(value):
+        vloc = value.loc_of(i) if isinstance(value, YList) else loc
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise SpecError(f"input sizes must be positive integers, got {v!r}", vloc, hint=hint)
+    return tuple(value)
+
+
+def parse_blocks(raw: Any, loc: Loc) -> dict[str, Block]:
+    if not isinstance(raw, YMap):
+        raise SpecError("'blocks:' must map block names to their definitions", loc)
+    blocks = {}
+    for name, body in raw.items():
+        kloc, bloc = raw.key_locs[name], raw.loc_of(name)
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise SpecError(f"block name {name!r} must be letters, digits and _", kloc)
+        if name in REGISTRY or name in CONTAINERS:
+            raise SpecError(f"block name '{name}' is already a layer kind", kloc, hint="rename the block")
+        if isinstance(body, list):
+            blocks[name] = Block(name, {}, body, bloc)
+            continue
+        if not isinstance(body, YMap):
+            raise SpecError(f"block '{name}' must be a list of layers, or a mapping with args: and "
+                            "layers:", bloc)
+        for key in body:
+            if key not in BLOCK_KEYS:
+                raise SpecError(f"unknown key '{key}' in block '{name}'", body.key_locs[key],
+                                hint=did_you_mean(key, BLOCK_KEYS) or "allowed: args, layers, help")
+        if "layers" not in body:
+            raise SpecError(f"block '{name}' needs 'layers:'", bloc)
+        blocks[name] = Block(name, _params(body.get("args"), body.loc_of("args"), name), body["layers"], bloc)
+    return blocks
+
+
+def _params(args: Any, loc: Loc, block: str) -> dict[str, Arg | None]:
+    """Block arguments: `args: {width: 64, stride: 1}`; a null default (`~`) makes one required."""
+    if args is None:
+        return {}
+    if isinstance(args, list):  # `args: [width, out]`: all required
+        args = YMap({a: None for a in args})
+        args.loc, args.key_locs, args.value_locs = loc, {}, {}
+    if not isinstance(args, YMap):
+        raise SpecError(f"args of block '{block}' must map argument names to defaults", loc)
+    params: dict[str, Arg | None] = {}
+    for key, default in args.items():
+        if not isinstance(key, str) or not NAME_RE.match(key) or key in ("name", "repeat"):
+            raise SpecError(f"argument name {key!r} of block '{block}' must be letters, digits and _ "
+                            "(and not name or repeat)", args.key_locs.get(key, loc))
+        params[key] = None if default is None else Arg(default, args.loc_of(key), {})
+    return params

@@ -1,0 +1,294 @@
+"""Safe YAML loading that remembers where every value was written.
+
+libyaml (or PyYAML's pure parser) only tokenises; we build the values from its event
+stream ourselves, so that
+- every mapping key and value, and every list item, keeps its line and column;
+- duplicate keys are errors (PyYAML silently keeps the last one);
+- only plain data tags are accepted: nothing in a spec is ever constructed or executed;
+- aliases share one value instead of copying it, so a "billion laughs" file costs nothing
+  here, and an alias to a collection still being read (a recursive structure) is refused;
+- nesting is bounded and read without recursion.
+Scalars resolve exactly as PyYAML's safe loader resolves them (YAML 1.1: yes/no are
+booleans, 0o17 and 0x1f are integers); only plain decimal integers take a fast path.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from yaml.nodes import ScalarNode
+
+from nnarith.errors import Loc, SpecError
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NESTING = 100
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "merge"
+_CONSTRUCTED = {_TAG + t for t in ("int", "float", "bool", "null")}
+_TEXT_TAGS = {_TAG + "timestamp", _TAG + "binary", _TAG + "value"}  # kept as their text
+_resolver = yaml.resolver.Resolver()
+# First characters that may start a plain scalar which is not a string (an int, a bool, null...).
+_SPECIAL_FIRST = set(yaml.resolver.Resolver.yaml_implicit_resolvers)
+_constructor = SafeConstructor()
+
+
+class YMap(dict):
+    """A mapping that knows where it, its keys and its values were written."""
+
+    loc: Loc
+    key_locs: dict[Any, Loc]
+    value_locs: dict[Any, Loc]
+
+    def loc_of(self, key: Any) -> Loc:
+        return self.value_locs.get(key, self.loc)
+
+
+class YList(list):
+    """A list that knows where it and each item were written."""
+
+    loc: Loc
+    item_locs: list[Loc]
+
+    def loc_of(self, i: int) -> Loc:
+        return self.item_locs[i] if i < len(self.item_locs) else self.loc
+
+
+def read_text(path: str) -> str:
+    """Read a spec file as UTF-8 text, with errors a person can act on."""
+    if os.path.isdir(path):
+        raise SpecError(f"'{path}' is a folder, not a spec file", hint="name a .yaml file inside it")
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise SpecError(
+                f"'{path}' is {size:,} bytes; specs are limited to {MAX_FILE_BYTES:,} bytes",
+                hint="a spec is a short text file; use blocks and repeat instead of writing layers out",
+            )
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise SpecError(f"cannot read '{path}': {e.strerror or e}") from None
+    return decode(data, path)
+
+
+def decode(data: bytes, file: str) -> str:
+    if b"\x00" in data:
+        raise SpecError(f"'{file}' holds binary data, not YAML text", Loc(file, 1, 1))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise SpecError(f"'{file}' is not UTF-8 text (byte {e.start})", Loc(file, line, 1)) from None
+
+
+def load(text: str, file: str) -> Any:
+    """Parse one YAML document into plain values (YMap, YList, scalars) with locations.
+
+    An empty document gives None.
+    """
+    parser = _Loader(text)
+    try:
+        return _Builder(file).run(parser.get_event)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        what = e.problem or e.context or "invalid YAML"
+        if e.context and "flow" in e.context and e.context_mark and e.problem_mark:
+            # An unclosed [ or {: libyaml notices at the end; the mistake is where it opened.
+            found = e.problem_mark
+            what += f" (noticed at line {found.line + 1}) {e.context}"
+            mark = e.context_mark
+        loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)
+        raise SpecError(f"YAML syntax error: {what}", loc, hint=_syntax_hint(what, text, mark)) from None
+    except yaml.YAMLError as e:
+        raise SpecError(f"YAML syntax error: {e}", Loc(file, 1, 1)) from None
+    finally:
+        parser.dispose()
+
+
+def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if "tab" in problem or "\t" in line[: mark.column + 1]:
+        return "indent with spaces; YAML does not allow tabs"
+    if "while parsing a flow" in problem:
+        return "close each [ with ] and each { with }, separating items with commas"
+    if "mapping values are not allowed" in problem:
+        return "a value containing ': ' must be quoted, or a nested mapping must be indented"
+    return None
+
+
+class _Open:
+    """A mapping or list being read, with what is pending inside it."""
+
+    __slots__ = ("value", "anchor", "key", "key_loc", "merges")
+
+    def __init__(self, value: Any, anchor: str | None) -> None:
+        self.value = value
+        self.anchor = anchor
+        self.key: Any = _NONE  # a mapping's key awaiting its value
+        self.key_loc: Loc | None = None
+        self.merges: list[tuple[Any, Loc]] = []
+
+
+_NONE = object()
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.anchors: dict[str, Any] = {}
+        self.reading: set[str] = set()  # anchors of collections not yet closed
+
+    def loc(self, event: Any) -> Loc:
+        mark = event.start_mark
+        return Loc(self.file, mark.line + 1, mark.column + 1)
+
+    def run(self, next_event) -> Any:
+        stack: list[_Open] = []
+        root: Any = None
+        documents = 0
+        while True:
+            event = next_event()
+            kind = type(event)
+            is_key = False
+            loc = None
+            if kind is ScalarEvent:
+                value, tag = self.scalar(event)
+                is_key = tag == _MERGE
+                if event.anchor:
+                    self.anchors[event.anchor] = value
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if len(stack) >= MAX_NESTING:
+                    raise SpecError(f"nesting deeper than {MAX_NESTING} levels", self.loc(event))
+                mapping = kind is MappingStartEvent
+                if event.tag not in (None, "!", _MAP if mapping else _SEQ):
+                    raise _tag_error(event.tag, self.loc(event))
+                value = YMap() if mapping else YList()
+                value.loc = self.loc(event)
+                if mapping:
+                    value.key_locs, value.value_locs = {}, {}
+                else:
+                    value.item_locs = []
+                stack.append(_Open(value, event.anchor))
+                if event.anchor:
+                    self.reading.add(event.anchor)
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                done = stack.pop()
+                value, loc = done.value, done.value.loc
+                if done.merges:
+                    self.merge(value, done.merges)
+                if done.anchor:
+                    self.anchors[done.anchor] = value
+                    self.reading.discard(done.anchor)
+            elif kind is AliasEvent:
+                if event.anchor in self.reading:
+                    raise SpecError(f"the alias *{event.anchor} refers to a collection that contains it "
+                                    "(a recursive structure)", self.loc(event))
+                if event.anchor not in self.anchors:
+                    raise SpecError(f"the alias *{event.anchor} names no anchor defined before it",
+                                    self.loc(event))
+                value = self.anchors[event.anchor]
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise SpecError("a spec holds one YAML document, but this file has several",
+                                    self.loc(event), hint="remove the second '---' and what follows, "
+                                    "or put each network in its own file")
+                continue
+            elif kind is StreamEndEvent:
+                return root
+            else:  # StreamStartEvent, DocumentEndEvent
+                assert kind in (StreamStartEvent, DocumentEndEvent), kind
+                continue
+            if not stack:
+                root = value
+            else:
+                self.attach(stack[-1], value, loc or self.loc(event), kind, is_key)
+
+    def attach(self, parent: _Open, value: Any, loc: Loc, kind: type, merge_key: bool) -> None:
+        container = parent.value
+        if isinstance(container, YList):
+            container.append(value)
+            container.item_locs.append(loc)
+        elif parent.key is _NONE:  # this is a key
+            if merge_key:
+                parent.key = _MERGE
+            elif kind is not ScalarEvent and not (kind is AliasEvent and _hashable(value)):
+                raise SpecError("a mapping key must be a plain name, not a list or mapping", loc)
+            else:
+                if value in container:
+                    first = container.key_locs[value]
+                    raise SpecError(
+                        f"duplicate key '{value}' (first written at line {first.line})", loc,
+                        hint="YAML keeps only the last of duplicate keys; remove or rename one",
+                    )
+                parent.key = value
+            parent.key_loc = loc
+        else:  # this is the value of the pending key
+            if parent.key is _MERGE:
+                parent.merges.append((value, loc))
+            else:
+                container[parent.key] = value
+                container.key_locs[parent.key] = parent.key_loc
+                container.value_locs[parent.key] = loc
+            parent.key = _NONE
+
+    def merge(self, target: YMap, merges: list[tuple[Any, Loc]]) -> None:
+        """'<<: *base' fills in the keys not written explicitly."""
+        for value, loc in merges:
+            for source in value if isinstance(value, YList) else [value]:
+                if not isinstance(source, YMap):
+                    raise SpecError("'<<' merges only mappings", loc)
+                for key, item in source.items():
+                    if key not in target:
+                        target[key] = item
+                        target.key_locs[key] = source.key_locs[key]
+                        target.value_locs[key] = source.value_locs[key]
+
+    def scalar(self, event: ScalarEvent) -> tuple[Any, str]:
+        text, tag = event.value, event.tag
+        if tag is None or tag == "!":
+            plain = event.implicit[0]
+            if plain and text.isdigit() and (text[0] != "0" or text == "0"):
+                return int(text), _TAG + "int"  # the common case, as PyYAML would resolve it
+            if not plain or (text and text[0] not in _SPECIAL_FIRST and None not in _SPECIAL_FIRST):
+                return text, _STR  # quoted, or cannot resolve to anything but a string
+            tag = _resolver.resolve(ScalarNode, text, event.implicit)
+        if tag == _STR or tag in _TEXT_TAGS or tag == _MERGE:
+            return text, tag
+        if tag not in _CONSTRUCTED:
+            raise _tag_error(tag, self.loc(event))
+        node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        try:
+            return _constructor.construct_object(node), tag
+        except (ConstructorError, ValueError) as e:
+            raise SpecError(f"cannot read the value '{text}': {e}", self.loc(event)) from None
+
+
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def _tag_error(tag: str, loc: Loc) -> SpecError:
+    return SpecError(
+        f"the YAML tag '{tag}' is not allowed", loc,
+        hint="specs hold plain data only: numbers, text, true/false, lists and mappings",
+    )

@@ -1,0 +1,40 @@
+"""Small helpers shared by the tests: analyse a spec written inline, run the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from nnarith.analysis.report import Report, Row
+from nnarith.analysis.walk import analyze
+from nnarith.spec import parse_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+SCRIPTS = sysconfig.get_path("scripts")  # where this interpreter's console scripts live (a venv's bin/)
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": SCRIPTS + os.pathsep + os.environ.get("PATH", "")}
+
+
+def report(layers: list[str] | str, input: tuple[int, ...], **kw) -> Report:
+    """Analyse layers written in the spec syntax, one per list item."""
+    if isinstance(layers, str):
+        layers = [layers]
+    text = f"input: {list(input)}\nlayers:\n" + "".join(f"  - {layer}\n" for layer in layers)
+    return analyze(parse_spec(text, "t.yaml"), **kw)
+
+
+def last(layer: str, input: tuple[int, ...]) -> Row:
+    return report(layer, input).rows[-1]
+
+
+def spec_text(text: str, **kw) -> Report:
+    return analyze(parse_spec(text, "t.yaml"), **kw)
+
+
+def cli(*args: str, cwd: Path | str = ROOT, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess, as a user would."""
+    return subprocess.run([sys.executable, "-m", "nnarith", *args], cwd=cwd, capture_output=True,
+                          text=True, env=ENV, input=input, timeout=600)

@@ -1,0 +1,74 @@
+"""Output-size arithmetic and its shown working."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnarith.analysis.arithmetic import adaptive_windows, scaled_out, transposed_out, window_out
+from nnarith.errors import SpecErrors
+from tests.helpers import report
+
+
+@pytest.mark.parametrize("n, k, s, p, d, ceil, out, text", [
+    (224, 3, 1, 1, 1, False, 224, "(224 + 2*1 - 3)/1 + 1 = 224"),
+    (7, 3, 3, 0, 1, False, 2, "(7 - 3)/3 + 1 = 2.33 -> 2"),
+    (224, 7, 2, 3, 1, False, 112, "(224 + 2*3 - 7)/2 + 1 = 112.5 -> 112"),
+    (227, 11, 4, 0, 1, False, 55, "(227 - 11)/4 + 1 = 55"),
+    (20, 3, 1, 0, 2, False, 16, "(20 - 2*(3-1) - 1)/1 + 1 = 16"),
+    # ceil mode, as PyTorch: ceil((112 - 3)/2) + 1 = 56
+    (112, 3, 2, 0, 1, True, 56, "ceil((112 - 3)/2) + 1 = 56"),
+    (5, 2, 2, 1, 1, True, 3, "ceil((5 + 2*1 - 2)/2) + 1 = 4 -> 3 (the last window would start in the padding)"),
+    (14, 2, 2, 0, 1, True, 7, "(14 - 2)/2 + 1 = 7"),
+])
+def test_window_out(n, k, s, p, d, ceil, out, text):
+    size = window_out(n, k, s, p, d, ceil)
+    assert (size.value, size.text) == (out, text)
+    if not ceil:
+        assert size.value == (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+@pytest.mark.parametrize("n, k, s, p, d, op, out", [
+    (7, 4, 2, 1, 1, 0, (7 - 1) * 2 - 2 * 1 + (4 - 1) + 1),
+    (5, 3, 2, 1, 1, 1, (5 - 1) * 2 - 2 * 1 + (3 - 1) + 1 + 1),
+    (6, 3, 1, 0, 2, 0, (6 - 1) * 1 + 2 * (3 - 1) + 1),
+])
+def test_transposed_out(n, k, s, p, d, op, out):
+    assert transposed_out(n, k, s, p, d, op).value == out
+
+
+def test_scaled_and_adaptive():
+    assert scaled_out(5, 1.5).value == 7 and scaled_out(5, 1.5).inexact
+    assert scaled_out(7, 2).value == 14 and not scaled_out(7, 2).inexact
+    assert adaptive_windows(7, 3) == [3, 3, 3]
+    assert adaptive_windows(10, 4) == [3, 3, 3, 3]  # [0,3) [2,5) [5,8) [7,10)
+    assert adaptive_windows(6, 6) == [1] * 6
+
+
+def test_non_integer_sizes_are_flagged_with_the_arithmetic():
+    row = report("conv: {out: 1, kernel: 3, stride: 3}", (1, 7, 7)).rows[0]
+    assert row.shape.dims == (1, 2, 2)
+    assert row.warnings == ["(7 - 3)/3 + 1 = 2.33 -> 2"]
+
+
+def test_flags_name_the_dimension_when_they_differ():
+    row = report("conv: {out: 1, kernel: 3, stride: 2}", (1, 8, 9)).rows[0]
+    assert row.shape.dims == (1, 3, 4)
+    assert row.warnings == ["H: (8 - 3)/2 + 1 = 3.5 -> 3"]
+    row = report("conv: {out: 1, kernel: 3, stride: 3}", (1, 8, 10)).rows[0]
+    assert row.warnings == ["H: (8 - 3)/3 + 1 = 2.67 -> 2; W: (10 - 3)/3 + 1 = 3.33 -> 3"]
+
+
+def test_ceil_mode_is_not_flagged():
+    assert report("maxpool: {kernel: 3, stride: 2, ceil: true}", (1, 112, 112)).rows[0].warnings == []
+
+
+def test_strict_turns_every_flag_into_an_error():
+    layers = ["conv: {out: 1, kernel: 3, stride: 3}", "conv: {out: 1, kernel: 1, stride: 2}"]
+    assert [w for _, w in report(layers, (1, 7, 7)).warnings] == [
+        "(7 - 3)/3 + 1 = 2.33 -> 2", "(2 - 1)/2 + 1 = 1.5 -> 1"]
+    with pytest.raises(SpecErrors) as err:
+        report(layers, (1, 7, 7), strict=True)
+    assert [(e.layer, e.message) for e in err.value.errors] == [
+        ("conv1", "the size does not divide: (7 - 3)/3 + 1 = 2.33 -> 2"),
+        ("conv2", "the size does not divide: (2 - 1)/2 + 1 = 1.5 -> 1"),
+    ]

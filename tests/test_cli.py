@@ -1,0 +1,182 @@
+"""The command line, run as a user runs it: a real subprocess, real files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shlex
+import shutil
+import subprocess
+
+import pytest
+
+from tests.helpers import ENV, ROOT, SCRIPTS, cli
+
+
+def test_shape_vgg16_quickstart():
+    r = cli("shape", "specs/vgg16.yaml")
+    assert r.returncode == 0, r.stderr
+    assert "conv1_1" in r.stdout and "138,357,544" in r.stdout and "15,470,264,320" in r.stdout
+
+
+def test_a_shipped_spec_by_name_from_any_folder(tmp_path):
+    r = cli("shape", "resnet50", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["totals"]["params"] == 25_557_032 and doc["totals"]["macs"] == 4_089_184_256
+
+
+def test_a_file_in_the_current_folder_wins_over_a_shipped_name(tmp_path):
+    (tmp_path / "vgg16").write_text("input: [1, 4]\nlayers: [fc: 2]\n")
+    doc = json.loads(cli("shape", "vgg16", "-f", "json", cwd=tmp_path).stdout)
+    assert doc["totals"]["params"] == 2 * (4 + 1)
+
+
+def test_calc_answers_the_quick_question():
+    r = cli("calc", "--input", "3x32x32", "conv: {out: 10, kernel: 5, pad: 2}", "--exact")
+    assert r.returncode == 0, r.stderr
+    row = next(line for line in r.stdout.splitlines() if line.startswith("conv1"))
+    assert row.split()[:4] == ["conv1", "conv", "10x32x32", "760"]
+
+
+def test_calc_chains_layers_and_gives_json():
+    r = cli("calc", "-i", "3x227x227", "conv: {out: 96, kernel: 11, stride: 4}", "relu",
+            "maxpool: {kernel: 3, stride: 2}", "-f", "json")
+    doc = json.loads(r.stdout)
+    assert [layer["output"] for layer in doc["layers"]] == [[96, 55, 55], [96, 55, 55], [96, 27, 27]]
+    assert doc["layers"][0]["params"] == 96 * (11 * 11 * 3 + 1)
+
+
+def test_list_shows_every_shipped_spec():
+    r = cli("list")
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(list((ROOT / "specs").glob("*.yaml")))
+    vgg = next(line for line in lines if line.startswith("vgg16 "))
+    assert "3x224x224" in vgg and "138.36 M params" in vgg and "15.47 G MACs" in vgg
+
+
+def test_kinds_lists_fields():
+    r = cli("kinds", "conv")
+    assert r.returncode == 0 and "kernel" in r.stdout and "required" in r.stdout
+
+
+def _help_examples() -> list[str]:
+    out = cli("--help").stdout
+    commands = re.findall(r"^    (\w+) ", out, flags=re.M)
+    examples = []
+    for command in commands:
+        text = cli(command, "--help").stdout
+        assert "examples:" in text, f"'{command}' shows no examples"
+        examples += [line.strip() for line in text.split("examples:")[1].splitlines() if line.strip()]
+    return examples
+
+
+def test_every_command_has_help_and_every_example_runs():
+    examples = _help_examples()
+    assert len(examples) >= 7
+    for example in examples:
+        argv = shlex.split(example)
+        assert argv[0] == "nnarith"
+        r = cli(*argv[1:])
+        assert r.returncode == 0, (example, r.stderr)
+
+
+def test_formats():
+    r = cli("shape", "lenet5", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["name"] for row in rows][:2] == ["input", "c1"] and rows[-1]["name"] == "total"
+    assert int(rows[-1]["params"]) == 61_706
+    md = cli("shape", "lenet5", "-f", "markdown").stdout
+    assert "| c1 | conv | 6x28x28 |" in md and "**61.71 K**" in md
+
+
+def test_depth_collapses_blocks():
+    r = cli("shape", "resnet50", "--depth", "1", "--exact")
+    names = [line.split()[0] for line in r.stdout.splitlines() if re.match(r"^layer\d ", line)]
+    assert names == ["layer1", "layer2", "layer3", "layer4"]
+    total = next(line for line in r.stdout.splitlines() if line.startswith("total"))
+    assert "25,557,032" in total
+
+
+def test_input_batch_and_dtype_options():
+    doc = json.loads(cli("shape", "vgg16_cs231n", "--batch", "2", "--dtype", "fp16", "-f", "json").stdout)
+    assert doc["totals"]["memory_bytes"] == 15_237_608 * 2 * 2
+    doc = json.loads(cli("shape", "lenet5", "--input", "1x36x36", "-f", "json").stdout)
+    assert doc["layers"][0]["output"] == [6, 32, 32]
+
+
+def test_the_console_script_is_installed():
+    script = shutil.which("nnarith", path=SCRIPTS)
+    assert script, "no nnarith console script beside this interpreter; install the package (README)"
+    r = subprocess.run([script, "shape", "lenet5", "-f", "json"], capture_output=True, text=True, env=ENV)
+    assert json.loads(r.stdout)["totals"]["params"] == 61_706
+
+
+def error(*args: str, **kw):
+    r = cli(*args, **kw)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    return r.stderr
+
+
+def test_unknown_kind_and_field_suggest_the_closest_name(tmp_path):
+    (tmp_path / "net.yaml").write_text("input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernal: 3}\n  - rleu\n")
+    err = error("shape", "net.yaml", cwd=tmp_path)
+    assert "net.yaml:3:20: error: unknown field 'kernal' in conv" in err
+    assert "did you mean 'kernel'?" in err
+    assert "net.yaml:4:5: error: unknown layer kind 'rleu'" in err and "did you mean 'relu'?" in err
+
+
+def test_shape_mismatch_names_both_shapes(tmp_path):
+    (tmp_path / "net.yaml").write_text(
+        "input: [3, 8, 8]\nlayers:\n  - add:\n    - conv: {out: 4, kernel: 3}\n    - identity\n")
+    err = error("shape", "net.yaml", cwd=tmp_path)
+    assert "net.yaml:3:5: error: add needs equal shapes" in err
+    assert "[4x6x6]" in err and "[3x8x8]" in err and "in layer 'add1'" in err
+    (tmp_path / "cat.yaml").write_text(
+        "input: [3, 8, 8]\nlayers:\n  - concat: [conv: {out: 4, kernel: 3}, identity]\n")
+    err = error("shape", "cat.yaml", cwd=tmp_path)
+    assert "cat.yaml:3:5: error: concat joins along the channels" in err and "[4x6x6]" in err and "[3x8x8]" in err
+
+
+def test_yaml_syntax_error_gives_its_line(tmp_path):
+    (tmp_path / "bad.yaml").write_text("input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 3\n  - relu\n")
+    err = error("shape", "bad.yaml", cwd=tmp_path)
+    assert "bad.yaml:3:11: error: YAML syntax error: did not find expected ',' or '}'" in err
+    assert "while parsing a flow mapping" in err and "hint: close each [ with ]" in err
+
+
+def test_missing_spec_and_bad_options():
+    err = error("shape", "vgg61")
+    assert "no spec file 'vgg61', and no shipped spec of that name" in err and "did you mean 'vgg1" in err
+    assert "is not a shape" in error("shape", "vgg16", "--input", "3x0x224") + error("calc", "-i", "ax2", "relu")
+    assert "invalid choice" in error("shape", "vgg16", "--dtype", "fp8")
+
+
+def test_strict_rejects_sizes_that_do_not_divide():
+    err = error("shape", "resnet50", "--strict")
+    assert "specs/resnet50.yaml:" in err and "(224 + 2*3 - 7)/2 + 1 = 112.5 -> 112" in err
+    assert "in layer 'conv1'" in err
+    assert cli("shape", "vgg16", "--strict").returncode == 0
+
+
+def test_debug_shows_the_traceback():
+    r = cli("--debug", "shape", "vgg61")
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+@pytest.mark.parametrize("args", [["shape", "vgg16"], ["calc", "-i", "3x8x8", "conv: {out: 2, kernel: 3}"],
+                                  ["list"]])
+def test_the_analytic_path_never_imports_torch(args):
+    """Principle 2: shape and calc run without torch, fvcore or numpy, even where installed."""
+    import subprocess
+    import sys
+
+    code = (f"import sys; from nnarith.cli import main; main({args!r}); "
+            "bad = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'fvcore', 'numpy'}); "
+            "sys.stderr.write(repr(bad)); sys.exit(3 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "[]"

@@ -1,0 +1,225 @@
+"""Every layer kind's rules, as flat tables whose expectations are written as formulas.
+
+Each row: (layer in the spec syntax, input shape, output shape, params, MACs, ops).
+The formulas are the definitions in nnarith/layers/base.py and each kind's docstring;
+PyTorch cross-checks shapes and parameters in tests/test_torch_parity.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import last
+
+H = 32  # a convenient map size
+
+CONV = [
+    # plain 2-D conv, the classic CS231n question: 32x32x3, ten 5x5 filters, pad 2
+    ("conv: {out: 10, kernel: 5, pad: 2}", (3, 32, 32), (10, 32, 32),
+     10 * (5 * 5 * 3 + 1), 10 * 32 * 32 * 5 * 5 * 3, 10 * 32 * 32),
+    # stride 2, no padding: (32 - 3)/2 + 1 = 15.5 -> 15
+    ("conv: {out: 8, kernel: 3, stride: 2}", (4, 32, 32), (8, 15, 15),
+     8 * (3 * 3 * 4 + 1), 8 * 15 * 15 * 3 * 3 * 4, 8 * 15 * 15),
+    # no bias
+    ("conv: {out: 8, kernel: 3, pad: 1, bias: false}", (4, 16, 16), (8, 16, 16),
+     8 * 3 * 3 * 4, 8 * 16 * 16 * 3 * 3 * 4, 0),
+    # dilation 2: effective kernel 2*(3-1)+1 = 5
+    ("conv: {out: 4, kernel: 3, dilation: 2}", (2, 20, 20), (4, 16, 16),
+     4 * (3 * 3 * 2 + 1), 4 * 16 * 16 * 3 * 3 * 2, 4 * 16 * 16),
+    # groups 4: each output sees 16/4 inputs
+    ("conv: {out: 8, kernel: 3, pad: 1, groups: 4}", (16, 10, 10), (8, 10, 10),
+     8 * (3 * 3 * 4 + 1), 8 * 10 * 10 * 3 * 3 * 4, 8 * 10 * 10),
+    # depthwise: groups = channels
+    ("conv: {out: 32, kernel: 3, pad: 1, groups: 32, bias: false}", (32, 8, 8), (32, 8, 8),
+     32 * 3 * 3 * 1, 32 * 8 * 8 * 3 * 3 * 1, 0),
+    # per-dimension kernel and padding (Inception's 1x7)
+    ("conv: {out: 6, kernel: [1, 7], pad: [0, 3]}", (5, 17, 17), (6, 17, 17),
+     6 * (1 * 7 * 5 + 1), 6 * 17 * 17 * 1 * 7 * 5, 6 * 17 * 17),
+    # per-dimension stride
+    ("conv: {out: 2, kernel: 3, stride: [1, 2]}", (1, 9, 9), (2, 7, 4),
+     2 * (3 * 3 + 1), 2 * 7 * 4 * 3 * 3, 2 * 7 * 4),
+    # 'same' padding at stride 1, odd and even kernels
+    ("conv: {out: 3, kernel: 5, pad: same}", (2, 11, 11), (3, 11, 11),
+     3 * (5 * 5 * 2 + 1), 3 * 11 * 11 * 5 * 5 * 2, 3 * 11 * 11),
+    ("conv: {out: 3, kernel: 4, pad: same, dilation: 2}", (2, 11), (3, 11),
+     3 * (4 * 2 + 1), 3 * 11 * 4 * 2, 3 * 11),
+    # 1-D and 3-D
+    ("conv: {out: 16, kernel: 5, stride: 2, pad: 2}", (4, 100), (16, 50),
+     16 * (5 * 4 + 1), 16 * 50 * 5 * 4, 16 * 50),
+    ("conv: {out: 8, kernel: 3, pad: 1}", (3, 8, 16, 16), (8, 8, 16, 16),
+     8 * (3 * 3 * 3 * 3 + 1), 8 * 8 * 16 * 16 * 3 * 3 * 3 * 3, 8 * 8 * 16 * 16),
+    ("conv: {out: 4, kernel: [3, 1, 1], stride: [2, 1, 1]}", (2, 9, 5, 5), (4, 4, 5, 5),
+     4 * (3 * 1 * 1 * 2 + 1), 4 * 4 * 5 * 5 * 3 * 2, 4 * 4 * 5 * 5),
+    # scalar shorthand: conv: N is the output channels (kernel still required, so via mapping)
+]
+
+DECONV = [
+    # (N-1)S - 2P + (F-1) + output_padding + 1; MACs = input elements x C_out/groups x kernel
+    ("deconv: {out: 16, kernel: 4, stride: 2, pad: 1}", (32, 7, 7), (16, 14, 14),
+     16 * (4 * 4 * 32 + 1), 32 * 7 * 7 * 16 * 4 * 4, 16 * 14 * 14),
+    ("deconv: {out: 8, kernel: 3, stride: 2, pad: 1, output_padding: 1}", (4, 5, 5), (8, 10, 10),
+     8 * (3 * 3 * 4 + 1), 4 * 5 * 5 * 8 * 3 * 3, 8 * 10 * 10),
+    ("deconv: {out: 4, kernel: 3, dilation: 2, bias: false}", (2, 6), (4, 6 + 2 * 2),
+     4 * 3 * 2, 2 * 6 * 4 * 3, 0),
+    ("deconv: {out: 8, kernel: 2, stride: 2, groups: 2}", (4, 3, 3, 3), (8, 6, 6, 6),
+     8 * (2 * 2 * 2 * 2 + 1), 4 * 3 * 3 * 3 * (8 // 2) * 2 * 2 * 2, 8 * 6 * 6 * 6),
+]
+
+POOL = [
+    ("maxpool: 2", (3, 32, 32), (3, 16, 16), 0, 0, 3 * 16 * 16 * (2 * 2 - 1)),
+    ("maxpool: {kernel: 3, stride: 2}", (8, 13, 13), (8, 6, 6), 0, 0, 8 * 6 * 6 * (3 * 3 - 1)),
+    ("maxpool: {kernel: 3, stride: 2, pad: 1}", (4, 112, 112), (4, 56, 56), 0, 0, 4 * 56 * 56 * 8),
+    # ceil mode: ceil((112 - 3)/2) + 1 = 56 instead of 55
+    ("maxpool: {kernel: 3, stride: 2, ceil: true}", (4, 112, 112), (4, 56, 56), 0, 0, 4 * 56 * 56 * 8),
+    # ceil mode drops a last window starting in the padding: 5, k2, s2, p1 -> 3
+    ("maxpool: {kernel: 2, stride: 2, pad: 1, ceil: true}", (1, 5, 5), (1, 3, 3), 0, 0, 1 * 3 * 3 * 3),
+    ("maxpool: {kernel: 3, dilation: 2, stride: 1}", (2, 10), (2, 6), 0, 0, 2 * 6 * 2),
+    ("maxpool: {kernel: 2}", (2, 8, 8, 8), (2, 4, 4, 4), 0, 0, 2 * 4 * 4 * 4 * 7),
+    ("avgpool: 2", (6, 28, 28), (6, 14, 14), 0, 0, 6 * 14 * 14 * 2 * 2),
+    ("avgpool: {kernel: 3, stride: 1, pad: 1}", (5, 35, 35), (5, 35, 35), 0, 0, 5 * 35 * 35 * 9),
+    ("avgpool: {kernel: 4, stride: 4}", (3, 100), (3, 25), 0, 0, 3 * 25 * 4),
+    ("avgpool: {kernel: 2, ceil: true}", (3, 7, 7, 7), (3, 4, 4, 4), 0, 0, 3 * 4 * 4 * 4 * 8),
+    # adaptive: windows [floor(i*N/O), ceil((i+1)*N/O)); 7 -> 3 gives windows 3, 3, 3
+    ("adaptive_avgpool: 3", (2, 7, 7), (2, 3, 3), 0, 0, 2 * (3 + 3 + 3) * (3 + 3 + 3)),
+    ("adaptive_avgpool: {out: [6, 6]}", (256, 6, 6), (256, 6, 6), 0, 0, 256 * 6 * 6),
+    ("adaptive_avgpool: 1", (16, 50), (16, 1), 0, 0, 16 * 50),
+    ("adaptive_maxpool: 2", (3, 4, 4, 4), (3, 2, 2, 2), 0, 0, 3 * (4 * 4 * 4 - 8)),
+    ("gap", (512, 7, 7), (512, 1, 1), 0, 0, 512 * 7 * 7),
+    ("gap", (128, 500), (128, 1), 0, 0, 128 * 500),
+    ("gap", (8, 4, 4, 4), (8, 1, 1, 1), 0, 0, 8 * 64),
+]
+
+DENSE = [
+    ("fc: 10", (784,), (10,), 10 * (784 + 1), 784 * 10, 10),
+    # fc after a map flattens it: 512x7x7 = 25,088 features (VGG's fc6)
+    ("fc: 4096", (512, 7, 7), (4096,), 4096 * (512 * 7 * 7 + 1), 512 * 7 * 7 * 4096, 4096),
+    ("fc: {out: 3, bias: false}", (4, 5), (3,), 3 * 4 * 5, 4 * 5 * 3, 0),
+    ("linear: 7", (3,), (7,), 7 * (3 + 1), 3 * 7, 7),
+    ("maxout: {out: 240, pieces: 5}", (784,), (240,), 5 * 240 * (784 + 1), 5 * 784 * 240, 5 * 240 + 4 * 240),
+    ("flatten", (64, 5, 5), (64 * 5 * 5,), 0, 0, 0),
+    ("flatten", (10,), (10,), 0, 0, 0),
+]
+
+NORM_AND_ELEMENTWISE = [
+    ("bn", (64, 56, 56), (64, 56, 56), 2 * 64, 0, 2 * 64 * 56 * 56),
+    ("bn", (100,), (100,), 2 * 100, 0, 2 * 100),
+    ("bn", (8, 20), (8, 20), 2 * 8, 0, 2 * 8 * 20),
+    ("bn: {affine: false}", (8, 4, 4, 4), (8, 4, 4, 4), 0, 0, 2 * 8 * 64),
+    ("lrn: 5", (96, 55, 55), (96, 55, 55), 0, 0, (2 * 5 + 3) * 96 * 55 * 55),
+    ("relu", (3, 4, 4), (3, 4, 4), 0, 0, 3 * 4 * 4),
+    ("relu6", (3, 4, 4), (3, 4, 4), 0, 0, 3 * 4 * 4),
+    ("leaky_relu: 0.2", (10,), (10,), 0, 0, 10),
+    ("elu", (10,), (10,), 0, 0, 10),
+    ("sigmoid", (2, 5), (2, 5), 0, 0, 10),
+    ("tanh", (2, 5), (2, 5), 0, 0, 10),
+    ("gelu", (2, 5), (2, 5), 0, 0, 10),
+    ("softmax", (1000,), (1000,), 0, 0, 3 * 1000),
+    ("dropout: 0.5", (4096,), (4096,), 0, 0, 0),
+    ("identity", (3, 4, 4), (3, 4, 4), 0, 0, 0),
+    ("upsample: 2", (4, 7, 7), (4, 14, 14), 0, 0, 0),
+    ("upsample: {scale: 2, mode: bilinear}", (4, 7, 7), (4, 14, 14), 0, 0, 4 * 4 * 14 * 14),
+    ("upsample: {size: [10, 12]}", (4, 5, 6), (4, 10, 12), 0, 0, 0),
+    ("upsample: 1.5", (1, 5), (1, 7), 0, 0, 0),  # floor(5 * 1.5) = 7
+    ("upsample: {scale: [2, 1, 1]}", (2, 3, 4, 4), (2, 6, 4, 4), 0, 0, 0),
+]
+
+# Recurrent layers on a sequence [T, F], PyTorch's parameter layout (two bias vectors):
+# per layer and direction G*H*F_in + G*H*H + 2*G*H; MACs T x G*H*(F_in + H).
+T, F, HID = 28, 28, 128
+RECURRENT = [
+    ("rnn: 128", (T, F), (T, HID), HID * F + HID * HID + 2 * HID, T * HID * (F + HID), T * HID * 4),
+    ("gru: 128", (T, F), (T, HID), 3 * (HID * F + HID * HID + 2 * HID), T * 3 * HID * (F + HID), T * HID * 17),
+    ("lstm: 128", (T, F), (T, HID), 4 * (HID * F + HID * HID + 2 * HID), T * 4 * HID * (F + HID), T * HID * 21),
+    ("lstm: {hidden: 128, sequence: false}", (T, F), (HID,),
+     4 * (HID * F + HID * HID + 2 * HID), T * 4 * HID * (F + HID), T * HID * 21),
+    ("lstm: {hidden: 20, layers: 2, bidirectional: true}", (5, 10), (5, 40),
+     2 * 4 * (20 * 10 + 20 * 20 + 2 * 20) + 2 * 4 * (20 * 40 + 20 * 20 + 2 * 20),
+     5 * 2 * 4 * 20 * (10 + 20) + 5 * 2 * 4 * 20 * (40 + 20), 2 * 2 * 5 * 20 * 21),
+    ("gru: {hidden: 8, bias: false}", (3, 4), (3, 8), 3 * (8 * 4 + 8 * 8), 3 * 3 * 8 * (4 + 8), 3 * 8 * (17 - 6)),
+    # fc after a sequence applies to every step, as nn.Linear does
+]
+
+
+@pytest.mark.parametrize("layer, input, output, params, macs, ops",
+                         CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT)
+def test_layer_rule(layer, input, output, params, macs, ops):
+    row = last(layer, input)
+    assert row.shape.dims == output
+    assert row.params == params
+    assert row.macs == macs
+    assert row.ops == ops
+
+
+def test_fc_on_a_sequence_applies_per_step():
+    from tests.helpers import report
+
+    rows = report(["lstm: 16", "fc: 5"], (7, 3)).rows
+    assert rows[-1].shape.dims == (7, 5)
+    assert rows[-1].params == 5 * (16 + 1)
+    assert rows[-1].macs == 7 * 16 * 5
+
+
+@pytest.mark.parametrize("layer, input, weights, biases, buffers", [
+    ("conv: {out: 10, kernel: 5, pad: 2}", (3, 32, 32), 10 * 5 * 5 * 3, 10, 0),
+    ("fc: 4096", (25088,), 25088 * 4096, 4096, 0),
+    # batch norm: gamma and beta; buffers running mean, running var and num_batches_tracked
+    ("bn", (64, 8, 8), 64, 64, 2 * 64 + 1),
+    ("lstm: 10", (4, 3), 4 * 10 * (3 + 10), 2 * 4 * 10, 0),
+])
+def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
+    row = last(layer, input)
+    assert (row.weights, row.biases, row.buffers) == (weights, biases, buffers)
+
+
+@pytest.mark.parametrize("layer, input, in_place", [
+    ("relu", (3, 4, 4), True),
+    ("relu: {inplace: false}", (3, 4, 4), False),
+    ("relu6", (3, 4, 4), True),
+    ("leaky_relu", (3, 4, 4), True),
+    ("elu", (3, 4, 4), True),
+    ("sigmoid", (3, 4, 4), False),
+    ("tanh", (3, 4, 4), False),
+    ("gelu", (3, 4, 4), False),
+    ("softmax", (10,), False),
+    ("dropout", (10,), True),
+    ("identity", (10,), True),
+    ("flatten", (3, 4, 4), True),
+    ("bn", (3, 4, 4), False),
+    ("conv: {out: 2, kernel: 1}", (3, 4, 4), False),
+])
+def test_storage(layer, input, in_place):
+    row = last(layer, input)
+    assert row.in_place is in_place
+    assert row.held == (0 if in_place else row.activations)
+
+
+@pytest.mark.parametrize("layer, input, message", [
+    ("conv: {out: 8, kernel: 5}", (3, 3, 3), "output size -1 < 1: (3 - 5)/1 + 1 = -1"),
+    ("conv: {out: 8, kernel: 3, groups: 2}", (3, 8, 8), "groups=2 does not divide the 3 input channels"),
+    ("conv: {out: 9, kernel: 3, groups: 3}", (6, 8, 8), None),
+    ("conv: {out: 8, kernel: 3, groups: 4}", (8, 8, 8), None),
+    ("conv: {out: 6, kernel: 3, groups: 4}", (8, 8, 8), "groups=4 does not divide the 6 output channels"),
+    ("conv: {out: 8, kernel: 3, stride: 2, pad: same}", (3, 8, 8), "pad 'same' needs stride 1"),
+    ("conv: {out: 8, kernel: [3, 3]}", (3, 8), "kernel lists 2 values but the input 3x8 has 1 spatial dimension"),
+    ("conv: {out: 8, kernel: 3}", (10,), "conv needs a spatial map [C, ...], but the input is flat [10]"),
+    ("maxpool: {kernel: 3, pad: 2}", (3, 8, 8), "pad 2 is more than half the kernel 3"),
+    ("maxpool: {kernel: 2, pad: 2}", (3, 8, 8), "pad 2 is more than half the kernel 2"),
+    ("maxpool: 4", (3, 3, 3), "size 3 is pooled away to nothing"),
+    ("deconv: {out: 4, kernel: 3, stride: 2, output_padding: 2}", (2, 5, 5),
+     "output_padding 2 must be smaller than the stride (2) or the dilation (1)"),
+    ("deconv: {out: 4, kernel: 1, pad: 1}", (2, 1, 1), "output size -1 < 1"),
+    ("lstm: 8", (3, 4, 4), "lstm needs a sequence [T, F], but the input is [3x4x4]"),
+    ("upsample: {mode: bilinear, scale: 2}", (3, 8), "bilinear upsampling needs a 2-D map"),
+    ("upsample", (3, 8, 8), "upsample needs exactly one of scale and size"),
+    ("maxout: 4", (3, 5), None),
+    ("lrn: 5", (10,), "lrn needs a spatial map"),
+])
+def test_layer_rejections(layer, input, message):
+    from nnarith.errors import SpecError
+
+    if message is None:  # valid: a control for its neighbours
+        last(layer, input)
+        return
+    with pytest.raises(SpecError) as err:
+        last(layer, input)
+    assert message in err.value.message
