@@ -28,6 +28,12 @@ def test_a_shipped_spec_by_name_from_any_folder(tmp_path):
     assert doc["totals"]["params"] == 25_557_032 and doc["totals"]["macs"] == 4_089_184_256
 
 
+def test_a_shipped_spec_by_file_name_from_any_folder(tmp_path):
+    r = cli("shape", "vgg16.yaml", "-f", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["name"] == "VGG-16"
+
+
 def test_a_file_in_the_current_folder_wins_over_a_shipped_name(tmp_path):
     (tmp_path / "vgg16").write_text("input: [1, 4]\nlayers: [fc: 2]\n")
     doc = json.loads(cli("shape", "vgg16", "-f", "json", cwd=tmp_path).stdout)
