@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", help="rewrite tests/golden/ from the current output")
+
+
+def pytest_configure(config):
+    """In CI (NNARITH_REQUIRE_TORCH=1) the torch tests must run: a missing torch is an error, not a skip."""
+    import importlib.util
+    import os
+
+    if os.environ.get("NNARITH_REQUIRE_TORCH"):
+        missing = [p for p in ("torch", "fvcore") if importlib.util.find_spec(p) is None]
+        if missing:
+            raise pytest.UsageError(f"NNARITH_REQUIRE_TORCH is set but {', '.join(missing)} is not installed")

@@ -34,7 +34,9 @@ def spec_text(text: str, **kw) -> Report:
     return analyze(parse_spec(text, "t.yaml"), **kw)
 
 
-def cli(*args: str, cwd: Path | str = ROOT, input: str | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, cwd: Path | str = ROOT, input: str | None = None,
+        pythonpath: str | None = None) -> subprocess.CompletedProcess:
     """Run the real command line in a subprocess, as a user would."""
+    env = {**ENV, "PYTHONPATH": pythonpath} if pythonpath else ENV
     return subprocess.run([sys.executable, "-m", "nnarith", *args], cwd=cwd, capture_output=True,
-                          text=True, env=ENV, input=input, timeout=600)
+                          text=True, env=env, input=input, timeout=600)

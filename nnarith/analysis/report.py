@@ -35,6 +35,8 @@ class Row:
     work: dict[str, str] = field(default_factory=dict)
     into: int | None = None  # add: the branch whose output it overwrites
     kinds: tuple[str, ...] = ()  # the kinds of the enclosing blocks, parallel to path[:-1]
+    input: Shape | None = None  # what the layer reads (for merges: the branches' common input)
+    fvcore: int = 0  # fvcore's count for this layer (layers/base.py states the convention)
 
     @property
     def params(self) -> int:

@@ -81,7 +81,7 @@ class _Walker:
             out.work["storage"] = "allocates: its input is shared with a parallel branch"
         row = Row(name, node.layer.kind, full, out.shape, node.loc, out.weights, out.biases,
                   out.buffers, out.macs, out.ops, storage, receptive.apply(x.field, out.effect),
-                  list(out.flags), out.work, kinds=kinds)
+                  list(out.flags), out.work, kinds=kinds, input=x.shape, fvcore=out.fvcore)
         if self.strict:
             for flag in out.flags:
                 self.strict_errors.append(SpecError(
@@ -107,7 +107,7 @@ class _Walker:
             raise
         field, warning = receptive.union([f.field for f in flows])
         row = Row(".".join(inner), node.op, inner, out.shape, node.loc, ops=out.ops, rf=field,
-                  warnings=[warning] if warning else [], work=out.work, kinds=kinds)
+                  warnings=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
         buffer = None
         if node.op == "add":
             owned = [f.buffer for f in flows]

@@ -21,12 +21,12 @@ class _Activation(Layer):
         inplace = self.args.get("inplace", False)
         return Out(x, ops=self.ops_per_element * x.numel, storage=INPLACE if inplace else NEW)
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         args = [self.args[f] for f in self.fields if f != "inplace"]
         if "inplace" in self.fields:  # the walk may have ruled it out: see analysis/walk.py
-            args.append(out.storage == INPLACE)
+            args.append(inplace)
         return getattr(nn, self.torch_name)(*args)
 
 
@@ -77,7 +77,7 @@ class Softmax(_Activation):
     kind, help = "softmax", "softmax over the channels or features (dim 1 in PyTorch; the last dim of a sequence)"
     ops_per_element = 3
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         return nn.Softmax(dim=-1 if x.layout == "seq" else 1)
@@ -93,7 +93,7 @@ class Dropout(Layer):
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         return nn.Dropout(self.p)
@@ -107,7 +107,7 @@ class Identity(Layer):
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         return nn.Identity()

@@ -11,6 +11,13 @@ Definitions used by every kind (stated once, as fvcore does):
   FLOPs = 2 x MACs, as torch.utils.flop_counter.FlopCounterMode counts.
 - ops: all other arithmetic, one per elementary operation (a bias add, an activation,
   a comparison in max pooling, ...), as each kind states. Never mixed into MACs.
+- fvcore: the count of fvcore's FlopCountAnalysis, whose convention is: one fused
+  multiply-add counts as one flop for conv and linear; batch norm at inference counts
+  2 per element with affine (1 without); adaptive_avg_pool2d 1 per input element;
+  2-D upsampling 1 (nearest) or 4 (bilinear) per output element. fvcore counts every
+  other operator as 0, listing it as unsupported or ignoring it: among them convolutions
+  with padding='same' (aten::_convolution_mode), 1-D and 3-D adaptive pooling, recurrent
+  layers, and all pooling, activations and adds.
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ class Out:
     ops: int = 0
     effect: Effect = None  # on the receptive field; None leaves it unchanged
     storage: str = NEW  # NEW allocates; VIEW and INPLACE reuse the input's memory
+    fvcore: int = 0  # what fvcore's FlopCountAnalysis counts for it (see FVCORE below)
     flags: list[str] = field(default_factory=list)  # sizes that did not divide
     work: dict[str, str] = field(default_factory=dict)  # arithmetic for --explain
 
@@ -84,8 +92,11 @@ class Layer:
     def infer(self, x: Shape) -> Out:
         raise NotImplementedError
 
-    def torch(self, x: Shape, out: Out) -> Any:
-        """The equivalent torch.nn.Module (imports torch; never on the analytic path)."""
+    def torch(self, x: Shape, inplace: bool) -> Any:
+        """The equivalent torch.nn.Module for input x (imports torch; never on the analytic path).
+
+        inplace: whether the layer may overwrite its input, as the analysis decided.
+        """
         raise NotImplementedError(f"no PyTorch builder for '{self.kind}'")
 
     # helpers for the rules ------------------------------------------------------------

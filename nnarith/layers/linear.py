@@ -33,7 +33,7 @@ class _Dense(Layer):
         n = self.out * pieces
         out.weights = n * f
         out.biases = n if self.bias else 0
-        out.macs = steps * f * n
+        out.macs = out.fvcore = steps * f * n
         out.ops = steps * out.biases  # bias adds
         plus = " + 1" if self.bias else ""
         times = f"{pieces} x " if pieces > 1 else ""
@@ -55,7 +55,7 @@ class Linear(_Dense):
     def infer(self, x: Shape) -> Out:
         return self.dense(x)
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from nnarith.torch.modules import FlattenLinear
 
         _, f = _features(x)
@@ -79,10 +79,10 @@ class Maxout(_Dense):
         out.ops += (self.pieces - 1) * self.out  # comparisons for the max
         return out
 
-    def torch(self, x: Shape, out: Out):
-        from nnarith.torch.modules import Maxout as TorchMaxout
+    def torch(self, x: Shape, inplace: bool):
+        from nnarith.torch import modules
 
-        return TorchMaxout(x.numel, self.out, self.pieces, self.bias)
+        return modules.Maxout(x.numel, self.out, self.pieces, self.bias)
 
 
 @register
@@ -96,7 +96,7 @@ class Flatten(Layer):
         out.work["output"] = f"{x} -> {x.numel:,}"
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         return nn.Flatten()

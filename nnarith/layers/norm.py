@@ -25,11 +25,12 @@ class BatchNorm(Layer):
         out.buffers = 2 * c + 1
         # At inference the normalisation folds into one scale and one shift per element.
         out.ops = 2 * x.numel
+        out.fvcore = (2 if self.affine else 1) * x.numel
         out.work["params"] = f"2 x {c} = {out.weights + out.biases:,} (scale and shift)"
         out.work["buffers"] = f"2 x {c} + 1 = {out.buffers:,} (running mean, variance, counter)"
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         if len(x.dims) > 4:
@@ -57,7 +58,7 @@ class LocalResponseNorm(Layer):
         out.ops = (2 * self.size + 3) * x.numel
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         return nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)

@@ -60,7 +60,7 @@ class MaxPool(_Pool):
         out.ops = out.shape.numel * (prod(k) - 1)
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         return torch_class("MaxPool", x)(self.kernel, self.stride, self.pad, self.dilation, ceil_mode=self.ceil)
 
 
@@ -75,7 +75,7 @@ class AvgPool(_Pool):
         out.ops = out.shape.numel * prod(k)
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         return torch_class("AvgPool", x)(self.kernel, self.stride, self.pad, ceil_mode=self.ceil)
 
 
@@ -107,9 +107,10 @@ class AdaptiveAvgPool(_Adaptive):
     def infer(self, x: Shape) -> Out:
         out, windows = self.adapt(x)
         out.ops = x.dims[0] * prod(sum(w) for w in windows)  # one add or divide per input read
+        out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveAvgPool", x)(self.out)
 
 
@@ -123,7 +124,7 @@ class AdaptiveMaxPool(_Adaptive):
         out.ops = x.dims[0] * (prod(sum(w) for w in windows) - out.shape.numel // x.dims[0])
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveMaxPool", x)(self.out)
 
 
@@ -137,8 +138,9 @@ class GlobalAvgPool(Layer):
         self.need_map(x)
         out = Out(Shape((x.dims[0],) + (1,) * x.rank), effect=WHOLE)
         out.ops = x.numel  # every input element is added once; the adds and the divide per channel
+        out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         out.work["output"] = f"global average: {x} -> {out.shape}"
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveAvgPool", x)(1)

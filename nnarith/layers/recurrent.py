@@ -57,11 +57,12 @@ class _Recurrent(Layer):
         out.work["macs"] = f"{steps} steps x {dirs} x ({first}{rest}) = {macs:,}"
         return out
 
-    def torch(self, x: Shape, out: Out):
-        from nnarith.torch.modules import Recurrent
+    def torch(self, x: Shape, inplace: bool):
+        from nnarith.torch.modules import RECURRENT
 
-        return Recurrent(self.kind, x.dims[1], self.hidden, self.layers, self.bias,
-                         self.bidirectional, self.sequence, self.args.get("nonlinearity", "tanh"))
+        extra = {"nonlinearity": self.nonlinearity} if self.kind == "rnn" else {}
+        return RECURRENT[self.kind](x.dims[1], self.hidden, num_layers=self.layers, bias=self.bias,
+                                    bidirectional=self.bidirectional, sequence=self.sequence, **extra)
 
 
 def _fields(extra: dict | None = None) -> dict:

@@ -44,11 +44,13 @@ class Upsample(Layer):
                              "scale")
         out = Out(Shape((x.dims[0], *[r.value for r in results])), effect=UNDEFINED)
         out.ops = 4 * out.shape.numel if self.mode == "bilinear" else 0
+        if x.rank == 2:  # fvcore counts 2-D upsampling only
+            out.fvcore = (4 if self.mode == "bilinear" else 1) * out.shape.numel
         out.flags = dim_flags(x, results)
         out.work["output"] = dim_texts(x, [r.text for r in results])
         return out
 
-    def torch(self, x: Shape, out: Out):
+    def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
         scale = self.scale if self.size is None else None

@@ -1,0 +1,58 @@
+"""Build a spec as a real torch.nn.Module.
+
+Module names follow the spec's layer names and block paths, so that
+`model.get_submodule("layer1.bottleneck1.add1.main.conv1")` is the layer the report
+calls by that name. Each leaf comes from its layer kind's own builder (`Layer.torch`), fed
+the input shape and the in-place decision of the analysis.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from torch import nn
+
+from nnarith.analysis.report import Report
+from nnarith.analysis.walk import analyze
+from nnarith.layers.base import INPLACE
+from nnarith.spec import load_spec
+from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Node, Seq
+from nnarith.torch import modules
+
+
+def build(spec: Network | str, input: tuple[int, ...] | None = None) -> modules.Network:
+    """The PyTorch model of a spec (a loaded Network, a file, or a shipped spec's name)."""
+    return build_with_report(spec, input)[0]
+
+
+def build_with_report(spec: Network | str, input: tuple[int, ...] | None = None,
+                      report: Report | None = None) -> tuple[modules.Network, Report]:
+    net = spec if isinstance(spec, Network) else load_spec(spec, input)
+    report = report or analyze(net)
+    builder = _Builder(report)
+    return modules.Network(builder.children(net.body, ())), report
+
+
+class _Builder:
+    def __init__(self, report: Report) -> None:
+        self.rows = {row.name: row for row in report.rows + report.aux_rows}
+
+    def children(self, seq: Seq, path: tuple[str, ...]) -> OrderedDict:
+        return OrderedDict((child.name, self.node(child, path)) for child in seq.children)
+
+    def node(self, node: Node, path: tuple[str, ...]) -> nn.Module:
+        here = path + (node.name,)
+        if isinstance(node, Leaf):
+            row = self.rows[".".join(here)]
+            return node.layer.torch(row.input, row.storage == INPLACE)
+        if isinstance(node, Seq):
+            return modules.Sequence(self.children(node, here))
+        if isinstance(node, Aux):
+            return modules.AuxHead(self.children(node.body, here))
+        assert isinstance(node, Merge)
+        branches = OrderedDict(
+            (b.name, modules.Sequence(self.children(b, here + (b.name,)))) for b in node.branches
+        )
+        if node.op == "concat":
+            return modules.Concat(branches)
+        return modules.Add(branches, self.rows[".".join(here)].into)

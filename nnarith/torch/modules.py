@@ -1,0 +1,171 @@
+"""The few modules a spec needs beyond torch.nn: composition, and layers PyTorch spells differently.
+
+Each has an extra_repr that reads as its constructor's arguments, so that `nnarith export`
+can print a model as Python source.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+
+class Sequence(nn.Sequential):
+    """Layers in order. An AuxHead among them reads the current tensor and passes it on."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for module in self:
+            if isinstance(module, AuxHead):
+                module.tap(x)
+            else:
+                x = module(x)
+        return x
+
+
+class AuxHead(Sequence):
+    """A training-only side head (GoogLeNet's auxiliary classifiers).
+
+    It runs in training mode, or in eval mode when its network asks (to verify its shapes);
+    its outputs are collected by the Network that owns it.
+    """
+
+    def __init__(self, layers: OrderedDict) -> None:
+        super().__init__(layers)
+        self.outputs: list[torch.Tensor] | None = None  # the owning Network's list
+        self.always = False
+
+    def tap(self, x: torch.Tensor) -> None:
+        if self.training or self.always:
+            y = self(x)
+            if self.outputs is not None:
+                self.outputs.append(y)
+
+
+class Network(Sequence):
+    """A whole spec. In training mode with auxiliary heads it returns (output, aux1, aux2, ...),
+    as torchvision's GoogLeNet does; otherwise the output alone."""
+
+    def __init__(self, layers: OrderedDict) -> None:
+        super().__init__(layers)
+        self._aux_outputs: list[torch.Tensor] = []
+        for module in self.modules():
+            if isinstance(module, AuxHead):
+                module.outputs = self._aux_outputs
+
+    def run_aux_heads(self, on: bool) -> None:
+        """Run the auxiliary heads in eval mode too (their outputs are then collected)."""
+        for module in self.modules():
+            if isinstance(module, AuxHead):
+                module.always = on
+
+    def forward(self, x: torch.Tensor):
+        self._aux_outputs.clear()
+        y = super().forward(x)
+        if self.training and self._aux_outputs:
+            return (y, *self._aux_outputs)
+        return y
+
+
+class Concat(nn.Module):
+    """Parallel branches on one input, joined along the channels (dim 1)."""
+
+    def __init__(self, branches: OrderedDict) -> None:
+        super().__init__()
+        for name, branch in branches.items():
+            self.add_module(name, branch)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([branch(x) for branch in self.children()], dim=1)
+
+
+class Add(nn.Module):
+    """Parallel branches on one input, summed.
+
+    into: the branch whose fresh output the sum overwrites (torchvision's `out += identity`),
+    or None to allocate the sum. Under autograd it always allocates, since the overwritten
+    tensor may be needed for the backward pass.
+    """
+
+    def __init__(self, branches: OrderedDict, into: int | None = None) -> None:
+        super().__init__()
+        self.into = into
+        for name, branch in branches.items():
+            self.add_module(name, branch)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outs = [branch(x) for branch in self.children()]
+        if self.into is None or (torch.is_grad_enabled() and any(o.requires_grad for o in outs)):
+            total = outs[0] + outs[1]
+            rest = outs[2:]
+        else:
+            total = outs[self.into]
+            rest = [o for i, o in enumerate(outs) if i != self.into]
+        for o in rest:
+            total += o
+        return total
+
+    def extra_repr(self) -> str:
+        return f"into={self.into}"
+
+
+class FlattenLinear(nn.Linear):
+    """nn.Linear that first flattens a map [N, C, ...] to [N, C*...], as an fc after conv layers."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, flatten: bool = True) -> None:
+        super().__init__(in_features, out_features, bias)
+        self.flatten = flatten
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.flatten(1) if self.flatten else x)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", flatten={self.flatten}"
+
+
+class Maxout(nn.Linear):
+    """Maxout (Goodfellow et al. 2013): the max over `pieces` affine maps for each output."""
+
+    def __init__(self, in_features: int, out_features: int, pieces: int = 2, bias: bool = True) -> None:
+        super().__init__(in_features, out_features * pieces, bias)
+        self.outputs, self.pieces = out_features, pieces
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = super().forward(x.flatten(1))
+        return y.view(y.shape[0], self.outputs, self.pieces).amax(-1)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.outputs}, pieces={self.pieces}, bias={self.bias is not None}"
+
+
+class _Steps:
+    """Batch-first recurrent layers that return their output sequence, or only its last step."""
+
+    def __init__(self, *args, sequence: bool = True, **kwargs) -> None:
+        super().__init__(*args, batch_first=True, **kwargs)
+        self.sequence = sequence
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y, _ = super().forward(x)
+        return y if self.sequence else y[:, -1].clone()  # a tensor of its own, not a view of y
+
+    def extra_repr(self) -> str:
+        return super().extra_repr().replace(", batch_first=True", "") + f", sequence={self.sequence}"
+
+
+class RNN(_Steps, nn.RNN):
+    def extra_repr(self) -> str:
+        relu = ", nonlinearity='relu'" if self.nonlinearity == "relu" else ""
+        return super().extra_repr() + relu
+
+
+class GRU(_Steps, nn.GRU):
+    pass
+
+
+class LSTM(_Steps, nn.LSTM):
+    pass
+
+
+RECURRENT = {"rnn": RNN, "gru": GRU, "lstm": LSTM}

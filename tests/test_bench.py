@@ -1,0 +1,70 @@
+"""`nnarith bench` on the CPU (CI has no GPU), and on CUDA where there is one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+
+from nnarith.analysis.walk import analyze  # noqa: E402
+from nnarith.spec import load_spec  # noqa: E402
+from nnarith.torch.bench import bench, choose_device  # noqa: E402
+from tests.helpers import cli  # noqa: E402
+
+RESULT_KEYS = {"batch", "dtype", "mode", "ms_median", "ms_spread", "images_per_s", "tflops", "fraction_of_peak",
+               "peak_memory_bytes", "predicted_memory_bytes", "runs"}
+
+
+def test_bench_json_on_the_cpu():
+    r = cli("bench", "lenet5", "--batch", "1,4", "--mode", "inference,training", "--device", "cpu", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["schema"] == "nnarith.bench/1" and doc["fallback"] is None
+    assert set(doc["peak_tflops"]) == {"fp32"} and doc["peak_tflops"]["fp32"] > 0
+    assert [(x["mode"], x["batch"]) for x in doc["results"]] == [
+        ("inference", 1), ("inference", 4), ("training", 1), ("training", 4)]
+    flops = analyze(load_spec("lenet5")).totals.flops
+    for x in doc["results"]:
+        assert set(x) == RESULT_KEYS and x["runs"] >= 3 and x["ms_median"] > 0
+        assert x["images_per_s"] == pytest.approx(x["batch"] / (x["ms_median"] / 1e3), rel=1e-3)
+        work = flops * x["batch"] * (3 if x["mode"] == "training" else 1)
+        assert x["tflops"] == pytest.approx(work / (x["ms_median"] / 1e3) / 1e12, rel=1e-2, abs=1e-4)
+    params = 61_706 * 4
+    activations = analyze(load_spec("lenet5")).totals.activations * 4
+    assert doc["results"][1]["predicted_memory_bytes"] == params + 4 * activations
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the fallback, which needs a machine without CUDA")
+def test_auto_device_falls_back_to_the_cpu_and_says_so():
+    device, name, fallback = choose_device("auto")
+    assert device.type == "cpu" and name
+    assert fallback == "no CUDA device is available: benchmarking on the CPU instead"
+    table = cli("bench", "lenet5", "--batch", "2").stdout
+    assert "no CUDA device is available: benchmarking on the CPU instead" in table
+    assert "ms median" in table and "of peak" in table
+
+
+def test_bad_bench_options():
+    for args in (["--batch", "0"], ["--dtype", "fp8"], ["--mode", "serving"]):
+        r = cli("bench", "lenet5", *args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU; none on this machine")
+def test_bench_on_the_gpu():
+    result = bench("resnet18", device="cuda", batches=(1, 8), dtypes=("fp32", "bf16"))
+    assert result.fallback is None and result.device == torch.cuda.get_device_name()
+    assert result.memory_measure == "torch.cuda.max_memory_allocated"
+    for r in result.results:
+        assert r.runs >= 30 and r.fraction_of_peak is not None and 0 < r.fraction_of_peak <= 1
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU; none on this machine")
+def test_verify_on_the_gpu():
+    from nnarith.torch.verify import verify
+
+    assert verify("resnet18", device="cuda").passed
