@@ -18,3 +18,14 @@ def pytest_configure(config):
         missing = [p for p in ("torch", "fvcore") if importlib.util.find_spec(p) is None]
         if missing:
             raise pytest.UsageError(f"NNARITH_REQUIRE_TORCH is set but {', '.join(missing)} is not installed")
+
+
+# Hypothesis: CI runs the default profile; `pytest --hypothesis-profile long` runs 50,000 examples.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("default", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=50_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("quick", max_examples=100, deadline=None)
+settings.load_profile("default")

@@ -205,6 +205,10 @@ def test_storage(layer, input, in_place):
     ("maxpool: {kernel: 3, pad: 2}", (3, 8, 8), "pad 2 is more than half the kernel 3"),
     ("maxpool: {kernel: 2, pad: 2}", (3, 8, 8), "pad 2 is more than half the kernel 2"),
     ("maxpool: 4", (3, 3, 3), "size 3 is pooled away to nothing"),
+    # 1-D and 2-D ceil mode lets a window hang over the edge; PyTorch's 3-D average pooling does not
+    ("avgpool: {kernel: [1, 2], ceil: true}", (1, 1, 1), None),
+    ("avgpool: {kernel: [1, 1, 2], ceil: true}", (1, 1, 1, 1),
+     "3-D average pooling needs the input 1x1x1x1 to be at least the kernel 1x1x2"),
     ("deconv: {out: 4, kernel: 3, stride: 2, output_padding: 2}", (2, 5, 5),
      "output_padding 2 must be smaller than the stride (2) or the dilation (1)"),
     ("deconv: {out: 4, kernel: 1, pad: 1}", (2, 1, 1), "output size -1 < 1"),

@@ -71,6 +71,11 @@ class AvgPool(_Pool):
 
     def infer(self, x: Shape) -> Out:
         k, s, p, d = self.window(x)
+        if x.rank == 3 and any(n < kk for n, kk in zip(x.dims[1:], k)):
+            # PyTorch's avg_pool3d alone also refuses a kernel larger than the unpadded input.
+            raise self.error(f"3-D average pooling needs the input {x} to be at least the kernel "
+                             f"{'x'.join(map(str, k))} in every dimension (padding not counted)", "kernel",
+                             hint="use a smaller kernel, or pool fewer times")
         out = self.pooled(x, k, s, p, d)
         out.ops = out.shape.numel * prod(k)
         return out

@@ -1,0 +1,141 @@
+"""Differential testing against PyTorch: random layer stacks, valid and invalid.
+
+For each stack written in the spec syntax, the same layers are built here with torch.nn
+directly (not with nnarith's builder) and run. Where PyTorch runs the stack, nnarith must
+give the same output shape after every layer, the same parameters and the same MACs (from
+FlopCounterMode). Where PyTorch refuses it, nnarith must refuse it too, at the same layer,
+with exit code 2 and a located message.
+
+CI runs the default profile (1,000 examples); `pytest tests/test_differential.py
+--hypothesis-profile long` runs 50,000.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from nnarith.analysis.walk import analyze  # noqa: E402
+from nnarith.cli import main  # noqa: E402
+from nnarith.errors import SpecError, SpecErrors  # noqa: E402
+from nnarith.spec import parse_spec  # noqa: E402
+
+MAX_SIZE = {1: 40, 2: 18, 3: 8}
+
+
+def spatial(rank: int, lo: int, hi: int):
+    """An int, or one int per dimension."""
+    one = st.integers(lo, hi)
+    return st.one_of(one, st.lists(one, min_size=rank, max_size=rank)) if rank > 1 else one
+
+
+def layers(rank: int):
+    conv = st.fixed_dictionaries({
+        "out": st.integers(1, 6), "kernel": spatial(rank, 1, 5), "stride": spatial(rank, 1, 3),
+        "pad": st.one_of(spatial(rank, 0, 3), st.just("same")), "dilation": spatial(rank, 1, 3),
+        "groups": st.sampled_from([1, 1, 2, 3]), "bias": st.booleans()})
+    deconv = st.fixed_dictionaries({
+        "out": st.integers(1, 6), "kernel": spatial(rank, 1, 4), "stride": spatial(rank, 1, 3),
+        "pad": spatial(rank, 0, 2), "output_padding": spatial(rank, 0, 2), "dilation": spatial(rank, 1, 2),
+        "groups": st.sampled_from([1, 1, 2]), "bias": st.booleans()})
+    maxpool = st.fixed_dictionaries({"kernel": spatial(rank, 1, 4)}, optional={
+        "stride": spatial(rank, 1, 3), "pad": spatial(rank, 0, 2), "dilation": spatial(rank, 1, 2),
+        "ceil": st.booleans()})
+    avgpool = st.fixed_dictionaries({"kernel": spatial(rank, 1, 4)}, optional={
+        "stride": spatial(rank, 1, 3), "pad": spatial(rank, 0, 2), "ceil": st.booleans()})
+    adaptive = st.fixed_dictionaries({"out": spatial(rank, 1, 6)})
+    return st.one_of(conv.map(lambda a: ("conv", a)), deconv.map(lambda a: ("deconv", a)),
+                     maxpool.map(lambda a: ("maxpool", a)), avgpool.map(lambda a: ("avgpool", a)),
+                     adaptive.map(lambda a: ("adaptive_avgpool", a)),
+                     st.sampled_from([("bn", {}), ("relu", {})]))
+
+
+@st.composite
+def stacks(draw):
+    rank = draw(st.sampled_from([1, 2, 3]))
+    input = (draw(st.integers(1, 6)), *[draw(st.integers(1, MAX_SIZE[rank])) for _ in range(rank)])
+    return input, draw(st.lists(layers(rank), min_size=1, max_size=4))
+
+
+def yaml_layer(kind: str, args: dict) -> str:
+    if not args:
+        return kind
+    items = ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in args.items())
+    return f"{kind}: {{{items}}}"
+
+
+def torch_layer(kind: str, a: dict, channels: int, rank: int) -> nn.Module:
+    """The oracle: the layer as a PyTorch user writes it, from the same arguments."""
+    def t(v):
+        return tuple(v) if isinstance(v, list) else v
+
+    if kind == "conv":
+        cls = getattr(nn, f"Conv{rank}d")
+        return cls(channels, a["out"], t(a["kernel"]), t(a["stride"]), t(a["pad"]), t(a["dilation"]), a["groups"],
+                   a["bias"])
+    if kind == "deconv":
+        cls = getattr(nn, f"ConvTranspose{rank}d")
+        return cls(channels, a["out"], t(a["kernel"]), t(a["stride"]), t(a["pad"]), t(a["output_padding"]),
+                   a["groups"], a["bias"], t(a["dilation"]))
+    if kind == "maxpool":
+        return getattr(nn, f"MaxPool{rank}d")(t(a["kernel"]), t(a.get("stride")), t(a.get("pad", 0)),
+                                              t(a.get("dilation", 1)), ceil_mode=a.get("ceil", False))
+    if kind == "avgpool":
+        return getattr(nn, f"AvgPool{rank}d")(t(a["kernel"]), t(a.get("stride")), t(a.get("pad", 0)),
+                                              ceil_mode=a.get("ceil", False))
+    if kind == "adaptive_avgpool":
+        return getattr(nn, f"AdaptiveAvgPool{rank}d")(t(a["out"]))
+    if kind == "bn":
+        return getattr(nn, f"BatchNorm{rank}d")(channels)
+    return nn.ReLU()
+
+
+def run_torch(input: tuple[int, ...], stack: list) -> tuple[list, int | None]:
+    """Per layer (shape, params, MACs) while PyTorch runs the stack, and the layer it refuses, if any."""
+    x = torch.zeros(1, *input)
+    done = []
+    for i, (kind, args) in enumerate(stack):
+        try:
+            module = torch_layer(kind, args, x.shape[1], len(input) - 1).eval()
+            with torch.no_grad(), FlopCounterMode(display=False) as counter:
+                x = module(x)
+        except (RuntimeError, ValueError):
+            return done, i
+        done.append((tuple(x.shape[1:]), sum(p.numel() for p in module.parameters()),
+                     counter.get_total_flops() // 2))
+    return done, None
+
+
+@given(stacks())
+def test_nnarith_agrees_with_pytorch(case):
+    input, stack = case
+    texts = [yaml_layer(kind, args) for kind, args in stack]
+    spec = f"input: {list(input)}\nlayers:\n" + "".join(f"  - {t}\n" for t in texts)
+    expected, refused_at = run_torch(input, stack)
+    try:
+        rows = analyze(parse_spec(spec, "fuzz.yaml")).rows
+    except (SpecError, SpecErrors) as e:
+        errors = e.errors if isinstance(e, SpecErrors) else [e]
+        assert refused_at is not None, f"nnarith refused what PyTorch runs:\n{spec}{errors[0].render()}"
+        lines = {err.loc.line for err in errors}
+        assert lines == {3 + refused_at}, f"PyTorch refused layer {refused_at + 1}, nnarith said:\n" + \
+            "\n".join(err.render() for err in errors) + f"\n{spec}"
+        event(f"refused by both ({stack[refused_at][0]})")
+        # and through the command line: exit 2, the argument named, no traceback
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["calc", "--input", "x".join(map(str, input)), *texts])
+        assert code == 2 and f"argument {refused_at + 1}:1:" in err.getvalue(), err.getvalue()
+        return
+    assert refused_at is None, f"PyTorch refused layer {refused_at + 1}, which nnarith accepted:\n{spec}"
+    got = [(r.shape.dims, r.params, r.macs) for r in rows]
+    assert got == expected, f"\n{spec}"
+    event(f"accepted by both ({len(stack)} layers)")
