@@ -48,6 +48,7 @@ class _ConvBase(Layer):
         out.biases = self.out if self.bias else 0
         plus = " + 1" if self.bias else ""
         out.work["params"] = f"{self.out} x ({product(k)}*{c_in_g}{plus}) = {out.weights + out.biases:,}"
+        out.work["weights"] = f"{self.out} x {product(k)}*{c_in_g} = {out.weights:,}"
 
 
 @register
