@@ -43,16 +43,19 @@ class Item:
     note: str = ""  # the convention a note matches, or what is wrong with the arithmetic
 
 
-def parse(figure: Figure) -> list:
-    """The parts of a written figure; an unreadable one is an error at its location."""
+def parse(figure: Figure) -> tuple[list, str]:
+    """The parts of a written figure, and its text without the prose after it.
+
+    An unreadable figure is an error at its location.
+    """
     text = figure.text
     try:
         if figure.name in ("output", "rf_stride", "rf_padding"):
             parts, end = read_shapes(text)
         elif figure.name == "rf":
-            return [read_field(text)]
+            return [read_field(text)], text
         elif figure.name == "memory" and text.lower() in ("in place", "view"):
-            return [Value(0, 0)]
+            return [Value(0, 0)], text
         else:
             parts, end = read_numbers(text, memory=figure.name in ("memory", "activations"),
                                       default_unit=figure.unit)
@@ -60,18 +63,18 @@ def parse(figure: Figure) -> list:
         loc = Loc(figure.loc.file, figure.loc.line, figure.loc.col + e.offset)
         hint = HINTS.get(figure.name, "write it like 34,848, 3.2M, 61 million, 1.16 MB or (11*11*3)*96 = 34,848")
         raise SpecError(f"cannot read the {figure.name} '{text}': {e}", loc, hint=hint) from None
-    return parts
+    return parts, text[:end].strip()
 
 
 def judge(figure: Figure, what: str, truth: Truth, bytes_per: int, strict: bool) -> Item:
-    parts = parse(figure)
+    parts, stated = parse(figure)
     candidates = [(truth.value, None, truth.derivation)] + [(v, None, d) for v, d in truth.also] + truth.others
     results = [_match(figure.name, p, candidates, bytes_per) for p in parts]
     first_bytes = isinstance(parts[-1], Value) and parts[-1].bytes and figure.name in IN_BYTES
     scale = bytes_per if first_bytes else 1
     expected = _expected(truth.value, scale)
     derivation = truth.derivation + (f" x {bytes_per} bytes = {truth.value * bytes_per:,} bytes" if scale > 1 else "")
-    item = Item(figure.loc.line, what, figure.text, expected, OK, derivation, figure.loc.col,
+    item = Item(figure.loc.line, what, stated, expected, OK, derivation, figure.loc.col,
                 _true_text(figure.name, truth.value, scale))
     if any(r is None for r in results):
         item.status = WRONG
@@ -160,7 +163,7 @@ def _true_text(figure: str, value: Any, scale: int) -> str:
     if isinstance(value, tuple):
         return "x".join(map(str, value))
     if isinstance(value, dict):
-        value = value["size"]
+        return "/".join(_true_text(figure, value[k], 1) for k in ("size", "stride"))
     if isinstance(value, list):
         return "x".join(map(str, value)) if len(set(value)) > 1 else str(value[0])
     if value is None:

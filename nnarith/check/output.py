@@ -40,7 +40,8 @@ def summary(result: Result) -> str:
 
 def render_text(result: Result) -> str:
     r = result.report
-    head = (f"{result.file}: checked against {result.spec} ({r.name}, input {r.input}, {r.dtype}, "
+    against = "its expect: figures" if result.spec == result.file else result.spec
+    head = (f"{result.file}: checked against {against} ({r.name}, input {r.input}, {r.dtype}, "
             f"{DTYPE_BYTES[r.dtype]} bytes per element)")
     items = result.items
     w_line = max(len(str(i.line)) for i in items)

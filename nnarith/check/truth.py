@@ -115,7 +115,7 @@ class Truths:
             n = getattr(r, figure)
             return Truth(n, work.get(figure, f"{n:,}" if n else f"{r.kind} has none"))
         if figure in ("memory", "activations"):
-            text = f"{_product(r.shape.dims)} = {r.activations:,}" if len(r.shape.dims) > 1 else ""
+            text = f"{_product(r.shape.dims)} = {r.activations:,}" if len(r.shape.dims) > 1 else f"{r.activations:,}"
             t = Truth(r.activations, text)
             if figure == "memory" and r.held != r.activations:
                 t.also.append((r.held, "0: " + work.get("storage", "it writes into its input, or is a view")))
