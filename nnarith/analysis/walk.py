@@ -36,6 +36,20 @@ def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool =
                   batch, dtype, walker.expects)
 
 
+def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tuple[Report, bool]:
+    """As analyze, but a layer that fails ends the walk instead of raising: the report holds
+    the layers before it, and the flag says whether the walk was complete. nnarith check uses
+    it for variants of a network (its pooling rounding the other way) that may not fit."""
+    shape = Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
+    walker = _Walker(False)
+    try:
+        out, complete = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(),
+                                   False).shape, True
+    except SpecError:
+        out, complete = (walker.rows[-1].shape if walker.rows else shape), False
+    return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype), complete
+
+
 class _Walker:
     def __init__(self, strict: bool) -> None:
         self.strict = strict

@@ -20,8 +20,8 @@ from typing import Any
 
 from nnarith.analysis.report import Report
 from nnarith.check.documents import Block, Entry, Figure
-from nnarith.errors import Loc, SpecError, did_you_mean
-from nnarith.spec.expect import ALIASES, FIGURES, figure_name
+from nnarith.errors import Loc, SpecError
+from nnarith.spec.expect import ALIASES, FIGURES, figure_name, unknown_hint
 from nnarith.spec.nodes import Network
 from nnarith.spec.yaml_loader import YMap
 
@@ -58,7 +58,7 @@ def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
         for fkey, fvalue in value.items():
             name = figure_name(fkey)
             if name is None:
-                hint = did_you_mean(fkey, [*FIGURES, *ALIASES]) or "figures: " + ", ".join(FIGURES)
+                hint = unknown_hint(fkey, [*FIGURES, *ALIASES])
                 raise SpecError(f"unknown figure '{fkey}' for '{key}'", value.key_locs[fkey], hint=hint)
             vloc = value.loc_of(fkey)
             entry.figures.append(Figure(name, written(fvalue, vloc), vloc))

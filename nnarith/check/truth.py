@@ -15,7 +15,6 @@ from typing import Any
 
 from nnarith.analysis import receptive
 from nnarith.analysis.report import Report, Row
-from nnarith.errors import SpecError
 from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
 
 COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "ops")
@@ -52,6 +51,7 @@ class Truths:
         self.by_name = {r.name: r for r in report.rows + report.aux_rows}
         self._variant: Truths | None | bool = False  # not computed yet
         self.convention = ""  # of a variant: how it differs
+        self.complete = True  # a variant may stop at a layer that no longer fits
 
     # targets --------------------------------------------------------------------------
 
@@ -203,11 +203,14 @@ class Truths:
     # the other rounding ---------------------------------------------------------------
 
     def twin(self, target: Target) -> Target | None:
-        """The same target in this (variant) analysis."""
-        if target.kind in ("input", "total"):
+        """The same target in this (variant) analysis, where it was analysed in full."""
+        if target.kind == "input" or (target.kind == "total" and self.complete):
             return target
         found = self.named(target.name)
-        return next((t for t in found if (t.kind == "block") == (target.kind == "block")), None)
+        twin = next((t for t in found if (t.kind == "block") == (target.kind == "block")), None)
+        if twin is None or (not self.complete and twin.rows[-1].name != target.rows[-1].name):
+            return None  # the variant stopped inside this block
+        return twin
 
     def variant(self) -> Truths | None:
         """The network analysed again with every pooling layer rounding the other way."""
@@ -215,13 +218,12 @@ class Truths:
             self._variant = None
             pools = [leaf.layer for leaf in _leaves(self.net.body) if leaf.layer.kind in POOLS] if self.net else []
             if pools:
-                from nnarith.analysis.walk import analyze
+                from nnarith.analysis.walk import analyze_prefix
 
-                try:
-                    report = analyze(_flip_pools(self.net), batch=self.report.batch, dtype=self.report.dtype)
-                except SpecError:  # rounded the other way, the network does not fit
-                    return None
+                report, complete = analyze_prefix(_flip_pools(self.net), batch=self.report.batch,
+                                                  dtype=self.report.dtype)
                 self._variant = Truths(report)
+                self._variant.complete = complete
                 self._variant.convention = (
                     "floor vs ceil, pooling rounding up (ceil mode, as Caffe)"
                     if not any(p.ceil for p in pools)

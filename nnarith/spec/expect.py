@@ -38,6 +38,14 @@ ALIASES = {"shape": "output", "size": "output", "volume": "output", "parameters"
 NOT_TOTALS = ("rf", "rf_stride", "rf_padding")  # per-layer only
 
 
+def unknown_hint(key: Any, choices: list[str]) -> str:
+    """Did-you-mean, or the comma pitfall: in `{params: 34,944}` YAML reads a key '944'."""
+    if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit()):
+        return ("in a {...} mapping a comma separates entries, so '1,792' splits in two: quote the "
+                "number ('1,792') or write it without separators")
+    return did_you_mean(key, choices) or "figures: " + ", ".join(FIGURES)
+
+
 def figure_name(key: Any) -> str | None:
     """The canonical figure a key names, or None."""
     if not isinstance(key, str):
@@ -60,7 +68,7 @@ def read_expect(raw: Any, loc: Loc, *, totals: bool = False,
         name = figure_name(key)
         if name is None or (totals and name in NOT_TOTALS):
             known = [k for k in (*FIGURES, *ALIASES) if not (totals and k in NOT_TOTALS)]
-            hint = did_you_mean(key, known) or "figures: " + ", ".join(k for k in FIGURES if k in known)
+            hint = unknown_hint(key, known)
             if totals and name in NOT_TOTALS:
                 hint = "a receptive field belongs to a layer: put it in that layer's expect:"
             raise SpecError(f"unknown figure '{key}' in {where}", kloc, hint=hint)
