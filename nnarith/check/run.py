@@ -114,7 +114,7 @@ def _beside(spec: str, path: str) -> str:
 
 
 def _total_line(line: str, number: int, file: str) -> Entry | None:
-    plain = re.sub(r"[*_`>]", " ", line)  # Markdown emphasis off, columns kept
+    plain = re.sub(r"\*\*|__|`|^\s*>", lambda m: " " * len(m[0]), line)  # Markdown off, columns kept
     return read_line(plain.replace("- ", "  ", 1) if plain.lstrip().startswith("- ") else plain, number, file)
 
 

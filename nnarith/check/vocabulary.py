@@ -36,11 +36,14 @@ _UNIT_WORDS = re.compile(r"^(kib|mib|gib|tib|kb|mb|gb|tb|bytes?|thousands?|milli
 
 
 def clean(text: str) -> str:
-    """Markdown and decoration off a cell: **bold**, `code`, links, tree lines, flags."""
+    """Markdown and decoration off a cell: **bold**, *emphasis*, `code`, links, tree lines, flags.
+
+    A `*` inside is arithmetic (3*3*64), not emphasis."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"<br\s*/?>", " ", text)
-    text = re.sub(r"[*`]|(?<!\w)_|_(?!\w)|⚑", "", text)
-    return text.strip().strip("├└─│| ").strip()
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text.replace("`", "").replace("⚑", ""))  # bold, not 3*3*64
+    text = text.strip().strip("├└─│| ").strip()
+    return text[1:-1] if len(text) > 2 and text[0] == text[-1] and text[0] in "*_" else text
 
 
 def header_figure(header: str) -> tuple[str, str | None] | None:

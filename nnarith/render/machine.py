@@ -109,7 +109,7 @@ def render_csv(report: Report, depth: int | None = None) -> str:
 
 def render_markdown(report: Report, *, exact: bool = False, depth: int | None = None,
                     explain: bool = False) -> str:
-    head = "| layer | kind | output | params | MACs | memory | RF |"
+    head = f"| layer | kind | output | params | MACs | memory{' (bytes)' if exact else ''} | RF |"
     out = [f"### {report.name}", "",
            f"Input {units.shape(report.input.dims)}, batch {report.batch}, {report.dtype}.", "",
            head, "|---|---|---|--:|--:|--:|--:|",
