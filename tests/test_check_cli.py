@@ -218,3 +218,21 @@ def test_the_check_path_never_imports_torch(args):
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stderr == "[]"
+
+
+@pytest.mark.parametrize("spec", sorted(__import__("nnarith.spec", fromlist=["shipped"]).shipped()))
+def test_round_trip_of_every_shipped_spec(tmp_path, spec):
+    """Every figure `nnarith shape` writes, in Markdown (rounded and exact) and CSV, checks right."""
+    from nnarith.analysis.walk import analyze
+    from nnarith.check.run import check_file
+    from nnarith.render.machine import render_csv, render_markdown
+    from nnarith.spec import load_spec
+
+    report = analyze(load_spec(spec))
+    for name, text in (("a.md", render_markdown(report)), ("b.md", render_markdown(report, exact=True)),
+                       ("c.csv", render_csv(report)), ("d.md", render_markdown(report, depth=1))):
+        (tmp_path / name).write_text(text)
+        result = check_file(str(tmp_path / name), spec)
+        assert result.count("wrong") == result.count("note") == 0, (name, [i for i in result.items
+                                                                         if i.status != "ok"][:3])
+        assert len(result.items) >= 3 * len(report.rows if name != "d.md" else [1])

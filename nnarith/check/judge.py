@@ -10,6 +10,7 @@ those wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -66,10 +67,15 @@ def parse(figure: Figure) -> tuple[list, str]:
     return parts, text[:end].strip()
 
 
-def judge(figure: Figure, what: str, truth: Truth, bytes_per: int, strict: bool) -> Item:
+def judge(figure: Figure, what: str, truth: Truth, bytes_per: int, strict: bool,
+          more: Callable[[], list] = list) -> Item:
+    """`more` gives further conventions' values, asked for only when these fail."""
     parts, stated = parse(figure)
     candidates = [(truth.value, None, truth.derivation)] + [(v, None, d) for v, d in truth.also] + truth.others
     results = [_match(figure.name, p, candidates, bytes_per) for p in parts]
+    if None in results:
+        candidates += more()
+        results = [r or _match(figure.name, p, candidates, bytes_per) for r, p in zip(results, parts)]
     first_bytes = isinstance(parts[-1], Value) and parts[-1].bytes and figure.name in IN_BYTES
     scale = bytes_per if first_bytes else 1
     expected = _expected(truth.value, scale)

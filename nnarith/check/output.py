@@ -48,6 +48,9 @@ def render_text(result: Result) -> str:
     w_what = min(WIDEST, max(len(i.what) for i in items))
     w_stated = min(WIDEST, max(len(i.stated) for i in items))
     lines = [head, ""]
+    for line in result.skipped:
+        lines.append(f"skipped the table at line {line}: none of its rows names a layer of the spec")
+    lines += [""] if result.skipped else []
     for i in items:
         tail = f"  ({i.note})" if i.note else ""
         lines.append(f"{MARKS[i.status]:<4} line {i.line:<{w_line}}  {i.what:<{w_what}}  stated "

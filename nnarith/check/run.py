@@ -37,6 +37,7 @@ class Result:
     spec: str  # the spec file, as messages name it
     report: Report
     items: list[Item] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # lines of tables about something else
 
     def count(self, status: str) -> int:
         return sum(i.status == status for i in self.items)
@@ -74,6 +75,7 @@ def check_file(path: str, spec: str | None = None, *, fmt: str | None = None, st
     name = "<stdin>" if path == "-" else path
     fmt = fmt or detect(path, text)
     blocks: list[Block] = []
+    tables = False  # Markdown: a table none of whose rows finds a layer is about something else
     if fmt == "yaml":
         root = load(text, name)
         if isinstance(root, YMap) and "layers" in root:  # a spec: its own expect: figures
@@ -92,6 +94,7 @@ def check_file(path: str, spec: str | None = None, *, fmt: str | None = None, st
     elif fmt == "markdown":
         blocks, totals = read_markdown(text, name)
         blocks += [[e] for e in (_total_line(line, n, name) for n, line in totals) if e and e.figures]
+        tables = True
     else:
         blocks = [read_notes(text, name)]
     if not spec:
@@ -104,7 +107,7 @@ def check_file(path: str, spec: str | None = None, *, fmt: str | None = None, st
             "csv": "give it a header row with a layer column and figure columns (output, params, MACs)",
             "yaml": "map layer names to figures: conv1: {output: 55x55x96, params: 34944}",
             "text": "write one layer a line, as 'CONV1: [55x55x96]  memory: 290K  weights: 34,848'"}[fmt]
-    return _judged(result, blocks, Truths(report, net), strict, hint)
+    return _judged(result, blocks, Truths(report, net), strict, hint, tables)
 
 
 def _beside(spec: str, path: str) -> str:
@@ -118,10 +121,15 @@ def _total_line(line: str, number: int, file: str) -> Entry | None:
     return read_line(plain.replace("- ", "  ", 1) if plain.lstrip().startswith("- ") else plain, number, file)
 
 
-def _judged(result: Result, blocks: list[Block], truths: Truths, strict: bool, hint: str) -> Result:
+def _judged(result: Result, blocks: list[Block], truths: Truths, strict: bool, hint: str,
+            tables: bool = False) -> Result:
     per = DTYPE_BYTES[result.report.dtype]
     for block in blocks:
-        for entry, match in align(block, truths):
+        matches = align(block, truths)
+        if tables and all(isinstance(m, str) for _, m in matches):
+            result.skipped.append(block[0].loc.line - 2)  # its header
+            continue
+        for entry, match in matches:
             for figure in entry.figures:
                 result.items.append(_item(entry, match, figure, truths, per, strict))
     if not result.items:
@@ -138,7 +146,8 @@ def _item(entry: Entry, match, figure, truths: Truths, per: int, strict: bool) -
     for target in match:
         what = f"{target.name} {'shape' if target.kind == 'input' and word == 'output' else word}"
         truth = truths.truth(target, figure.name)
-        item = (judge(figure, what, truth, per, strict) if truth is not None
+        item = (judge(figure, what, truth, per, strict, lambda t=target: truths.rounded_otherwise(t, figure.name))
+                if truth is not None
                 else unmatched(figure, what, f"the {target.name} has no {word}"))
         if item.status != "wrong":
             return item

@@ -49,6 +49,10 @@ class Truths:
         self.report = report
         self.net = net
         self.by_name = {r.name: r for r in report.rows + report.aux_rows}
+        self.blocks: dict[tuple[str, ...], list[Row]] = {}  # every path prefix: the rows under it
+        for r in report.rows + report.aux_rows:
+            for i in range(1, len(r.path)):
+                self.blocks.setdefault(r.path[:i], []).append(r)
         self._variant: Truths | None | bool = False  # not computed yet
         self.convention = ""  # of a variant: how it differs
         self.complete = True  # a variant may stop at a layer that no longer fits
@@ -65,25 +69,29 @@ class Truths:
         """What a full name denotes: a row, a block, or both (a merge is its row and its block)."""
         name = name.removeprefix("training_only.")
         found = [self.row(self.by_name[name])] if name in self.by_name else []
-        path = tuple(name.split("."))
-        rows = [r for r in self.report.rows + self.report.aux_rows if r.path[:len(path)] == path]
-        if len(rows) > 1 or (rows and not found):
+        rows = self.blocks.get(tuple(name.split(".")), [])
+        if found and rows:  # a merge: its branches' rows, then its own
+            rows = rows + [found[0].rows[0]]
+        if rows:
             found.append(Target(name, "block", rows))
         return found
 
     # figures --------------------------------------------------------------------------
 
     def truth(self, target: Target, figure: str) -> Truth | None:
-        t = self._truth(target, figure)
-        if t is not None and target.kind != "input" and figure in ("output", *COUNTS, "memory", "activations"):
-            variant = self.variant()
-            if variant is not None:
-                twin = variant.twin(target)
-                other = variant._truth(twin, figure) if twin else None
-                if other is not None and other.value != t.value:
-                    t.others.append((other.value, variant.convention, other.derivation))
-                    t.others += [(v, f"{variant.convention}; {c}", d) for v, c, d in other.others]
-        return t
+        return self._truth(target, figure)
+
+    def rounded_otherwise(self, target: Target, figure: str) -> list[tuple[Any, str, str]]:
+        """The figure's values with pooling rounding the other way (asked only when the others fail)."""
+        if target.kind == "input" or figure not in ("output", *COUNTS, "memory", "activations"):
+            return []
+        variant = self.variant()
+        twin = variant.twin(target) if variant else None
+        other = variant._truth(twin, figure) if twin else None
+        if other is None:
+            return []
+        return [(other.value, variant.convention, other.derivation),
+                *((v, f"{variant.convention}; {c}", d) for v, c, d in other.others)]
 
     def _truth(self, target: Target, figure: str) -> Truth | None:
         if target.kind == "input":

@@ -48,18 +48,16 @@ def clean(text: str) -> str:
 
 def header_figure(header: str) -> tuple[str, str | None] | None:
     """The figure a column holds, with the unit its header gives, or None."""
-    text = clean(header).lower()
+    text = clean(header)
     unit = None
     m = re.search(r"[(\[]([^)\]]*)[)\]]", text)
     if m:
-        inner = re.sub(r"flops?|macs?|params?|parameters|elements|per image|/ ?image", "", m[1]).strip()
-        if _UNIT_WORDS.match(inner):
-            unit = inner
-        elif inner in ("elements", ""):
-            unit = None
+        inner = re.sub(r"(?i)flops?|macs?|params?|parameters|elements|per image|/ ?image", "", m[1]).strip()
+        unit = inner if _UNIT_WORDS.match(inner) else None
         text = (text[:m.start()] + text[m.end():]).strip()
+    text = text.lower()
     if (name := figure_name(text)) is not None:
-        return name, unit
+        return name, _unit_token(unit)
     for pattern, figure in _HEADERS:
         if re.search(pattern, text):
             if figure is None:
@@ -67,7 +65,7 @@ def header_figure(header: str) -> tuple[str, str | None] | None:
             prefix = re.match(r"([gmkt])(flops?|macs?|params?)\b", text)
             if prefix and unit is None:
                 unit = prefix[1]
-            if unit in ("b", "byte", "bytes") and figure != "memory":
+            if unit and unit.lower() in ("b", "byte", "bytes") and figure != "memory":
                 unit = None
             if figure == "memory" and unit is None and re.search(r"bytes", text):
                 unit = "bytes"
@@ -76,12 +74,12 @@ def header_figure(header: str) -> tuple[str, str | None] | None:
 
 
 def _unit_token(unit: str | None) -> str | None:
-    """The header's unit as the number reader spells it."""
+    """The header's unit as the number reader spells it: (M) and (m) are millions, (MB) megabytes."""
     if unit is None:
         return None
     fixed = {"kib": "KiB", "mib": "MiB", "gib": "GiB", "tib": "TiB", "kb": "kB", "mb": "MB", "gb": "GB",
              "tb": "TB", "byte": "bytes", "b": "B"}
-    return fixed.get(unit.lower(), unit if len(unit) > 1 else unit.upper())
+    return fixed.get(unit.lower(), unit.lower() if len(unit) > 1 else unit.upper())
 
 
 # (pattern on the lower-cased label, the layer kinds it may be); the first that matches wins.
