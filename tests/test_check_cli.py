@@ -236,3 +236,10 @@ def test_round_trip_of_every_shipped_spec(tmp_path, spec):
         assert result.count("wrong") == result.count("note") == 0, (name, [i for i in result.items
                                                                          if i.status != "ok"][:3])
         assert len(result.items) >= 3 * len(report.rows if name != "d.md" else [1])
+
+
+def test_every_package_folder_is_a_package():
+    """setuptools ships only folders with an __init__.py: nnarith.check must be one."""
+    folders = [d for d in (ROOT / "nnarith").iterdir() if d.is_dir() and not d.is_symlink() and d.name != "__pycache__"]
+    assert "check" in [d.name for d in folders]
+    assert all((d / "__init__.py").exists() for d in folders), folders

@@ -28,7 +28,7 @@ class Flow(NamedTuple):
 def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool = False) -> Report:
     """Shapes, counts, memory and receptive fields of every layer of `net`."""
     assert dtype in DTYPE_BYTES, dtype
-    shape = Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
+    shape = _input(net)
     walker = _Walker(strict)
     out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False)
     raise_all(walker.strict_errors)
@@ -40,14 +40,18 @@ def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tupl
     """As analyze, but a layer that fails ends the walk instead of raising: the report holds
     the layers before it, and the flag says whether the walk was complete. nnarith check uses
     it for variants of a network (its pooling rounding the other way) that may not fit."""
-    shape = Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
+    shape = _input(net)
     walker = _Walker(False)
+    complete = True
     try:
-        out, complete = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(),
-                                   False).shape, True
+        out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False).shape
     except SpecError:
         out, complete = (walker.rows[-1].shape if walker.rows else shape), False
     return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype), complete
+
+
+def _input(net: Network) -> Shape:
+    return Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
 
 
 class _Walker:

@@ -76,12 +76,15 @@ def judge(figure: Figure, what: str, truth: Truth, bytes_per: int, strict: bool,
     if None in results:
         candidates += more()
         results = [r or _match(figure.name, p, candidates, bytes_per) for r, p in zip(results, parts)]
+    value, derivation = truth.value, truth.derivation
+    last = results[-1]
+    if last and last[0] is None and (last[2], last[1]) in truth.also:  # right by another, equal reading
+        value, derivation = last[2], last[1]
     first_bytes = isinstance(parts[-1], Value) and parts[-1].bytes and figure.name in IN_BYTES
     scale = bytes_per if first_bytes else 1
-    expected = _expected(truth.value, scale)
-    derivation = truth.derivation + (f" x {bytes_per} bytes = {truth.value * bytes_per:,} bytes" if scale > 1 else "")
-    item = Item(figure.loc.line, what, stated, expected, OK, derivation, figure.loc.col,
-                _true_text(figure.name, truth.value, scale))
+    derivation += f" x {bytes_per} bytes = {value * bytes_per:,} bytes" if scale > 1 else ""
+    item = Item(figure.loc.line, what, stated, _expected(value, scale), OK, derivation, figure.loc.col,
+                _true_text(figure.name, value, scale))
     if any(r is None for r in results):
         item.status = WRONG
         if len(parts) > 1 and results[-1] is None and any(r is not None for r in results[:-1]):
@@ -96,12 +99,12 @@ def judge(figure: Figure, what: str, truth: Truth, bytes_per: int, strict: bool,
     return item
 
 
-def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | None, str] | None:
-    """(the convention it matches, None for the default; its derivation), or None: wrong."""
+def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | None, str, Any] | None:
+    """(the convention it matches, None for the default; its derivation; its value), or None: wrong."""
     for value, convention, derivation in candidates:
         for how, unit in _agrees(figure, part, value, per):
             conventions = [c for c in (convention, how) if c]
-            return ("; ".join(conventions) or None), derivation + unit
+            return ("; ".join(conventions) or None), derivation + unit, value
     return None
 
 

@@ -22,7 +22,7 @@ _KEY = re.compile(r"(?<![\w-])(memory|mem|weights|weight|params|parameters|param
                   r"|receptive field)\s*:", re.I)
 _LEAD_SHAPE = re.compile(r"\s*(\[[^\]]*\])\s*")
 _SHAPE = re.compile(r"\s*([\[(]?\s*\d+(?:\s*[x×,]\s*\d+)+\s*[\])]?|\d+\s*@\s*\d+(?:\s*[x×]\s*\d+)*|\[\s*\d+\s*\])")
-_LABEL = re.compile(r"\s*([A-Za-z][\w\-. ()/#+,]*?)\s*:(?=\s|$|\[)")
+_LABEL = re.compile(r"\s*([A-Za-z][\w\-. ()/#+,]{0,60}?)\s*:(?=\s|$|\[)")  # bounded: labels are short
 MAX_LABEL_WORDS = 5
 
 
@@ -44,7 +44,7 @@ def read_line(line: str, number: int, file: str) -> Entry | None:
     if lead:  # "[55x55x96] CONV1: 96 11x11 filters at stride 4"
         figures.append(Figure("output", lead[1], Loc(file, number, lead.start(1) + 1)))
         pos = lead.end()
-        m = re.match(r"([A-Za-z][^:]*?)\s*(?::|$)", line[pos:])
+        m = re.match(r"([A-Za-z][^:]{0,60}?)\s*(?::|$)", line[pos:])
         if not m:
             return None
         label, label_col, pos = m[1], pos + 1, pos + m.end()

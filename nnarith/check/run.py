@@ -46,7 +46,10 @@ class Result:
 def read_document(path: str) -> str:
     """A document's text ('-' reads standard input), with errors a person can act on."""
     if path == "-":
-        return sys.stdin.read()
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise SpecError(f"standard input holds more than {MAX_FILE_BYTES:,} bytes; documents are limited to that")
+        return decode(data, "<stdin>")
     if os.path.isdir(path):
         raise SpecError(f"'{path}' is a folder, not a document", hint="name a file inside it")
     try:

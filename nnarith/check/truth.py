@@ -15,6 +15,7 @@ from typing import Any
 
 from nnarith.analysis import receptive
 from nnarith.analysis.report import Report, Row
+from nnarith.layers.base import INPLACE
 from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
 
 COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "ops")
@@ -126,7 +127,8 @@ class Truths:
             text = f"{_product(r.shape.dims)} = {r.activations:,}" if len(r.shape.dims) > 1 else f"{r.activations:,}"
             t = Truth(r.activations, text)
             if figure == "memory" and r.held != r.activations:
-                t.also.append((r.held, "0: " + work.get("storage", "it writes into its input, or is a view")))
+                how = "in place, it writes into its input" if r.storage == INPLACE else "a view of its input"
+                t.also.append((r.held, f"{how}: allocates nothing"))
             return t
         return self._field(r.rf, work.get("rf"), figure)
 
