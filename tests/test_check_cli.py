@@ -151,6 +151,11 @@ def test_unreadable_input_exits_2_with_its_location(tmp_path):
     assert "cannot read 'missing.md'" in error("check", "missing.md", "--spec", "lenet5", cwd=tmp_path)
     assert "no shipped spec of that name" in error("check", "prose.md", "--spec", "lenet6", cwd=tmp_path)
     assert "--format json reports one file" in error("check", "bad.md", "prose.md", "-f", "json", cwd=tmp_path)
+    (tmp_path / "bin.md").write_bytes(b"\x00\x01")
+    assert "bin.md:1:1: error: 'bin.md' holds binary data" in error("check", "bin.md", "--spec", "lenet5", cwd=tmp_path)
+    (tmp_path / "s.yaml").write_text("# answers\nspec: lenet6\nc1: {params: 156}\n")
+    err = error("check", "s.yaml", cwd=tmp_path)
+    assert "s.yaml:2:7: error: no spec file 'lenet6'" in err and "did you mean 'lenet5'?" in err
 
 
 def test_answers_file_mistakes_are_located(tmp_path):

@@ -60,6 +60,8 @@ def read_document(path: str) -> str:
             data = f.read()
     except OSError as e:
         raise SpecError(f"cannot read '{path}': {e.strerror or e}") from None
+    if b"\x00" in data:
+        raise SpecError(f"'{path}' holds binary data, not a text document", Loc(path, 1, 1))
     return decode(data, path)
 
 
@@ -78,6 +80,7 @@ def check_file(path: str, spec: str | None = None, *, fmt: str | None = None, st
     name = "<stdin>" if path == "-" else path
     fmt = fmt or detect(path, text)
     blocks: list[Block] = []
+    named_loc = None  # where an answers file names its spec
     tables = False  # Markdown: a table none of whose rows finds a layer is about something else
     if fmt == "yaml":
         root = load(text, name)
@@ -103,7 +106,11 @@ def check_file(path: str, spec: str | None = None, *, fmt: str | None = None, st
     if not spec:
         raise UsageError(f"which network does '{name}' describe? give --spec SPEC (a spec file or a shipped "
                          "spec's name)")
-    net = load_spec(spec, input)
+    try:
+        net = load_spec(spec, input)
+    except SpecError as e:
+        e.loc = e.loc or named_loc  # a spec an answers file names: say where it was named
+        raise
     report = analyze(net, dtype=dtype)
     result = Result(name, net.file, report)
     hint = {"markdown": "give its tables a layer column and figure columns (output, params, MACs, memory)",

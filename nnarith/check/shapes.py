@@ -91,8 +91,7 @@ def read_field(text: str) -> Field:
     size, slash, stride = text.partition("/")
     dims = _dims(size.strip().strip("[]()"))
     if dims is None or (slash and _dims(stride.strip().strip("[]()")) is None):
-        raise Unreadable(f"cannot read '{text.strip()}' as a receptive field; write 11, 11x11, 11/4 (size/stride) "
-                         "or whole")
+        raise Unreadable(f"'{text.strip()}' is not a receptive field")
     return Field(dims, _dims(stride.strip().strip("[]()")) if slash else None)
 
 
