@@ -61,6 +61,12 @@ def test_number_formats(text, memory, parts, in_bytes):
     assert values[-1].bytes is in_bytes
 
 
+def test_long_prose_after_a_figure_is_fine_a_long_figure_is_not():
+    assert read_numbers("61M parameters" + ", and more words" * 100)[0][0].lo == 60_500_000
+    with pytest.raises(Unreadable):
+        read_numbers("1+" * 300 + "1")
+
+
 def test_the_prose_after_a_figure_is_left_alone():
     _, end = read_numbers("24M * 4 bytes ~= 93MB / image (only forward! ~*2 for bwd)", memory=True)
     assert "24M * 4 bytes ~= 93MB / image (only forward! ~*2 for bwd)"[:end].strip() == "24M * 4 bytes ~= 93MB"
@@ -156,3 +162,15 @@ def test_a_size_written_as_arithmetic():
 ])
 def test_receptive_field_formats(text, field):
     assert read_field(text) == field
+
+
+@pytest.mark.parametrize("written, true, accepted", [
+    ("800K", 802_816, True),  # CS231n's VGG table: 112*112*64 = 802,816, "800K"
+    ("150K", 150_528, True),  # 224*224*3
+    ("60M", 60_965_224, True),  # one significant digit
+    ("800K", 860_000, False),
+    ("801K", 802_816, False),  # three significant digits: 800.5K to 801.5K
+    ("803K", 802_816, True),
+])
+def test_trailing_zeros_of_a_rounded_figure_are_not_significant(written, true, accepted):
+    assert read_numbers(written)[0][0].holds(true) is accepted

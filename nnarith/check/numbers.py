@@ -106,9 +106,8 @@ def literal(text: str, unit: str | None, approx: bool, memory: bool) -> Value:
 
 class Reader:
     def __init__(self, text: str, memory: bool, default_unit: str | None) -> None:
-        if len(text) > MAX_TEXT:
-            raise Unreadable(f"a figure of {len(text)} characters is too long to read (at most {MAX_TEXT})")
-        self.text, self.pos, self.memory, self.default_unit = text, 0, memory, default_unit
+        self.cut = len(text) > MAX_TEXT  # prose may follow a figure at length; the figure itself may not
+        self.text, self.pos, self.memory, self.default_unit = text[:MAX_TEXT], 0, memory, default_unit
         self.depth = 0
         self.approx = False
         self.literals: list[tuple[str, str | None]] = []  # the numbers of the part being read, with units
@@ -134,6 +133,8 @@ class Reader:
             parts.append((part or self.part)())
             m = REL.match(self.text, self.pos)
             if not m:
+                if self.cut and self.pos >= MAX_TEXT - 1:
+                    raise Unreadable(f"a figure of more than {MAX_TEXT} characters is too long to read")
                 return parts, self.pos
             self.pos = m.end()
             if m[1] in ("->", "→", "=>"):
