@@ -79,22 +79,20 @@ class Truths:
 
     # figures --------------------------------------------------------------------------
 
-    def truth(self, target: Target, figure: str) -> Truth | None:
-        return self._truth(target, figure)
-
     def rounded_otherwise(self, target: Target, figure: str) -> list[tuple[Any, str, str]]:
         """The figure's values with pooling rounding the other way (asked only when the others fail)."""
         if target.kind == "input" or figure not in ("output", *COUNTS, "memory", "activations"):
             return []
         variant = self.variant()
         twin = variant.twin(target) if variant else None
-        other = variant._truth(twin, figure) if twin else None
+        other = variant.truth(twin, figure) if twin else None
         if other is None:
             return []
         return [(other.value, variant.convention, other.derivation),
                 *((v, f"{variant.convention}; {c}", d) for v, c, d in other.others)]
 
-    def _truth(self, target: Target, figure: str) -> Truth | None:
+    def truth(self, target: Target, figure: str) -> Truth | None:
+        """The figure's true value under the default conventions, with the others' values."""
         if target.kind == "input":
             return self._input(figure)
         if target.kind == "total":
