@@ -4,7 +4,9 @@ For each stack written in the spec syntax, the same layers are built here with t
 directly (not with nnarith's builder) and run. Where PyTorch runs the stack, nnarith must
 give the same output shape after every layer, the same parameters and the same MACs (from
 FlopCounterMode). Where PyTorch refuses it, nnarith must refuse it too, at the same layer,
-with exit code 2 and a located message.
+with exit code 2 and a located message. An output with a size-0 dimension counts as refused:
+PyTorch's grouped transposed convolution returns one where the ungrouped one raises "Output
+size is too small", and nnarith refuses both.
 
 CI runs the default profile (1,000 examples); `pytest tests/test_differential.py
 --hypothesis-profile long` runs 50,000.
@@ -108,6 +110,8 @@ def run_torch(input: tuple[int, ...], stack: list) -> tuple[list, int | None]:
             with torch.no_grad(), FlopCounterMode(display=False) as counter:
                 x = module(x)
         except (RuntimeError, ValueError):
+            return done, i
+        if 0 in x.shape:  # an empty map: refused (see the module's docstring)
             return done, i
         done.append((tuple(x.shape[1:]), sum(p.numel() for p in module.parameters()),
                      counter.get_total_flops() // 2))

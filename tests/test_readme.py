@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 
 import pytest
@@ -12,10 +11,26 @@ from tests.helpers import ROOT, cli
 README = (ROOT / "README.md").read_text()
 
 
+def plain_blocks(text: str) -> list[str]:
+    """The code blocks fenced by a bare ``` (those with a language, such as ```text, are not sessions)."""
+    blocks, current = [], None  # current: the lines of a bare block; False inside another block
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if current is None:
+                current = [] if line.strip() == "```" else False
+            else:
+                if current is not False:
+                    blocks.append("\n".join(current))
+                current = None
+        elif current is not None and current is not False:
+            current.append(line)
+    return blocks
+
+
 def sessions() -> list[tuple[str, list[str]]]:
     """(command, shown output lines) for each `$ nnarith` line in the README's code blocks."""
     found = []
-    for block in re.findall(r"```\n(.*?)```", README, flags=re.S):
+    for block in plain_blocks(README):
         lines = block.splitlines()
         for i, line in enumerate(lines):
             if line.startswith("$ nnarith"):

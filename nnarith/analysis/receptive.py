@@ -77,6 +77,41 @@ def union(fields: list[Field]) -> tuple[Field, str | None]:
     return tuple(merged), warning
 
 
+def explain(field: Field, effect: Effect) -> str | None:
+    """The recurrence with the numbers filled in, for --explain: 'r = 5 + (3-1)*2 = 9, jump 2*2 = 4'.
+
+    r is the size before the layer, (k-1) the effective kernel less one, times the jump j
+    between neighbouring units before it. None where the layer leaves the field as it was.
+    """
+    if effect is None or field == WHOLE or field == UNDEFINED:
+        return None
+    if effect == WHOLE:
+        return "the whole input"
+    if effect == UNDEFINED:
+        return "not one fixed window (output units see differently sized parts of the input)"
+    assert isinstance(effect, Window) and isinstance(field, tuple)
+    texts = []
+    for (lo, hi, j), k, s in zip(field, effect.kernel, effect.stride):
+        r = hi - lo + 1
+        text = f"r = {r} + ({k}-1)*{j} = {r + (k - 1) * j}"
+        texts.append(text + (f", jump {j}*{s} = {j * s}" if s != 1 else ""))
+    return _per_dim(texts)
+
+
+def explain_union(merged: Field) -> str | None:
+    sizes = size(merged)
+    if sizes is None:
+        return None
+    return "union of the branches: " + _per_dim([f"r = {n}" for n in sizes])
+
+
+def _per_dim(texts: list[str]) -> str:
+    if len(set(texts)) == 1:
+        return texts[0]
+    names = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[len(texts)]
+    return "; ".join(f"{n}: {t}" for n, t in zip(names, texts))
+
+
 def size(field: Field) -> list[int] | None:
     return None if isinstance(field, str) else [hi - lo + 1 for lo, hi, _ in field]
 

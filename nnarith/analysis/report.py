@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, NamedTuple
 
 from nnarith.analysis import receptive
 from nnarith.errors import Loc
@@ -56,6 +57,14 @@ class Row:
         return 0 if self.in_place else self.shape.numel
 
 
+class Expectation(NamedTuple):
+    """An `expect:` of the spec, by the full name of what it describes."""
+
+    name: str  # a row's name, or a block's dotted path
+    figures: Any  # the validated mapping (spec/expect.py)
+    group: bool  # True: a block, seq, merge or aux head as a whole; False: one row
+
+
 @dataclass
 class Totals:
     params: int
@@ -96,6 +105,7 @@ class Report:
     aux_rows: list[Row]
     batch: int = 1
     dtype: str = "fp32"
+    expects: list[Expectation] = field(default_factory=list)  # in execution order
 
     @property
     def scale(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from nnarith.analysis import receptive
-from nnarith.analysis.report import DTYPE_BYTES, Report, Row
+from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
 from nnarith.errors import SpecError, raise_all
 from nnarith.layers.base import INPLACE, NEW, Shape
 from nnarith.layers.merge import merge
@@ -28,12 +28,30 @@ class Flow(NamedTuple):
 def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool = False) -> Report:
     """Shapes, counts, memory and receptive fields of every layer of `net`."""
     assert dtype in DTYPE_BYTES, dtype
-    shape = Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
+    shape = _input(net)
     walker = _Walker(strict)
     out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False)
     raise_all(walker.strict_errors)
     return Report(net.name, net.file, net.source, shape, out.shape, walker.rows, walker.aux_rows,
-                  batch, dtype)
+                  batch, dtype, walker.expects)
+
+
+def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tuple[Report, bool]:
+    """As analyze, but a layer that fails ends the walk instead of raising: the report holds
+    the layers before it, and the flag says whether the walk was complete. nnarith check uses
+    it for variants of a network (its pooling rounding the other way) that may not fit."""
+    shape = _input(net)
+    walker = _Walker(False)
+    complete = True
+    try:
+        out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False).shape
+    except SpecError:
+        out, complete = (walker.rows[-1].shape if walker.rows else shape), False
+    return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype), complete
+
+
+def _input(net: Network) -> Shape:
+    return Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
 
 
 class _Walker:
@@ -42,6 +60,7 @@ class _Walker:
         self.rows: list[Row] = []
         self.aux_rows: list[Row] = []
         self.strict_errors: list[SpecError] = []
+        self.expects: list[Expectation] = []
         self.buffers = 0
 
     def new_buffer(self) -> int:
@@ -58,6 +77,8 @@ class _Walker:
              shared: frozenset[int], aux: bool) -> Flow:
         if isinstance(node, Leaf):
             return self.leaf(node, x, path, kinds, shared, aux)
+        if node.expect is not None:  # a block, seq, merge or aux head, checked as a whole
+            self.expects.append(Expectation(".".join(path + (node.name,)), node.expect, True))
         if isinstance(node, Seq):
             return self.seq(node, x, path + (node.name,), kinds + (node.kind,), shared, aux)
         if isinstance(node, Merge):
@@ -79,9 +100,14 @@ class _Walker:
         if storage == INPLACE and x.buffer in shared:
             storage = NEW  # its input is read by another branch too: do not overwrite it
             out.work["storage"] = "allocates: its input is shared with a parallel branch"
+        rf_work = receptive.explain(x.field, out.effect)
+        if rf_work:
+            out.work["rf"] = rf_work
         row = Row(name, node.layer.kind, full, out.shape, node.loc, out.weights, out.biases,
                   out.buffers, out.macs, out.ops, storage, receptive.apply(x.field, out.effect),
                   list(out.flags), out.work, kinds=kinds, input=x.shape, fvcore=out.fvcore)
+        if node.expect is not None:
+            self.expects.append(Expectation(name, node.expect, False))
         if self.strict:
             for flag in out.flags:
                 self.strict_errors.append(SpecError(
@@ -106,6 +132,9 @@ class _Walker:
             e.layer = e.layer or ".".join(inner)
             raise
         field, warning = receptive.union([f.field for f in flows])
+        union = receptive.explain_union(field)
+        if union:
+            out.work["rf"] = union
         row = Row(".".join(inner), node.op, inner, out.shape, node.loc, ops=out.ops, rf=field,
                   warnings=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
         buffer = None

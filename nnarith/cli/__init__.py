@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from nnarith import __version__
-from nnarith.cli import analyze, library, torch_cmds
+from nnarith.cli import analyze, check, library, torch_cmds
 from nnarith.cli.common import report_error
 from nnarith.errors import NnarithError
 
-COMMANDS = (analyze, library, torch_cmds)  # each module adds its subcommands
+COMMANDS = (analyze, check, library, torch_cmds)  # each module adds its subcommands
 
 
 def build_parser() -> argparse.ArgumentParser:

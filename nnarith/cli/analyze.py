@@ -16,6 +16,7 @@ SHAPE_EXAMPLES = [
     "nnarith shape resnet50 --depth 2",
     "nnarith shape vgg16 --input 3x32x32 --exact",
     "nnarith shape googlenet --format json",
+    "nnarith shape lenet5 --explain",
 ]
 CALC_DOC = """Quick arithmetic for a few layers written inline, one layer per argument.
 
@@ -23,6 +24,7 @@ Each argument is a layer in the spec syntax; the layers are chained."""
 CALC_EXAMPLES = [
     'nnarith calc --input 3x32x32 "conv: {out: 10, kernel: 5, pad: 2}"',
     'nnarith calc --input 3x227x227 "conv: {out: 96, kernel: 11, stride: 4}" relu "maxpool: {kernel: 3, stride: 2}"',
+    'nnarith calc --input 64x112x112 "conv: {out: 128, kernel: 3, pad: 1}" --explain',
 ]
 
 
@@ -40,6 +42,9 @@ def add(subparsers) -> None:
 
 
 def render(report, args: argparse.Namespace) -> str:
+    if args.explain and args.format in ("json", "csv"):
+        raise UsageError("--explain shows the arithmetic in the table and in Markdown; JSON and CSV hold the "
+                         "numbers only")
     if args.format == "json":
         from nnarith.render.machine import render_json
 
@@ -51,10 +56,10 @@ def render(report, args: argparse.Namespace) -> str:
     if args.format == "markdown":
         from nnarith.render.machine import render_markdown
 
-        return render_markdown(report, exact=args.exact, depth=args.depth)
+        return render_markdown(report, exact=args.exact, depth=args.depth, explain=args.explain)
     from nnarith.render.table import render_table
 
-    return render_table(report, exact=args.exact, depth=args.depth)
+    return render_table(report, exact=args.exact, depth=args.depth, explain=args.explain)
 
 
 def shape(args: argparse.Namespace) -> int:

@@ -61,3 +61,5 @@ def analysis_options(p: argparse.ArgumentParser, *, depth: bool = True) -> None:
         p.add_argument("--depth", "-d", type=positive, help="collapse blocks nested deeper than this")
     p.add_argument("--strict", action="store_true", help="treat sizes that do not divide as errors")
     p.add_argument("--exact", action="store_true", help="exact integers instead of K/M/G")
+    p.add_argument("--explain", action="store_true",
+                   help="show each figure's arithmetic with the numbers filled in (table and markdown)")

@@ -32,15 +32,14 @@ class _ConvBase(Layer):
                                  hint=f"groups must divide both {c_in} and {self.out}")
         return c_in // g
 
+    why = ("the kernel is larger than the padded input", "kernel",
+           "use a smaller kernel or stride, more padding, or a larger input")
+
     def sizes(self, x: Shape, results: list[Size]) -> list[int]:
+        reason, field, hint = self.why
         for n, r in zip(x.dims[1:], results):
             if r.value < 1:
-                raise self.error(
-                    f"output size {r.value} < 1: {r.text}; the kernel is larger than the padded "
-                    f"input {n}",
-                    "kernel",
-                    hint="use a smaller kernel or stride, more padding, or a larger input",
-                )
+                raise self.error(f"output size {r.value} < 1: {r.text}; {reason} {n}", field, hint=hint)
         return [r.value for r in results]
 
     def counts(self, out: Out, c_in_g: int, k: tuple[int, ...]) -> None:
@@ -48,6 +47,7 @@ class _ConvBase(Layer):
         out.biases = self.out if self.bias else 0
         plus = " + 1" if self.bias else ""
         out.work["params"] = f"{self.out} x ({product(k)}*{c_in_g}{plus}) = {out.weights + out.biases:,}"
+        out.work["weights"] = f"{self.out} x {product(k)}*{c_in_g} = {out.weights:,}"
 
 
 @register
@@ -93,6 +93,8 @@ class Deconv(_ConvBase):
     kind = "deconv"
     aliases = ("conv_transpose",)
     help = "transposed convolution (fractionally strided); 1-D, 2-D or 3-D"
+    why = ("the padding removes more than the transposed convolution makes of the input", "pad",
+           "use less padding, or a larger kernel, stride or output_padding")
     fields = {
         **_common(),
         "pad": Spatial(0, "padding removed from each side of the output", min=0),

@@ -38,10 +38,13 @@ class _Dense(Layer):
         plus = " + 1" if self.bias else ""
         times = f"{pieces} x " if pieces > 1 else ""
         out.work["params"] = f"{times}{self.out} x ({f}{plus}) = {out.weights + out.biases:,}"
+        out.work["weights"] = f"{times}{self.out} x {f} = {out.weights:,}"
         per_step = f"{steps} x " if steps > 1 else ""
         out.work["macs"] = f"{per_step}{f} x {times}{self.out} = {out.macs:,}"
         if x.layout == "map":
             out.work["output"] = f"flatten {x} = {x.numel:,}, then {x.numel:,} -> {self.out}"
+        else:
+            out.work["output"] = f"{f:,} -> {self.out} features" + (f" at each of {steps} steps" if steps > 1 else "")
         return out
 
 

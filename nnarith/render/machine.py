@@ -107,8 +107,9 @@ def render_csv(report: Report, depth: int | None = None) -> str:
     return buf.getvalue()
 
 
-def render_markdown(report: Report, *, exact: bool = False, depth: int | None = None) -> str:
-    head = "| layer | kind | output | params | MACs | memory | RF |"
+def render_markdown(report: Report, *, exact: bool = False, depth: int | None = None,
+                    explain: bool = False) -> str:
+    head = f"| layer | kind | output | params | MACs | memory{' (bytes)' if exact else ''} | RF |"
     out = [f"### {report.name}", "",
            f"Input {units.shape(report.input.dims)}, batch {report.batch}, {report.dtype}.", "",
            head, "|---|---|---|--:|--:|--:|--:|",
@@ -132,4 +133,8 @@ def render_markdown(report: Report, *, exact: bool = False, depth: int | None = 
     flags = [f"{row.name}: {w}" for row, w in report.warnings]
     if flags:
         out += ["", "⚑ sizes that do not divide (PyTorch floors them):", *(f"- `{f}`" for f in flags)]
+    if explain:
+        from nnarith.render.explain import explain_markdown
+
+        out += ["", *explain_markdown(report)]
     return "\n".join(out) + "\n"

@@ -26,6 +26,10 @@ def render_table(report: Report, *, exact: bool = False, depth: int | None = Non
     if flags:
         out += ["", "Flags: sizes that do not divide (PyTorch floors them; --strict makes them errors)"]
         out += [f"  !{i} {f}" for i, f in enumerate(flags, 1)]
+    if explain:
+        from nnarith.render.explain import explain_text
+
+        out += ["", *explain_text(report)]
     return "\n".join(out) + "\n"
 
 

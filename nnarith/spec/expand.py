@@ -5,8 +5,9 @@ A layer list item is one of
 - a one-key mapping `kind: args`, args being a mapping or a shorthand scalar: `fc: 4096`
 - a container: `seq: [...]`, `concat: [branch, ...]`, `add: [branch, ...]`, `aux: [...]`
 - a `$name` argument of the enclosing block, or a nested list (spliced in place)
-Every item may carry `name:` and `repeat:`. Block arguments are written `$name`; they
-resolve where the block was called (lexical scope), and are never evaluated.
+Every item may carry `name:`, `repeat:` and `expect:` (figures for `nnarith check`). Block
+arguments are written `$name`; they resolve where the block was called (lexical scope), and
+are never evaluated.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any
 from nnarith.errors import Loc, SpecError, did_you_mean
 from nnarith.layers import REGISTRY
 from nnarith.layers.fields import Int
+from nnarith.spec.expect import read_expect
 from nnarith.spec.nodes import Aux, Leaf, Merge, Node, Seq
 from nnarith.spec.yaml_loader import YList, YMap
 
 MAX_LAYERS = 100_000
 MAX_ERRORS = 50
 CONTAINERS = ("seq", "concat", "add", "aux")
+COMMON = ("name", "repeat", "expect")  # the arguments every layer, block and container takes
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -177,9 +180,9 @@ class Expander:
             raise SpecError(f"a layer kind must be a name, got {kind!r}", kind_loc)
         args, args_loc, args_env = resolve(args, args_loc, env)
         if isinstance(args, YMap):
-            name, repeat = self.common(args, args_env)
+            name, repeat, expect = self.common(args, args_env)
         else:
-            name, repeat = None, 1
+            name, repeat, expect = None, 1, None
         build = self.builder(kind, kind_loc)
         if self.layers + repeat > MAX_LAYERS:
             raise FatalSpecError(
@@ -192,11 +195,13 @@ class Expander:
                 this = scope.auto(REGISTRY[kind].kind if kind in REGISTRY else kind, loc)
             else:
                 this = scope.take(name if repeat == 1 else f"{name}_{i + 1}", loc)
-            nodes.append(build(kind, this, args, args_loc, args_env, loc))
+            node = build(kind, this, args, args_loc, args_env, loc)
+            node.expect = expect
+            nodes.append(node)
         return nodes
 
-    def common(self, args: YMap, env: dict[str, Arg]) -> tuple[str | None, int]:
-        name = repeat = None
+    def common(self, args: YMap, env: dict[str, Arg]) -> tuple[str | None, int, YMap | None]:
+        name = repeat = expect = None
         if "name" in args:
             name, nloc = resolve_deep(args["name"], args.loc_of("name"), env)
             if not isinstance(name, str) or not NAME_RE.match(name):
@@ -208,7 +213,10 @@ class Expander:
             if repeat > MAX_LAYERS:
                 raise FatalSpecError(f"repeat {repeat:,} is more than the limit of {MAX_LAYERS:,} layers",
                                      rloc)
-        return name, repeat or 1
+        if "expect" in args:
+            raw, eloc, eenv = resolve(args["expect"], args.loc_of("expect"), env)
+            expect = read_expect(raw, eloc, resolve=lambda v, vloc: resolve_deep(v, vloc, eenv))
+        return name, repeat or 1, expect
 
     def builder(self, kind: str, loc: Loc) -> Callable[..., Node]:
         if kind in CONTAINERS:
@@ -230,7 +238,7 @@ class Expander:
         values: dict[str, Any] = {}
         locs: dict[str, Loc] = {}
         if isinstance(args, YMap):
-            given = {k: (args[k], args.loc_of(k)) for k in args if k not in ("name", "repeat")}
+            given = {k: (args[k], args.loc_of(k)) for k in args if k not in COMMON}
         elif args is None:
             given = {}
         elif cls.shorthand:
@@ -244,7 +252,7 @@ class Expander:
             if key not in cls.fields:
                 fields = ", ".join(cls.fields) or "none"
                 kloc = args.key_locs.get(key, vloc) if isinstance(args, YMap) else vloc
-                hint = did_you_mean(key, cls.fields)
+                hint = did_you_mean(key, (*cls.fields, *COMMON))
                 meant.add(hint.split("'")[1] if hint else None)
                 errors.append(SpecError(f"unknown field '{key}' in {kind}", kloc,
                                         hint=hint or f"{kind} fields: {fields}"))
@@ -278,7 +286,7 @@ class Expander:
                             args_loc, hint=f"for example '- {block.name}: {{...}}'")
         bound: dict[str, Arg] = {}
         for key in args or {}:
-            if key in ("name", "repeat"):
+            if key in COMMON:
                 continue
             if key not in block.params:
                 known = ", ".join(block.params) or "none"
@@ -337,11 +345,11 @@ class Expander:
     def container_part(self, args: Any, loc: Loc, env: dict[str, Arg], kind: str, key: str) -> tuple[Any, Loc]:
         """The body of a container: the list itself, or its `layers:`/`branches:` field."""
         if isinstance(args, YMap):
-            unknown = [k for k in args if k not in ("name", "repeat", key)]
+            unknown = [k for k in args if k not in (*COMMON, key)]
             if unknown:
                 raise SpecError(f"unknown field '{unknown[0]}' in {kind}", args.key_locs[unknown[0]],
-                                hint=did_you_mean(unknown[0], ("name", "repeat", key))
-                                or f"{kind} fields: name, repeat, {key}")
+                                hint=did_you_mean(unknown[0], (*COMMON, key))
+                                or f"{kind} fields: {', '.join(COMMON)}, {key}")
             if key not in args:
                 raise SpecError(f"{kind} needs '{key}'", loc)
             return args[key], args.loc_of(key)

@@ -7,7 +7,8 @@ from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean, raise_all
 from nnarith.layers import REGISTRY
-from nnarith.spec.expand import CONTAINERS, NAME_RE, Arg, Block, Expander, FatalSpecError
+from nnarith.spec.expand import COMMON, CONTAINERS, NAME_RE, Arg, Block, Expander, FatalSpecError
+from nnarith.spec.expect import read_expect
 from nnarith.spec.nodes import Network, Seq
 from nnarith.spec.yaml_loader import YList, YMap
 
@@ -59,8 +60,13 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
                 errors.extend(expander.errors)
                 errors.append(e)
                 raise_all(errors)
+    expect = None
+    if "expect" in root:
+        try:
+            expect = read_expect(root["expect"], root.loc_of("expect"), totals=True)
+        except SpecError as e:
+            errors.append(e)
     raise_all(errors + expander.errors)
-    expect = root.get("expect") or {}
     return Network(name, shape, body, file, source, root.loc_of("input"), expect)
 
 
@@ -128,8 +134,8 @@ def _params(args: Any, loc: Loc, block: str) -> dict[str, Arg | None]:
         raise SpecError(f"args of block '{block}' must map argument names to defaults", loc)
     params: dict[str, Arg | None] = {}
     for key, default in args.items():
-        if not isinstance(key, str) or not NAME_RE.match(key) or key in ("name", "repeat"):
+        if not isinstance(key, str) or not NAME_RE.match(key) or key in COMMON:
             raise SpecError(f"argument name {key!r} of block '{block}' must be letters, digits and _ "
-                            "(and not name or repeat)", args.key_locs.get(key, loc))
+                            "(and not name, repeat or expect)", args.key_locs.get(key, loc))
         params[key] = None if default is None else Arg(default, args.loc_of(key), {})
     return params

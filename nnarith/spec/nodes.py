@@ -1,11 +1,13 @@
 """The expanded network: a tree of layers, sequences, merges and auxiliary heads.
 
-Blocks and `repeat` are already expanded here; every node has its final name.
+Blocks and `repeat` are already expanded here; every node has its final name. `expect`
+holds the figures its `expect:` states (a validated mapping; see spec/expect.py), or None.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from nnarith.errors import Loc
 from nnarith.layers.base import Layer
@@ -16,6 +18,7 @@ class Leaf:
     name: str
     layer: Layer
     loc: Loc
+    expect: Any = None
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Seq:
     children: list[Node]
     loc: Loc
     kind: str = "seq"
+    expect: Any = None
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Merge:
     op: str
     branches: list[Seq]
     loc: Loc
+    expect: Any = None
 
 
 @dataclass
@@ -45,6 +50,7 @@ class Aux:
     name: str
     body: Seq
     loc: Loc
+    expect: Any = None
 
 
 Node = Leaf | Seq | Merge | Aux
@@ -58,4 +64,4 @@ class Network:
     file: str
     source: str | None = None
     input_loc: Loc | None = None
-    expect: dict = field(default_factory=dict)
+    expect: Any = None  # the top-level expect: the totals' figures

@@ -1,0 +1,186 @@
+"""Judging one stated figure against the truth: right, wrong, or right under another convention.
+
+Every part of a figure is judged: in `224*224*64=3.2M` both the arithmetic and the result
+must be right. A part is right when the true value lies in what it can stand for at its
+precision (3.2M accepts 3,211,264; 3.3M does not). A part that is wrong under the default
+convention but right under another is a note naming that convention: weights without
+biases, FLOPs = 2 x MACs, MiB vs MB, elements vs bytes, floor vs ceil. --strict makes
+those wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from nnarith.check.documents import Figure
+from nnarith.check.numbers import Unreadable, Value, other_base, read_numbers, unit_of
+from nnarith.check.shapes import Field, per_dim, read_field, read_shapes, shape_matches
+from nnarith.check.truth import Truth
+from nnarith.errors import Loc, SpecError
+
+OK, WRONG, NOTE = "ok", "wrong", "note"
+IN_BYTES = ("memory", "activations", "params", "weights")  # figures that may be written in bytes
+HINTS = {
+    "output": "write a shape such as 55x55x96, (96, 55, 55) or [1, 96, 55, 55]",
+    "rf": "write a size such as 11, 11x11, or size/stride such as 11/4",
+}
+
+
+@dataclass
+class Item:
+    """One checked figure, as the report and the JSON give it."""
+
+    line: int
+    what: str
+    stated: str
+    expected: Any
+    status: str
+    derivation: str  # the true value's arithmetic (JSON adds the note after a '; ')
+    col: int = 0
+    true_text: str = ""  # the true value as the text report writes it
+    note: str = ""  # the convention a note matches, or what is wrong with the arithmetic
+
+
+def parse(figure: Figure) -> tuple[list, str]:
+    """The parts of a written figure, and its text without the prose after it.
+
+    An unreadable figure is an error at its location.
+    """
+    text = figure.text
+    try:
+        if figure.name in ("output", "rf_stride", "rf_padding"):
+            parts, end = read_shapes(text)
+        elif figure.name == "rf":
+            return [read_field(text)], text
+        elif figure.name == "memory" and text.lower() in ("in place", "view"):
+            return [Value(0, 0)], text
+        else:
+            parts, end = read_numbers(text, memory=figure.name in ("memory", "activations"),
+                                      default_unit=figure.unit)
+    except Unreadable as e:
+        loc = Loc(figure.loc.file, figure.loc.line, figure.loc.col + e.offset)
+        hint = HINTS.get(figure.name, "write it like 34,848, 3.2M, 61 million, 1.16 MB or (11*11*3)*96 = 34,848")
+        raise SpecError(f"cannot read the {figure.name} '{text}': {e}", loc, hint=hint) from None
+    return parts, text[:end].strip()
+
+
+def judge(figure: Figure, what: str, truth: Truth, bytes_per: int, strict: bool,
+          more: Callable[[], list] = list) -> Item:
+    """`more` gives further conventions' values, asked for only when these fail."""
+    parts, stated = parse(figure)
+    candidates = [(truth.value, None, truth.derivation)] + [(v, None, d) for v, d in truth.also] + truth.others
+    results = [_match(figure.name, p, candidates, bytes_per) for p in parts]
+    if None in results:
+        candidates += more()
+        results = [r or _match(figure.name, p, candidates, bytes_per) for r, p in zip(results, parts)]
+    value, derivation = truth.value, truth.derivation
+    last = results[-1]
+    if last and last[0] is None and (last[2], last[1]) in truth.also:  # right by another, equal reading
+        value, derivation = last[2], last[1]
+    first_bytes = isinstance(parts[-1], Value) and parts[-1].bytes and figure.name in IN_BYTES
+    scale = bytes_per if first_bytes else 1
+    derivation += f" x {bytes_per} bytes = {value * bytes_per:,} bytes" if scale > 1 else ""
+    item = Item(figure.loc.line, what, stated, _expected(value, scale), OK, derivation, figure.loc.col,
+                _true_text(figure.name, value, scale))
+    if any(r is None for r in results):
+        item.status = WRONG
+        if len(parts) > 1 and results[-1] is None and any(r is not None for r in results[:-1]):
+            item.note = "the arithmetic is right, the stated result is not"
+        elif len(parts) > 1 and results[-1] is not None:
+            item.note = "the stated result is right, the arithmetic is not"
+    else:
+        conventions = [r for r in results if r[0]]
+        if conventions:
+            item.status = WRONG if strict else NOTE
+            item.note = ("--strict: " if strict else "") + f"{conventions[-1][0]}: {conventions[-1][1]}"
+    return item
+
+
+def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | None, str, Any] | None:
+    """(the convention it matches, None for the default; its derivation; its value), or None: wrong."""
+    for value, convention, derivation in candidates:
+        for how, unit in _agrees(figure, part, value, per):
+            conventions = [c for c in (convention, how) if c]
+            return ("; ".join(conventions) or None), derivation + unit, value
+    return None
+
+
+def _agrees(figure: str, part: Any, value: Any, per: int):
+    """The ways a part agrees with a true value: (None, or the convention; the unit conversion)."""
+    if figure == "output":
+        if shape_matches(part, value, spatial=True):
+            yield None, ""
+        return
+    if figure == "rf":
+        if _field_agrees(part, value):
+            yield None, ""
+        return
+    if figure in ("rf_stride", "rf_padding"):
+        dims = part if isinstance(part, tuple) else (int(part.lo),) if part.exact else None
+        if isinstance(value, list) and dims is not None and per_dim(dims, value):
+            yield None, ""
+        return
+    readings = [(part.lo, part.hi, part.bytes, None, "")]
+    if part.alt:
+        meant = other_base(part.unit)
+        size = unit_of(meant, True)[0]
+        n = value * per if figure in IN_BYTES else value
+        readings.append((*part.alt, True, f"MiB vs MB, in {meant} but written {part.unit}",
+                         f" = {float(Fraction(n, size)):.4g} {meant}"))
+    bytes_ = f" x {per} bytes = {value * per:,} bytes" if isinstance(value, int) else ""
+    for lo, hi, is_bytes, base, base_unit in readings:
+        v = Value(lo, hi)
+        ways = []
+        if not is_bytes:
+            ways.append((v.holds(value), None, ""))
+            if figure in ("memory", "activations"):
+                ways.append((v.holds(value, per), "elements vs bytes, bytes written without a unit", bytes_))
+        elif figure in IN_BYTES:
+            ways.append((v.holds(value, per), None if figure in ("memory", "activations") else
+                         f"elements vs bytes, the {figure} in bytes", bytes_ + base_unit))
+            if figure in ("memory", "activations"):
+                ways.append((v.holds(value), "elements vs bytes, the element count written as bytes",
+                             " elements" + (f" = {float(Fraction(value, unit_of(meant, True)[0])):.4g} {meant}"
+                                            if base else "")))
+        for ok, how, unit in ways:
+            if ok:
+                yield "; ".join(c for c in (base, how) if c) or None, unit
+
+
+def _field_agrees(stated: Field, value: Any) -> bool:
+    if stated.special:
+        return stated.special == ("whole" if value is None else value)
+    if not isinstance(value, dict):
+        return False
+    return per_dim(stated.size, value["size"]) and (stated.stride is None or per_dim(stated.stride, value["stride"]))
+
+
+def _expected(value: Any, scale: int) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return value["size"]
+    if value is None:
+        return "whole"
+    return value * scale if isinstance(value, int) else value
+
+
+def _true_text(figure: str, value: Any, scale: int) -> str:
+    if isinstance(value, tuple):
+        return "x".join(map(str, value))
+    if isinstance(value, dict):
+        return "/".join(_true_text(figure, value[k], 1) for k in ("size", "stride"))
+    if isinstance(value, list):
+        return "x".join(map(str, value)) if len(set(value)) > 1 else str(value[0])
+    if value is None:
+        return "whole"
+    if isinstance(value, int):
+        return f"{value * scale:,}" + (" bytes" if scale > 1 else "")
+    return str(value)
+
+
+def unmatched(figure: Figure, what: str, reason: str) -> Item:
+    return Item(figure.loc.line, what, figure.text, None, WRONG, "", figure.loc.col, "unknown", reason)

@@ -1,0 +1,74 @@
+"""Plain text in the layout course notes use, one layer a line:
+
+    INPUT: [227x227x3]        memory: 227*227*3=155K     weights: 0
+    CONV1-96: [55x55x96]      memory: 55*55*96=290K      weights: (11*11*3)*96 = 34,848
+    [27x27x96] MAX POOL1: 3x3 filters at stride 2
+    TOTAL params: 61M parameters
+
+A line is a label (up to its first colon), an optional shape right after it (or in
+brackets before it), and `figure: value` pairs. Lines without figures are prose, skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nnarith.check.documents import Block, Entry, Figure
+from nnarith.check.vocabulary import header_figure
+from nnarith.errors import Loc
+
+_KEY = re.compile(r"(?<![\w-])(memory|mem|weights|weight|params|parameters|param|biases|buffers|macs|mult-adds"
+                  r"|[gm]?flops|ops|activations|output shape|output size|output|shape|size|volume|rf"
+                  r"|receptive field)\s*:", re.I)
+_LEAD_SHAPE = re.compile(r"\s*(\[[^\]]*\])\s*")
+_SHAPE = re.compile(r"\s*([\[(]?\s*\d+(?:\s*[x×,]\s*\d+)+\s*[\])]?|\d+\s*@\s*\d+(?:\s*[x×]\s*\d+)*|\[\s*\d+\s*\])")
+_LABEL = re.compile(r"\s*([A-Za-z][\w\-. ()/#+,]{0,60}?)\s*:(?=\s|$|\[)")  # bounded: labels are short
+MAX_LABEL_WORDS = 5
+
+
+def read_notes(text: str, file: str) -> Block:
+    block = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith(("#", "//")):
+            continue
+        entry = read_line(line, number, file)
+        if entry is not None and entry.figures:
+            block.append(entry)
+    return block
+
+
+def read_line(line: str, number: int, file: str) -> Entry | None:
+    figures: list[Figure] = []
+    pos = 0
+    lead = _LEAD_SHAPE.match(line)
+    if lead:  # "[55x55x96] CONV1: 96 11x11 filters at stride 4"
+        figures.append(Figure("output", lead[1], Loc(file, number, lead.start(1) + 1)))
+        pos = lead.end()
+        m = re.match(r"([A-Za-z][^:]{0,60}?)\s*(?::|$)", line[pos:])
+        if not m:
+            return None
+        label, label_col, pos = m[1], pos + 1, pos + m.end()
+    else:
+        m = _LABEL.match(line)
+        if not m:
+            return None
+        label, label_col, pos = m[1], m.start(1) + 1, m.end()
+        words = label.split()
+        if len(words) > 1 and _KEY.fullmatch(words[-1] + ":"):  # "TOTAL params: 61M"
+            label = " ".join(words[:-1])
+            pos = m.start(1) + len(m[1]) - len(words[-1])
+        shape = _SHAPE.match(line, pos) if not _KEY.match(line, pos) else None
+        if shape:  # "CONV1-96: [55x55x96]"
+            figures.append(Figure("output", shape[1].strip(), Loc(file, number, shape.start(1) + 1)))
+            pos = shape.end()
+    if len(label.split()) > MAX_LABEL_WORDS:
+        return None
+    keys = list(_KEY.finditer(line, pos))
+    for i, key in enumerate(keys):
+        end = keys[i + 1].start() if i + 1 < len(keys) else len(line)
+        value = line[key.end():end]
+        found = header_figure(key[1])
+        if found and value.strip():
+            col = key.end() + len(value) - len(value.lstrip()) + 1
+            figures.append(Figure(found[0], value.strip(), Loc(file, number, col), found[1]))
+    return Entry(label.strip(), Loc(file, number, label_col), figures)

@@ -1,0 +1,94 @@
+"""The check's report: text for people, JSON (schema nnarith.check/1) and JUnit XML for CI.
+
+    ✓    line 4   conv1 output    stated 55x55x96   true 96x55x55: (227 - 11)/4 + 1 = 55
+    note line 7   conv3_1 params  stated 294,912    true 295,168 = 256 x (3*3*128 + 1)  (weights without ...)
+    41/43 right (2 wrong; 3 notes: right under another convention)
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from nnarith.analysis.report import DTYPE_BYTES
+from nnarith.check.judge import NOTE, OK, WRONG, Item
+from nnarith.check.run import Result
+
+SCHEMA = "nnarith.check/1"
+MARKS = {OK: "✓", WRONG: "✗", NOTE: "note"}
+WIDEST = 36  # columns wider than this are not padded further
+
+
+def true_part(item: Item) -> str:
+    """'true 295,168 = 256 x (3*3*128 + 1)': the value first, then how it comes about."""
+    d, t = item.derivation, item.true_text
+    if not d or d == t:
+        return f"true {t}"
+    if d.endswith(" = " + t):
+        return f"true {t} = {d[:-len(t) - 3]}"
+    return f"true {t}: {d}"
+
+
+def summary(result: Result) -> str:
+    ok, wrong, notes = result.count(OK), result.count(WRONG), result.count(NOTE)
+    total = ok + wrong + notes
+    parts = [f"{wrong} wrong"] if wrong else []
+    if notes:
+        parts.append(f"{notes} note{'s' if notes > 1 else ''}: right under another convention")
+    return f"{ok + notes}/{total} right" + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def render_text(result: Result) -> str:
+    r = result.report
+    against = "its expect: figures" if result.spec == result.file else result.spec
+    head = (f"{result.file}: checked against {against} ({r.name}, input {r.input}, {r.dtype}, "
+            f"{DTYPE_BYTES[r.dtype]} bytes per element)")
+    items = result.items
+    w_line = max(len(str(i.line)) for i in items)
+    w_what = min(WIDEST, max(len(i.what) for i in items))
+    w_stated = min(WIDEST, max(len(i.stated) for i in items))
+    lines = [head, ""]
+    for line in result.skipped:
+        lines.append(f"skipped the table at line {line}: none of its rows names a layer of the spec")
+    lines += [""] if result.skipped else []
+    for i in items:
+        tail = f"  ({i.note})" if i.note else ""
+        lines.append(f"{MARKS[i.status]:<4} line {i.line:<{w_line}}  {i.what:<{w_what}}  stated "
+                     f"{i.stated:<{w_stated}}  {true_part(i)}{tail}".rstrip())
+    return "\n".join([*lines, "", summary(result)]) + "\n"
+
+
+def item_json(item: Item) -> dict:
+    derivation = "; ".join(d for d in (item.derivation, item.note) if d)
+    return {"line": item.line, "what": item.what, "stated": item.stated, "expected": item.expected,
+            "status": item.status, "derivation": derivation}
+
+
+def render_json(result: Result) -> str:
+    doc = {"schema": SCHEMA, "items": [item_json(i) for i in result.items],
+           "summary": {"ok": result.count(OK), "wrong": result.count(WRONG), "notes": result.count(NOTE)}}
+    body = ",\n  ".join(json.dumps(i, ensure_ascii=False) for i in doc["items"])
+    return (f'{{"schema": "{SCHEMA}",\n "items": [\n  {body}\n ],\n "summary": '
+            f'{json.dumps(doc["summary"])}}}\n')
+
+
+def junit(results: list[Result]) -> bytes:
+    """One test case per figure; a wrong figure is a failure, a note passes with its note."""
+    suites = ET.Element("testsuites", name="nnarith check")
+    for result in results:
+        suite = ET.SubElement(suites, "testsuite", name=result.file, tests=str(len(result.items)),
+                              failures=str(result.count(WRONG)), errors="0", skipped="0")
+        for item in result.items:
+            case = ET.SubElement(suite, "testcase", classname=result.file, name=f"line {item.line}: {item.what}",
+                                 file=result.file, line=str(item.line))
+            text = f"stated {item.stated}; {true_part(item)}" + (f" ({item.note})" if item.note else "")
+            if item.status == WRONG:
+                failure = ET.SubElement(case, "failure", message=f"stated {item.stated}, {true_part(item)}",
+                                        type="wrong")
+                failure.text = text
+            elif item.status == NOTE:
+                ET.SubElement(case, "system-out").text = f"note: {text}"
+    suites.set("tests", str(sum(len(r.items) for r in results)))
+    suites.set("failures", str(sum(r.count(WRONG) for r in results)))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"

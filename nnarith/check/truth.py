@@ -1,0 +1,270 @@
+"""The true figures of what a document's row names, each with the arithmetic behind it.
+
+A target is a layer (a report row), a block (the rows under a dotted path, summed as
+`--depth` sums them), the input, or the totals. Each figure comes with its derivation,
+taken from the layers' own `work` where they show it, and with the values it would have
+under other conventions (weights without biases, FLOPs = 2 x MACs, and, by analysing the
+network a second time, pooling that rounds the other way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from math import prod
+from typing import Any
+
+from nnarith.analysis import receptive
+from nnarith.analysis.report import Report, Row
+from nnarith.layers.base import INPLACE
+from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
+
+COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "ops")
+SAME_SHAPE = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax", "dropout", "identity",
+              "bn", "lrn", "add"}  # kinds whose output is shaped as their input
+POOLS = ("maxpool", "avgpool")
+
+
+@dataclass
+class Target:
+    name: str  # 'conv3_1', 'layer1' for a block, 'input', 'total'
+    kind: str  # the layer kind, 'block', 'input' or 'total'
+    rows: list[Row] = field(default_factory=list)  # the row, or a block's rows
+
+
+@dataclass
+class Truth:
+    value: Any  # an int, a shape (tuple) or a receptive field (dict, None for whole, 'undefined')
+    derivation: str  # the arithmetic, numbers filled in
+    also: list[tuple[Any, str]] = field(default_factory=list)  # equally right: (value, derivation)
+    others: list[tuple[Any, str, str]] = field(default_factory=list)  # (value, convention, derivation)
+
+
+def _product(dims: tuple[int, ...]) -> str:
+    return "*".join(map(str, dims))
+
+
+class Truths:
+    """The figures of one analysed network, by target."""
+
+    def __init__(self, report: Report, net: Network | None = None) -> None:
+        self.report = report
+        self.net = net
+        self.by_name = {r.name: r for r in report.rows + report.aux_rows}
+        self.blocks: dict[tuple[str, ...], list[Row]] = {}  # every path prefix: the rows under it
+        for r in report.rows + report.aux_rows:
+            for i in range(1, len(r.path)):
+                self.blocks.setdefault(r.path[:i], []).append(r)
+        self._variant: Truths | None | bool = False  # not computed yet
+        self.convention = ""  # of a variant: how it differs
+        self.complete = True  # a variant may stop at a layer that no longer fits
+
+    # targets --------------------------------------------------------------------------
+
+    def special(self, which: str) -> Target:
+        return Target(which, which)
+
+    def row(self, row: Row) -> Target:
+        return Target(row.name, row.kind, [row])
+
+    def named(self, name: str) -> list[Target]:
+        """What a full name denotes: a row, a block, or both (a merge is its row and its block)."""
+        name = name.removeprefix("training_only.")
+        found = [self.row(self.by_name[name])] if name in self.by_name else []
+        rows = self.blocks.get(tuple(name.split(".")), [])
+        if found and rows:  # a merge: its branches' rows, then its own
+            rows = rows + [found[0].rows[0]]
+        if rows:
+            found.append(Target(name, "block", rows))
+        return found
+
+    # figures --------------------------------------------------------------------------
+
+    def rounded_otherwise(self, target: Target, figure: str) -> list[tuple[Any, str, str]]:
+        """The figure's values with pooling rounding the other way (asked only when the others fail)."""
+        if target.kind == "input" or figure not in ("output", *COUNTS, "memory", "activations"):
+            return []
+        variant = self.variant()
+        twin = variant.twin(target) if variant else None
+        other = variant.truth(twin, figure) if twin else None
+        if other is None:
+            return []
+        return [(other.value, variant.convention, other.derivation),
+                *((v, f"{variant.convention}; {c}", d) for v, c, d in other.others)]
+
+    def truth(self, target: Target, figure: str) -> Truth | None:
+        """The figure's true value under the default conventions, with the others' values."""
+        if target.kind == "input":
+            return self._input(figure)
+        if target.kind == "total":
+            return self._total(figure)
+        if target.kind == "block":
+            return self._block(target, figure)
+        return self._row(target.rows[0], figure)
+
+    def _row(self, r: Row, figure: str) -> Truth | None:
+        work = r.work
+        if figure == "output":
+            return Truth(r.shape.dims, work.get("output", "as its input" if r.kind in SAME_SHAPE else ""))
+        if figure == "params":
+            t = Truth(r.params, work.get("params") or (f"{r.weights:,} weights + {r.biases:,} biases = {r.params:,}"
+                                                       if r.params else f"{r.kind} has none"))
+            if r.biases:
+                t.others.append((r.weights, "weights without biases", self._weights(r)))
+            return t
+        if figure == "weights":
+            t = Truth(r.weights, self._weights(r))
+            if r.biases:
+                t.others.append((r.params, "biases counted too (params)", work.get("params", "")))
+            return t
+        if figure in ("macs", "flops"):
+            return self._macs(r.macs, figure, work.get("macs", f"{r.macs:,}" if r.macs else f"{r.kind} has none"))
+        if figure in ("biases", "buffers", "ops"):
+            n = getattr(r, figure)
+            return Truth(n, work.get(figure, f"{n:,}" if n else f"{r.kind} has none"))
+        if figure in ("memory", "activations"):
+            text = f"{_product(r.shape.dims)} = {r.activations:,}" if len(r.shape.dims) > 1 else f"{r.activations:,}"
+            t = Truth(r.activations, text)
+            if figure == "memory" and r.held != r.activations:
+                how = "in place, it writes into its input" if r.storage == INPLACE else "a view of its input"
+                t.also.append((r.held, f"{how}: allocates nothing"))
+            return t
+        return self._field(r.rf, work.get("rf"), figure)
+
+    def _weights(self, r: Row) -> str:
+        if "weights" in r.work:
+            return r.work["weights"]
+        if not r.biases and "params" in r.work:
+            return r.work["params"]
+        if not r.params:
+            return f"{r.kind} has none"
+        return f"{r.params:,} params - {r.biases:,} biases = {r.weights:,}"
+
+    def _macs(self, macs: int, figure: str, derivation: str) -> Truth:
+        flops = f"2 x {macs:,} MACs = {2 * macs:,}"
+        if figure == "macs":
+            return Truth(macs, derivation, others=[(2 * macs, "FLOPs = 2 x MACs, under a MACs heading", flops)])
+        return Truth(2 * macs, flops, others=[(macs, "FLOPs = 2 x MACs, but MACs under a FLOPs heading",
+                                               derivation)])
+
+    def _field(self, rf: receptive.Field, work: str | None, figure: str) -> Truth | None:
+        described = receptive.describe(rf)
+        text = work or "as before this layer"
+        if figure == "rf":
+            return Truth(described, text)
+        if not isinstance(described, dict):
+            return Truth(described, text)
+        return Truth(described["stride" if figure == "rf_stride" else "padding"], text)
+
+    def _block(self, target: Target, figure: str) -> Truth | None:
+        rows = target.rows
+        n = f"sum of the {len(rows)} layers of {target.name}"
+        if figure in ("output", "rf", "rf_stride", "rf_padding", "activations"):
+            return self._row(rows[-1], figure)
+        if figure == "memory":
+            held = sum(r.held for r in rows)
+            return Truth(held, f"elements allocated, {n} = {held:,}")
+        total = {f: sum(getattr(r, f) for r in rows) for f in ("params", "weights", "biases", "buffers", "macs",
+                                                               "ops")}
+        if figure in ("macs", "flops"):
+            return self._macs(total["macs"], figure, f"{n} = {total['macs']:,}")
+        t = Truth(total[figure], f"{n} = {total[figure]:,}")
+        if figure == "params" and total["biases"]:
+            t.others.append((total["weights"], "weights without biases", f"weights, {n} = {total['weights']:,}"))
+        if figure == "weights" and total["biases"]:
+            t.others.append((total["params"], "biases counted too (params)", f"params, {n} = {total['params']:,}"))
+        return t
+
+    def _input(self, figure: str) -> Truth | None:
+        dims = self.report.input.dims
+        if figure == "output":
+            return Truth(dims, "the input")
+        if figure in ("memory", "activations"):
+            return Truth(prod(dims), f"{_product(dims)} = {prod(dims):,}")
+        if figure.startswith("rf"):
+            return self._field(receptive.start(self.report.input.rank), "one pixel", figure)
+        return Truth(0, "the input has none")
+
+    def _total(self, figure: str) -> Truth | None:
+        t = self.report.totals
+        n = f"sum of {len(self.report.rows)} layers"
+        if figure == "output":
+            return Truth(self.report.output.dims, "the network's output")
+        if figure in ("memory", "activations"):
+            return Truth(t.activations, f"the input and every allocated output = {t.activations:,}")
+        if figure in ("macs", "flops"):
+            return self._macs(t.macs, figure, f"{n} = {t.macs:,}")
+        if figure == "params":
+            truth = Truth(t.params, f"{t.weights:,} weights + {t.biases:,} biases = {t.params:,}")
+            if t.biases:
+                truth.others.append((t.weights, "weights without biases", f"weights, {n} = {t.weights:,}"))
+            return truth
+        if figure == "weights":
+            truth = Truth(t.weights, f"{n} = {t.weights:,}")
+            if t.biases:
+                truth.others.append((t.params, "biases counted too (params)",
+                                     f"{t.weights:,} weights + {t.biases:,} biases = {t.params:,}"))
+            return truth
+        if figure in COUNTS:
+            return Truth(getattr(t, figure), f"{n} = {getattr(t, figure):,}")
+        return None
+
+    # the other rounding ---------------------------------------------------------------
+
+    def twin(self, target: Target) -> Target | None:
+        """The same target in this (variant) analysis, where it was analysed in full."""
+        if target.kind == "input" or (target.kind == "total" and self.complete):
+            return target
+        found = self.named(target.name)
+        twin = next((t for t in found if (t.kind == "block") == (target.kind == "block")), None)
+        if twin is None or (not self.complete and twin.rows[-1].name != target.rows[-1].name):
+            return None  # the variant stopped inside this block
+        return twin
+
+    def variant(self) -> Truths | None:
+        """The network analysed again with every pooling layer rounding the other way."""
+        if self._variant is False:
+            self._variant = None
+            pools = [leaf.layer for leaf in _leaves(self.net.body) if leaf.layer.kind in POOLS] if self.net else []
+            if pools:
+                from nnarith.analysis.walk import analyze_prefix
+
+                report, complete = analyze_prefix(_flip_pools(self.net), batch=self.report.batch,
+                                                  dtype=self.report.dtype)
+                self._variant = Truths(report)
+                self._variant.complete = complete
+                self._variant.convention = (
+                    "floor vs ceil, pooling rounding up (ceil mode, as Caffe)"
+                    if not any(p.ceil for p in pools)
+                    else "floor vs ceil, pooling rounding down (PyTorch's default)"
+                    if all(p.ceil for p in pools) else "floor vs ceil, every pooling layer rounding the other way")
+        return self._variant or None
+
+
+def _leaves(node):
+    if isinstance(node, Leaf):
+        yield node
+    elif isinstance(node, Seq):
+        for child in node.children:
+            yield from _leaves(child)
+    elif isinstance(node, Merge):
+        for branch in node.branches:
+            yield from _leaves(branch)
+    else:
+        yield from _leaves(node.body)
+
+
+def _flip_pools(net: Network) -> Network:
+    def node(n):
+        if isinstance(n, Leaf):
+            layer = n.layer
+            if layer.kind in POOLS:
+                layer = type(layer)({**layer.args, "ceil": not layer.ceil}, layer.locs, layer.loc, layer.name)
+            return replace(n, layer=layer)
+        if isinstance(n, Seq):
+            return replace(n, children=[node(c) for c in n.children])
+        if isinstance(n, Merge):
+            return replace(n, branches=[node(b) for b in n.branches])
+        assert isinstance(n, Aux)
+        return replace(n, body=node(n.body))
+
+    return replace(net, body=node(net.body))

@@ -1,0 +1,146 @@
+"""The words documents use: column headers for figures, and row labels for layer kinds.
+
+Headers: "Output size", "Params (M)", "GFLOPs", "Memory (MB)", "Param #", "receptive field"...
+A unit in the header ("(M)", "(MB)", the G of "GFLOPs") applies to the cells that give none.
+Labels: "CONV1-96", "3x3 conv, 64", "MAX POOL1", "FC 4096", "Conv2d", "Input", "TOTAL".
+"""
+
+from __future__ import annotations
+
+import re
+
+from nnarith.spec.expect import FIGURES, figure_name
+
+# (pattern on the lower-cased header, figure); the first that matches wins.
+_HEADERS = [
+    (r"\brf[ _]?stride|receptive.*(stride|jump)|\bjump\b", "rf_stride"),
+    (r"\brf[ _]?pad|receptive.*pad", "rf_padding"),
+    (r"^rf$|\brf[ _]?size|receptive|^r\.?f\.?$", "rf"),
+    (r"input|kernel|filter|stride|pad|patch|dilation|group|note|comment|description|hyper", None),
+    (r"mult.?adds?|madds|\b[gmkt]?macs?\b|multiply.?(add|accumulate)", "macs"),
+    (r"\b[gmkt]?flops?\b", "flops"),
+    (r"^(other )?ops$|^operations$", "ops"),
+    (r"bias", "biases"),
+    (r"buffer", "buffers"),
+    (r"weight", "weights"),
+    (r"param", "params"),
+    (r"mem|bytes", "memory"),
+    (r"activations? (shape|size|volume)", "output"),
+    (r"activation|\bacts\b|elements", "activations"),
+    (r"shape|output|size|volume|dims?\b|dimension", "output"),
+]
+LABEL_HEADERS = r"^(layer|layers|name|layer name|module|block|stage|layer \(type.*\)|#?)$"
+KIND_HEADERS = r"^(kind|type|layer type|operation|op)$"
+_UNIT_WORDS = re.compile(r"^(kib|mib|gib|tib|kb|mb|gb|tb|bytes?|thousands?|millions?|billions?|trillions?"
+                         r"|[kmgtb])$", re.I)
+
+
+def clean(text: str) -> str:
+    """Markdown and decoration off a cell: **bold**, *emphasis*, `code`, links, tree lines, flags.
+
+    A `*` inside is arithmetic (3*3*64), not emphasis."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<br\s*/?>", " ", text)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text.replace("`", "").replace("⚑", ""))  # bold, not 3*3*64
+    text = text.strip().strip("├└─│| ").strip()
+    return text[1:-1] if len(text) > 2 and text[0] == text[-1] and text[0] in "*_" else text
+
+
+def header_figure(header: str) -> tuple[str, str | None] | None:
+    """The figure a column holds, with the unit its header gives, or None."""
+    text = clean(header)
+    unit = None
+    m = re.search(r"[(\[]([^)\]]*)[)\]]", text)
+    if m:
+        inner = re.sub(r"(?i)flops?|macs?|params?|parameters|elements|per image|/ ?image", "", m[1]).strip()
+        unit = inner if _UNIT_WORDS.match(inner) else None
+        text = (text[:m.start()] + text[m.end():]).strip()
+    text = text.lower()
+    if (name := figure_name(text)) is not None:
+        return name, _unit_token(unit)
+    for pattern, figure in _HEADERS:
+        if re.search(pattern, text):
+            if figure is None:
+                return None
+            prefix = re.match(r"([gmkt])(flops?|macs?|params?)\b", text)
+            if prefix and unit is None:
+                unit = prefix[1]
+            if unit and unit.lower() in ("b", "byte", "bytes") and figure != "memory":
+                unit = None
+            if figure == "memory" and unit is None and re.search(r"bytes", text):
+                unit = "bytes"
+            return figure, _unit_token(unit)
+    return None
+
+
+def _unit_token(unit: str | None) -> str | None:
+    """The header's unit as the number reader spells it: (M) and (m) are millions, (MB) megabytes."""
+    if unit is None:
+        return None
+    fixed = {"kib": "KiB", "mib": "MiB", "gib": "GiB", "tib": "TiB", "kb": "kB", "mb": "MB", "gb": "GB",
+             "tb": "TB", "byte": "bytes", "b": "B"}
+    return fixed.get(unit.lower(), unit.lower() if len(unit) > 1 else unit.upper())
+
+
+# (pattern on the lower-cased label, the layer kinds it may be); the first that matches wins.
+_KINDS = [
+    (r"deconv|conv.?transpose|transposed|up-?conv|fractionally", {"deconv"}),
+    (r"conv", {"conv"}),
+    (r"adaptive.?max", {"adaptive_maxpool"}),
+    (r"adaptive", {"adaptive_avgpool", "adaptive_maxpool"}),
+    (r"global.*pool|\bgap\b", {"gap", "adaptive_avgpool"}),
+    (r"max.?pool", {"maxpool", "adaptive_maxpool"}),
+    (r"(avg|average|mean).?pool", {"avgpool", "adaptive_avgpool", "gap"}),
+    (r"pool|subsampl", {"maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap"}),
+    (r"maxout", {"maxout"}),
+    (r"\bfc|fully.?connected|dense|linear|classifier", {"fc"}),
+    (r"lrn|local.?response|response.?norm|^norm\d*\b", {"lrn", "bn"}),
+    (r"\bbn\d*\b|batch.?norm", {"bn"}),
+    (r"relu6", {"relu6"}),
+    (r"leaky", {"leaky_relu"}),
+    (r"relu", {"relu", "relu6", "leaky_relu"}),
+    (r"\belu\b", {"elu"}),
+    (r"sigmoid", {"sigmoid"}),
+    (r"tanh", {"tanh"}),
+    (r"gelu", {"gelu"}),
+    (r"softmax", {"softmax"}),
+    (r"dropout", {"dropout"}),
+    (r"flatten", {"flatten"}),
+    (r"concat", {"concat"}),
+    (r"\badd\b|residual|shortcut sum", {"add"}),
+    (r"lstm", {"lstm"}),
+    (r"gru", {"gru"}),
+    (r"\brnn", {"rnn"}),
+    (r"upsampl", {"upsample"}),
+    (r"identity", {"identity"}),
+]
+_INPUT = re.compile(r"^(input|image|data|input image)\b")
+_TOTAL = re.compile(r"^(total|totals|sum|overall)\b")
+
+
+def kinds_of(label: str) -> set[str] | None:
+    """The layer kinds a label describes ("3x3 conv, 64" is a conv), or None."""
+    low = clean(label).lower()
+    for pattern, kinds in _KINDS:
+        if re.search(pattern, low):
+            return kinds
+    return None
+
+
+def special(label: str) -> str | None:
+    """'input' or 'total' for the rows that mean them."""
+    low = clean(label).lower()
+    if _TOTAL.match(low):
+        return "total"
+    if _INPUT.match(low):
+        return "input"
+    return None
+
+
+def name_tokens(label: str) -> list[str]:
+    """Words of a label that could be a layer's name: 'CONV1-96' -> ['conv1']."""
+    low = clean(label).lower().removeprefix("training_only.")  # as nnarith's CSV names aux heads' rows
+    return [low] + [t for t in re.findall(r"[a-z_][a-z0-9_.]*", low) if t != low]
+
+
+__all__ = ["FIGURES", "clean", "header_figure", "kinds_of", "name_tokens", "special"]

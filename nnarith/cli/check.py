@@ -1,0 +1,58 @@
+"""`nnarith check`: the numbers written in documents and answers, checked against a spec."""
+
+from __future__ import annotations
+
+import argparse
+
+from nnarith.cli.common import DTYPES, command, parse_shape, write
+from nnarith.errors import UsageError
+
+DOC = """Check the shapes, parameters, MACs and memory written in a document against a spec.
+
+FILE is a Markdown document (its pipe tables), a CSV file, a YAML answers file, plain text
+in the layout of course notes ('CONV1: [55x55x96]  memory: 290K  weights: 34,848'), or a
+spec, whose own expect: figures are checked. One line per figure: ✓ right, ✗ wrong, or a
+note when it is right under another convention (weights without biases, FLOPs = 2 x MACs,
+MiB vs MB, elements vs bytes, floor vs ceil); --strict counts notes wrong.
+Exit codes: 0 all right, 1 something wrong, 2 unreadable input."""
+EXAMPLES = [
+    "nnarith check examples/ci/docs/model-card.md --spec examples/ci/model.yaml",
+    "nnarith check examples/ci/model.yaml",
+    "nnarith check examples/homework/alexnet_notes.txt --spec alexnet_original",
+    "nnarith check examples/homework/key.yaml --format json",
+]
+
+
+def add(subparsers) -> None:
+    p = command(subparsers, "check", DOC, EXAMPLES)
+    p.add_argument("files", nargs="+", metavar="FILE", help="documents to check ('-' reads standard input)")
+    p.add_argument("--spec", "-s", help="the network they describe: a spec file or a shipped spec's name")
+    p.add_argument("--input", "-i", help="input shape, channels first, e.g. 3x224x224; overrides the spec's")
+    p.add_argument("--dtype", choices=DTYPES, default="fp32", help="element type, for figures written in bytes")
+    p.add_argument("--strict", action="store_true",
+                   help="figures right only under another convention are wrong too")
+    p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--junit", metavar="OUT.xml", help="also write a JUnit XML report: one test case per figure")
+    p.add_argument("--as", dest="kind", choices=("markdown", "csv", "yaml", "text"),
+                   help="how to read FILE (by default: by its extension, else by its content)")
+    p.set_defaults(run=check)
+
+
+def check(args: argparse.Namespace) -> int:
+    from nnarith.check.output import junit, render_json, render_text
+    from nnarith.check.run import check_file
+
+    if args.format == "json" and len(args.files) > 1:
+        raise UsageError("--format json reports one file; run nnarith check once per file")
+    shape = parse_shape(args.input) if args.input else None
+    results = [check_file(f, args.spec, fmt=args.kind, strict=args.strict, dtype=args.dtype, input=shape)
+               for f in args.files]
+    if args.junit:
+        try:
+            with open(args.junit, "wb") as out:
+                out.write(junit(results))
+        except OSError as e:
+            raise UsageError(f"cannot write --junit '{args.junit}': {e.strerror or e}") from None
+    render = render_json if args.format == "json" else render_text
+    write("\n".join(render(r) for r in results))
+    return 1 if any(r.count("wrong") for r in results) else 0
