@@ -22,7 +22,7 @@ from nnarith.check.truth import Truths
 from nnarith.errors import Loc, SpecError, UsageError
 from nnarith.spec import load_spec
 from nnarith.spec.network import parse_network
-from nnarith.spec.yaml_loader import MAX_FILE_BYTES, YMap, decode, load
+from nnarith.spec.yaml_loader import YMap, decode, load, read_text
 
 FORMATS = ("markdown", "csv", "yaml", "text")
 _BY_EXTENSION = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".tsv": "csv", ".yaml": "yaml",
@@ -43,26 +43,18 @@ class Result:
         return sum(i.status == status for i in self.items)
 
 
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+
+
 def read_document(path: str) -> str:
     """A document's text ('-' reads standard input), with errors a person can act on."""
     if path == "-":
-        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise SpecError(f"standard input holds more than {MAX_FILE_BYTES:,} bytes; documents are limited to that")
-        return decode(data, "<stdin>")
-    if os.path.isdir(path):
-        raise SpecError(f"'{path}' is a folder, not a document", hint="name a file inside it")
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise SpecError(f"'{path}' is {size:,} bytes; documents are limited to {MAX_FILE_BYTES:,} bytes")
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise SpecError(f"cannot read '{path}': {e.strerror or e}") from None
-    if b"\x00" in data:
-        raise SpecError(f"'{path}' holds binary data, not a text document", Loc(path, 1, 1))
-    return decode(data, path)
+        data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise SpecError(f"standard input holds more than {MAX_DOCUMENT_BYTES:,} bytes; documents are "
+                            "limited to that")
+        return decode(data, "<stdin>", "document")
+    return read_text(path, "document", MAX_DOCUMENT_BYTES)
 
 
 def detect(path: str, text: str) -> str:

@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         return report_error(e)
+    except RecursionError:  # the spec limits should make this unreachable: a last safety net
+        if args.debug:
+            raise
+        return report_error(NnarithError("the input nests too deeply to analyse (a limit nnarith should have "
+                                         "reported; run with --debug and report it)"))
 
 
 def entry() -> None:

@@ -114,7 +114,7 @@ class Layer:
                 f"{name} lists {len(value)} values but the input {x} has {x.rank} spatial "
                 f"dimension{'s' if x.rank != 1 else ''}",
                 name,
-                hint=f"give one value, or {x.rank}",
+                hint=f"give one value for every dimension, or a list of {x.rank}",
             )
         return value
 

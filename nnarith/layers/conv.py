@@ -28,8 +28,10 @@ class _ConvBase(Layer):
         c_in, g = x.dims[0], self.groups
         for what, n in (("input channels", c_in), ("output channels", self.out)):
             if n % g:
+                both = [str(d) for d in range(1, min(c_in, self.out) + 1) if c_in % d == 0 and self.out % d == 0]
+                choices = ", ".join(both) if len(both) <= 12 else ", ".join(both[:11] + ["..."])
                 raise self.error(f"groups={g} does not divide the {n} {what}", "groups",
-                                 hint=f"groups must divide both {c_in} and {self.out}")
+                                 hint=f"groups must divide both {c_in} and {self.out}, which leaves {choices}")
         return c_in // g
 
     why = ("the kernel is larger than the padded input", "kernel",

@@ -15,7 +15,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         return f"the text '{value}'"
     if isinstance(value, float):
-        return f"the decimal {value:g}"
+        return f"the decimal {value!r}"
     if isinstance(value, int):
         return f"the integer {value}"
     if value is None:
@@ -42,6 +42,8 @@ class Field:
         raise NotImplementedError
 
     def fail(self, value: Any, loc: Loc, where: str, expected: str, hint: str | None = None) -> SpecError:
+        if hint is None and isinstance(value, bool) and "true or false" not in expected:
+            hint = "YAML reads yes/no/on/off as true/false; write the value you mean, quoted if it is text"
         return SpecError(f"{where} must be {expected}, got {_describe(value)}", loc, hint=hint)
 
 
@@ -58,8 +60,6 @@ class Int(Field):
             hint = None
             if isinstance(value, float) and value.is_integer():
                 hint = f"write {int(value)} without the decimal point"
-            elif isinstance(value, bool):
-                hint = "YAML reads yes/no/on/off as booleans; write a number"
             raise self.fail(value, loc, where, self.expected(), hint)
         if value < self.min:
             raise self.fail(value, loc, where, self.expected())

@@ -60,7 +60,7 @@ def explain_text(report: Report) -> list[str]:
 
 
 def explain_markdown(report: Report) -> list[str]:
-    out = ["#### Working", "", TITLE + ".", ""]
+    out = ["#### Working", "", "Each figure's arithmetic, numbers filled in.", ""]
     for rows in (report.rows, report.aux_rows):
         for row in rows:
             parts = "; ".join(f"{label} `{text}`" for label, text in figures(report, row))

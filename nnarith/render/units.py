@@ -3,9 +3,9 @@ bytes use kB/MB/GB (10^3) and KiB/MiB/GiB (2^10) by name, never mixed."""
 
 from __future__ import annotations
 
-_COUNT = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
-_SI_BYTES = ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB"))
-_IEC_BYTES = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
+_COUNT = tuple((10 ** (3 * i), p) for i, p in reversed(list(enumerate("KMGTPEZY", 1))))
+_SI_BYTES = tuple((10 ** (3 * i), p + "B") for i, p in reversed(list(enumerate("kMGTPEZY", 1))))
+_IEC_BYTES = tuple((2 ** (10 * i), p + "iB") for i, p in reversed(list(enumerate("KMGTPEZY", 1))))
 
 
 def exact(n: int) -> str:
@@ -13,6 +13,8 @@ def exact(n: int) -> str:
 
 
 def _scaled(n: int, units: tuple[tuple[int, str], ...], small: str) -> str:
+    if abs(n) >= 1000 * units[0][0]:  # past the largest prefix: scientific notation
+        return f"{n:.2e}".replace("e+", "e") + small
     for size, unit in units:
         if abs(n) >= size:
             return f"{n / size:.2f} {unit}"

@@ -6,15 +6,12 @@ A layer list item is one of
 - a container: `seq: [...]`, `concat: [branch, ...]`, `add: [branch, ...]`, `aux: [...]`
 - a `$name` argument of the enclosing block, or a nested list (spliced in place)
 Every item may carry `name:`, `repeat:` and `expect:` (figures for `nnarith check`). Block
-arguments are written `$name`; they resolve where the block was called (lexical scope), and
-are never evaluated.
+arguments are written `$name` (spec/scope.py). Expansion is bounded: see the limits below.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean
@@ -22,97 +19,14 @@ from nnarith.layers import REGISTRY
 from nnarith.layers.fields import Int
 from nnarith.spec.expect import read_expect
 from nnarith.spec.nodes import Aux, Leaf, Merge, Node, Seq
+from nnarith.spec.scope import NAME_RE, Arg, Block, FatalSpecError, Scope, flat_size, resolve, resolve_deep
 from nnarith.spec.yaml_loader import YList, YMap
 
-MAX_LAYERS = 100_000
+MAX_LAYERS = 20_000  # after blocks and repeat expand; the deepest real networks have a few thousand
+MAX_DEPTH = 100  # blocks and containers inside one another
 MAX_ERRORS = 50
 CONTAINERS = ("seq", "concat", "add", "aux")
 COMMON = ("name", "repeat", "expect")  # the arguments every layer, block and container takes
-NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
-REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)$")
-
-
-class FatalSpecError(SpecError):
-    """An error after which expansion cannot go on (a limit, a recursion)."""
-
-
-@dataclass
-class Arg:
-    """A block argument: its value, where it was written, and the scope its $refs use."""
-
-    value: Any
-    loc: Loc
-    env: dict[str, Arg]
-
-
-@dataclass
-class Block:
-    name: str
-    params: dict[str, Arg | None]  # None: required
-    layers: Any
-    loc: Loc
-
-
-def resolve(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc, dict[str, Arg]]:
-    """Follow `$name` references to the value they stand for."""
-    hops = 0
-    while isinstance(value, str) and value.startswith("$"):
-        m = REF_RE.match(value)
-        if not m:
-            raise SpecError(f"'{value}' is not a valid argument reference", loc,
-                            hint="write $ followed by an argument name, such as $width")
-        if m[1] not in env:
-            known = ", ".join(f"${k}" for k in env) or "none"
-            hint = did_you_mean(m[1], env) or f"this block's arguments: {known}"
-            raise SpecError(f"'{value}' is not an argument of this block", loc, hint=hint)
-        arg = env[m[1]]
-        value, loc, env = arg.value, arg.loc, arg.env
-        hops += 1
-        if hops > 100:
-            raise FatalSpecError(f"'{value}' refers to itself", loc)
-    return value, loc, env
-
-
-def resolve_deep(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc]:
-    """Resolve a field value, including $refs inside a list such as `kernel: [1, $k]`."""
-    value, loc, env = resolve(value, loc, env)
-    if isinstance(value, list):
-        out, locs = YList(), []
-        for i, item in enumerate(value):
-            item_loc = value.loc_of(i) if isinstance(value, YList) else loc
-            v, l2, _ = resolve(item, item_loc, env)
-            out.append(v)
-            locs.append(l2)
-        out.loc, out.item_locs = loc, locs
-        return out, loc
-    return value, loc
-
-
-class Scope:
-    """Names within one layer list: explicit names are unique; automatic ones are kind + n."""
-
-    def __init__(self, reserved: set[str] = frozenset()) -> None:
-        self.used: dict[str, Loc] = {}
-        self.reserved = set(reserved)
-        self.counters: dict[str, int] = {}
-
-    def auto(self, base: str, loc: Loc) -> str:
-        n = self.counters.get(base, 0)
-        while True:
-            n += 1
-            name = f"{base}{n}"
-            if name not in self.used and name not in self.reserved:
-                self.counters[base] = n
-                self.used[name] = loc
-                return name
-
-    def take(self, name: str, loc: Loc) -> str:
-        if name in self.used:
-            first = self.used[name]
-            raise SpecError(f"the name '{name}' is used twice in this list (first at line {first.line})",
-                            loc, hint="give each layer of a list its own name")
-        self.used[name] = loc
-        return name
 
 
 class Expander:
@@ -121,6 +35,22 @@ class Expander:
         self.errors: list[SpecError] = []
         self.layers = 0
         self.calls: list[str] = []
+        self.depth = 0
+        self.path: list[str] = []  # names of the blocks and containers being expanded, outermost first
+
+    def limit(self, loc: Loc, what: str) -> FatalSpecError:
+        return FatalSpecError(f"the network expands to more than {MAX_LAYERS:,} layers ({what})", loc,
+                              hint=f"specs are limited to {MAX_LAYERS:,} layers after blocks and repeat expand")
+
+    def where(self, name: str) -> str:
+        """The dotted path a layer of this name will have in the report."""
+        return ".".join([*self.path, name])
+
+    def deeper(self, loc: Loc) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FatalSpecError(f"blocks and containers nest more than {MAX_DEPTH} deep here", loc,
+                                 hint="a block that uses a block that uses ... must end within that depth")
 
     # lists ----------------------------------------------------------------------------
 
@@ -129,6 +59,8 @@ class Expander:
         if not isinstance(items, list):
             items = YList([items])
             items.loc, items.item_locs = loc, [loc]
+        if self.layers + flat_size(items, {}) > MAX_LAYERS:  # at least one layer per item: fail early
+            raise self.limit(loc, f"{flat_size(items, {}):,} layers written in this list")
         scope = scope or Scope(self.explicit_names(items, env))
         nodes: list[Node] = []
         for i, item in enumerate(items):
@@ -185,17 +117,31 @@ class Expander:
             name, repeat, expect = None, 1, None
         build = self.builder(kind, kind_loc)
         if self.layers + repeat > MAX_LAYERS:
-            raise FatalSpecError(
-                f"the network expands to more than {MAX_LAYERS:,} layers (repeat {repeat:,} here)",
-                loc, hint="specs are limited to 100,000 layers after blocks and repeat expand",
-            )
+            raise self.limit(loc, f"repeat {repeat:,} here")
         nodes = []
+        before = self.layers
         for i in range(repeat):
+            if i == 1 and self.layers + (self.layers - before) * (repeat - 1) > MAX_LAYERS:
+                copy = self.layers - before  # known once the first copy is expanded
+                raise self.limit(loc, f"repeat {repeat:,} of {copy:,} layers here")
             if name is None:
                 this = scope.auto(REGISTRY[kind].kind if kind in REGISTRY else kind, loc)
             else:
                 this = scope.take(name if repeat == 1 else f"{name}_{i + 1}", loc)
-            node = build(kind, this, args, args_loc, args_env, loc)
+            try:
+                if build == self.build_leaf:
+                    node = build(kind, this, args, args_loc, args_env, loc)
+                else:  # a block or container: one level deeper
+                    self.deeper(loc)
+                    self.path.append(this)
+                    try:
+                        node = build(kind, this, args, args_loc, args_env, loc)
+                    finally:
+                        self.depth -= 1
+                        self.path.pop()
+            except SpecError as e:
+                e.layer = e.layer or self.where(this)
+                raise
             node.expect = expect
             nodes.append(node)
         return nodes
@@ -211,8 +157,7 @@ class Expander:
             value, rloc = resolve_deep(args["repeat"], args.loc_of("repeat"), env)
             repeat = Int(min=1).check(value, rloc, "repeat")
             if repeat > MAX_LAYERS:
-                raise FatalSpecError(f"repeat {repeat:,} is more than the limit of {MAX_LAYERS:,} layers",
-                                     rloc)
+                raise FatalSpecError(f"repeat {repeat:,} is more than the limit of {MAX_LAYERS:,} layers", rloc)
         if "expect" in args:
             raw, eloc, eenv = resolve(args["expect"], args.loc_of("expect"), env)
             expect = read_expect(raw, eloc, resolve=lambda v, vloc: resolve_deep(v, vloc, eenv))
@@ -268,11 +213,15 @@ class Expander:
                 if spec.required and key not in meant:
                     errors.append(SpecError(f"{kind} needs '{key}' ({spec.doc})", loc))
                 values[key] = spec.default
+        for e in errors:
+            e.layer = e.layer or self.where(name)
         for e in errors[:-1]:
             self.note(e)
         if errors:
             raise errors[-1]
         self.layers += 1
+        if self.layers > MAX_LAYERS:
+            raise self.limit(loc, "at this layer")
         return Leaf(name, cls(values, locs, loc, name), loc)
 
     def build_block(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Seq:
@@ -295,8 +244,10 @@ class Expander:
             bound[key] = Arg(args[key], args.loc_of(key), env)
         missing = [k for k, d in block.params.items() if d is None and k not in bound]
         if missing:
-            raise SpecError(f"block '{block.name}' needs the argument{'s' if len(missing) > 1 else ''} "
-                            + ", ".join(missing), loc)
+            listing = ", ".join(f"'{k}'" for k in missing)
+            example = ", ".join(f"{k}: ..." for k in missing)
+            raise SpecError(f"block '{block.name}' needs the argument{'s' if len(missing) > 1 else ''} {listing}",
+                            loc, hint=f"call it as '- {block.name}: {{{example}}}'")
         for key, default in block.params.items():
             bound.setdefault(key, default)
         self.calls.append(block.name)
@@ -339,7 +290,13 @@ class Expander:
                 f"{op} needs at least two branches, got {len(pairs)}", bloc,
                 hint="each item of the list is one branch; write a branch of several layers as a list",
             )
-        branches = [Seq(bname, self.layer_list(b, bl, env), bl, kind="branch") for bname, b, bl in pairs]
+        branches = []
+        for bname, b, bl in pairs:
+            self.path.append(bname)
+            try:
+                branches.append(Seq(bname, self.layer_list(b, bl, env), bl, kind="branch"))
+            finally:
+                self.path.pop()
         return Merge(name, op, branches, loc)
 
     def container_part(self, args: Any, loc: Loc, env: dict[str, Arg], kind: str, key: str) -> tuple[Any, Loc]:
@@ -347,9 +304,11 @@ class Expander:
         if isinstance(args, YMap):
             unknown = [k for k in args if k not in (*COMMON, key)]
             if unknown:
-                raise SpecError(f"unknown field '{unknown[0]}' in {kind}", args.key_locs[unknown[0]],
-                                hint=did_you_mean(unknown[0], (*COMMON, key))
-                                or f"{kind} fields: {', '.join(COMMON)}, {key}")
+                hint = did_you_mean(unknown[0], (*COMMON, key)) or f"{kind} fields: {', '.join(COMMON)}, {key}"
+                if key == "branches" and "branches" not in args:  # {main: [...], shortcut: ...}?
+                    hint = (f"to name the branches, put them under 'branches:', as in "
+                            f"'{kind}: {{branches: {{main: [...], shortcut: identity}}}}'")
+                raise SpecError(f"unknown field '{unknown[0]}' in {kind}", args.key_locs[unknown[0]], hint=hint)
             if key not in args:
                 raise SpecError(f"{kind} needs '{key}'", loc)
             return args[key], args.loc_of(key)

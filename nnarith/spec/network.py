@@ -7,9 +7,10 @@ from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean, raise_all
 from nnarith.layers import REGISTRY
-from nnarith.spec.expand import COMMON, CONTAINERS, NAME_RE, Arg, Block, Expander, FatalSpecError
+from nnarith.spec.expand import COMMON, CONTAINERS, Expander
 from nnarith.spec.expect import read_expect
 from nnarith.spec.nodes import Network, Seq
+from nnarith.spec.scope import NAME_RE, Arg, Block, FatalSpecError
 from nnarith.spec.yaml_loader import YList, YMap
 
 TOP_KEYS = ("name", "source", "notes", "input", "blocks", "layers", "expect")
@@ -21,15 +22,19 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
     if root is None:
         raise SpecError("the spec is empty", start, hint="a spec needs at least input: and layers:")
     if not isinstance(root, YMap):
-        hint = "put the list under 'layers:' and add 'input: [C, H, W]'" if isinstance(root, list) else None
+        hint = ("put the list under 'layers:' and add 'input: [C, H, W]'" if isinstance(root, list)
+                else "write 'input: [C, H, W]' and 'layers: [...]' on lines of their own")
         raise SpecError("a spec must be a mapping with 'input:' and 'layers:'", start, hint=hint)
     errors: list[SpecError] = []
+    meant = set()  # keys a misspelling points at: not reported missing as well
     for key in root:
         if key not in TOP_KEYS:
+            hint = did_you_mean(key, TOP_KEYS)
+            meant.add(hint.split("'")[1] if hint else None)
             errors.append(SpecError(f"unknown top-level key '{key}'", root.key_locs[key],
-                                    hint=did_you_mean(key, TOP_KEYS) or "allowed: " + ", ".join(TOP_KEYS)))
+                                    hint=hint or "allowed: " + ", ".join(TOP_KEYS)))
     for key in ("input", "layers"):
-        if key not in root and not (key == "input" and input_override):
+        if key not in root and key not in meant and not (key == "input" and input_override):
             errors.append(SpecError(f"the spec needs '{key}:'", start, hint=_NEEDS[key]))
     name = _text(root, "name", errors) or os.path.splitext(os.path.basename(file))[0]
     source = _text(root, "source", errors)

@@ -35,7 +35,7 @@ from yaml.nodes import ScalarNode
 
 from nnarith.errors import Loc, SpecError
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024  # bounds the worst case (one-character values) to well under a second
 MAX_NESTING = 100
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -70,27 +70,25 @@ class YList(list):
         return self.item_locs[i] if i < len(self.item_locs) else self.loc
 
 
-def read_text(path: str) -> str:
-    """Read a spec file as UTF-8 text, with errors a person can act on."""
+def read_text(path: str, what: str = "spec", limit: int = MAX_FILE_BYTES) -> str:
+    """Read a spec (or another document) as UTF-8 text, with errors a person can act on."""
     if os.path.isdir(path):
-        raise SpecError(f"'{path}' is a folder, not a spec file", hint="name a .yaml file inside it")
+        raise SpecError(f"'{path}' is a folder, not a {what} file", hint="name a file inside it")
     try:
         size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise SpecError(
-                f"'{path}' is {size:,} bytes; specs are limited to {MAX_FILE_BYTES:,} bytes",
-                hint="a spec is a short text file; use blocks and repeat instead of writing layers out",
-            )
+        if size > limit:
+            hint = "use blocks and repeat instead of writing layers out" if what == "spec" else None
+            raise SpecError(f"'{path}' is {size:,} bytes; {what}s are limited to {limit:,} bytes", hint=hint)
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
         raise SpecError(f"cannot read '{path}': {e.strerror or e}") from None
-    return decode(data, path)
+    return decode(data, path, what)
 
 
-def decode(data: bytes, file: str) -> str:
+def decode(data: bytes, file: str, what: str = "spec") -> str:
     if b"\x00" in data:
-        raise SpecError(f"'{file}' holds binary data, not YAML text", Loc(file, 1, 1))
+        raise SpecError(f"'{file}' holds binary data, not a text {what}", Loc(file, 1, 1))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -164,6 +162,7 @@ class _Builder:
         stack: list[_Open] = []
         root: Any = None
         documents = 0
+        file = self.file
         while True:
             event = next_event()
             kind = type(event)
@@ -176,7 +175,8 @@ class _Builder:
                     self.anchors[event.anchor] = value
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if len(stack) >= MAX_NESTING:
-                    raise SpecError(f"nesting deeper than {MAX_NESTING} levels", self.loc(event))
+                    raise SpecError(f"lists and mappings nest deeper than {MAX_NESTING} levels", self.loc(event),
+                                    hint="use blocks and repeat for depth, not nested brackets")
                 mapping = kind is MappingStartEvent
                 if event.tag not in (None, "!", _MAP if mapping else _SEQ):
                     raise _tag_error(event.tag, self.loc(event))
@@ -201,10 +201,11 @@ class _Builder:
             elif kind is AliasEvent:
                 if event.anchor in self.reading:
                     raise SpecError(f"the alias *{event.anchor} refers to a collection that contains it "
-                                    "(a recursive structure)", self.loc(event))
+                                    "(a recursive structure)", self.loc(event),
+                                    hint="an alias can repeat a collection only after it is closed")
                 if event.anchor not in self.anchors:
                     raise SpecError(f"the alias *{event.anchor} names no anchor defined before it",
-                                    self.loc(event))
+                                    self.loc(event), hint=f"mark the value to repeat with &{event.anchor} first")
                 value = self.anchors[event.anchor]
             elif kind is DocumentStartEvent:
                 documents += 1
@@ -220,8 +221,16 @@ class _Builder:
                 continue
             if not stack:
                 root = value
+                continue
+            if loc is None:
+                mark = event.start_mark
+                loc = Loc(file, mark.line + 1, mark.column + 1)
+            parent = stack[-1]
+            if type(parent.value) is YList:  # the common case, inline: a list item
+                parent.value.append(value)
+                parent.value.item_locs.append(loc)
             else:
-                self.attach(stack[-1], value, loc or self.loc(event), kind, is_key)
+                self.attach(parent, value, loc, kind, is_key)
 
     def attach(self, parent: _Open, value: Any, loc: Loc, kind: type, merge_key: bool) -> None:
         container = parent.value

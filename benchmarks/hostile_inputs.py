@@ -1,0 +1,99 @@
+"""Bounded cost on hostile inputs: each runs through the real CLI, which must answer (a report or
+a located error, exit 0 or 2) quickly and in bounded memory. Also loads random byte strings and
+YAML-like text in-process and reports the slowest. Prints figures; asserts nothing.
+
+    python benchmarks/hostile_inputs.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+from nnarith.errors import NnarithError
+from nnarith.spec import parse_spec
+from nnarith.spec.yaml_loader import MAX_FILE_BYTES, decode
+
+NNARITH = str(Path(sysconfig.get_path("scripts")) / "nnarith")
+
+
+def laughs(levels: int = 9) -> str:
+    lines = ["input: [3, 8, 8]", "blocks:", "  l0: &l0 [" + ", ".join(["relu"] * 10) + "]"]
+    lines += [f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "\n".join(lines + [f"layers: [*l{levels - 1}]"]) + "\n"
+
+
+def cases() -> dict[str, str]:
+    chain = 400
+    return {
+        "billion laughs (10^9 layers by aliases)": laughs(),
+        "brackets nested 5,000 deep": "input: [3, 8, 8]\nlayers: " + "[" * 5000 + "relu" + "]" * 5000 + "\n",
+        f"a chain of {chain} blocks": "input: [3, 8, 8]\nblocks:\n" + "".join(
+            f"  b{i}: [b{i + 1}]\n" for i in range(chain)) + f"  b{chain}: [relu]\nlayers: [b0]\n",
+        "repeat 10^9": "input: [3, 8, 8]\nlayers: [relu: {repeat: 1000000000}]\n",
+        "repeat 1,000 of repeat 1,000": "input: [3, 8, 8]\nlayers: [seq: {repeat: 1000, layers: "
+                                        "[seq: {repeat: 1000, layers: [relu]}]}]\n",
+        "1 MiB of layers (just under the size limit)": "input: [3, 8, 8]\nlayers:\n" + "  - relu\n" * (
+            (MAX_FILE_BYTES - 40) // 9),
+        "20,000 layers (the layer limit)": "input: [3, 8, 8]\nlayers:\n" + "  - relu\n" * 20_000,
+        "5,000 unknown kinds": "input: [3, 8, 8]\nlayers:\n" + "  - nope\n" * 5000,
+        "10^12 output features": "input: [3, 100000, 100000]\nlayers: [conv: {out: 1000000, kernel: 1000}, "
+                                 "fc: 1000000000000]\n",
+    }
+
+
+def run(path: str) -> tuple[float, float, int, str]:
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        err = os.open(path + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(devnull, 1)
+        os.dup2(err, 2)
+        os.execv(NNARITH, [NNARITH, "shape", path])
+    _, status, usage = os.wait4(pid, 0)
+    seconds = time.perf_counter() - start
+    first = (Path(path + ".err").read_text().splitlines() or ["(report)"])[0]
+    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), first
+
+
+def random_loads(n: int = 3000, seed: int = 0) -> tuple[float, str]:
+    """The slowest of n random inputs, loaded in-process."""
+    rng = random.Random(seed)
+    alphabet = ":-[]{}&*!|>'\"#\n\t ,0123456789abconvlyers$<~.%@"
+    worst, what = 0.0, ""
+    for i in range(n):
+        if i % 2:
+            data = bytes(rng.randrange(256) for _ in range(rng.randrange(2000)))
+        else:
+            data = "".join(rng.choice(alphabet) for _ in range(rng.randrange(2000))).encode()
+        start = time.perf_counter()
+        try:
+            parse_spec(decode(data, "r.yaml"), "r.yaml")
+        except NnarithError:
+            pass
+        took = time.perf_counter() - start
+        if took > worst:
+            worst, what = took, f"input {i} ({len(data)} bytes)"
+    return worst, what
+
+
+def main() -> None:
+    print(f"{'input':<46} {'seconds':>8} {'peak RSS':>10} exit  first line")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, text in cases().items():
+            path = os.path.join(tmp, "hostile.yaml")
+            Path(path).write_text(text)
+            seconds, mib, code, first = run(path)
+            first = first.replace(path, "<file>")
+            print(f"{label:<46} {seconds:>8.2f} {mib:>6.1f} MiB  {code:>3}  {first[:110]}")
+    worst, what = random_loads()
+    print(f"slowest of 3,000 random inputs loaded in-process: {worst * 1e3:.1f} ms ({what})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Block arguments and layer names: what `$name` stands for, and what each layer is called.
+
+Arguments resolve where the block was called (lexical scope): a value passed down from an
+outer block carries that block's arguments with it. They are substituted, never evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from nnarith.errors import Loc, SpecError, did_you_mean
+from nnarith.spec.yaml_loader import YList
+
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+class FatalSpecError(SpecError):
+    """An error after which expansion cannot go on (a limit, a recursion)."""
+
+
+@dataclass
+class Arg:
+    """A block argument: its value, where it was written, and the scope its $refs use."""
+
+    value: Any
+    loc: Loc
+    env: dict[str, Arg]
+
+
+@dataclass
+class Block:
+    name: str
+    params: dict[str, Arg | None]  # None: required
+    layers: Any
+    loc: Loc
+
+
+def resolve(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc, dict[str, Arg]]:
+    """Follow `$name` references to the value they stand for."""
+    hops = 0
+    while isinstance(value, str) and value.startswith("$"):
+        m = REF_RE.match(value)
+        if not m:
+            raise SpecError(f"'{value}' is not a valid argument reference", loc,
+                            hint="write $ followed by an argument name, such as $width")
+        if m[1] not in env:
+            known = ", ".join(f"${k}" for k in env) or "none"
+            hint = did_you_mean(m[1], env) or f"this block's arguments: {known}"
+            raise SpecError(f"'{value}' is not an argument of this block", loc, hint=hint)
+        arg = env[m[1]]
+        value, loc, env = arg.value, arg.loc, arg.env
+        hops += 1
+        if hops > 100:
+            raise FatalSpecError(f"'{value}' refers to itself", loc)
+    return value, loc, env
+
+
+def resolve_deep(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc]:
+    """Resolve a field value, including $refs inside a list such as `kernel: [1, $k]`."""
+    value, loc, env = resolve(value, loc, env)
+    if isinstance(value, list):
+        out, locs = YList(), []
+        for i, item in enumerate(value):
+            item_loc = value.loc_of(i) if isinstance(value, YList) else loc
+            v, l2, _ = resolve(item, item_loc, env)
+            out.append(v)
+            locs.append(l2)
+        out.loc, out.item_locs = loc, locs
+        return out, loc
+    return value, loc
+
+
+def flat_size(value: Any, memo: dict[int, int]) -> int:
+    """Items in a list of lists, counted through aliases without expanding them."""
+    if not isinstance(value, list):
+        return 1
+    if id(value) not in memo:
+        memo[id(value)] = sum(flat_size(v, memo) for v in value)
+    return memo[id(value)]
+
+
+class Scope:
+    """Names within one layer list: explicit names are unique; automatic ones are kind + n."""
+
+    def __init__(self, reserved: set[str] = frozenset()) -> None:
+        self.used: dict[str, Loc] = {}
+        self.reserved = set(reserved)
+        self.counters: dict[str, int] = {}
+
+    def auto(self, base: str, loc: Loc) -> str:
+        n = self.counters.get(base, 0)
+        while True:
+            n += 1
+            name = f"{base}{n}"
+            if name not in self.used and name not in self.reserved:
+                self.counters[base] = n
+                self.used[name] = loc
+                return name
+
+    def take(self, name: str, loc: Loc) -> str:
+        if name in self.used:
+            first = self.used[name]
+            raise SpecError(f"the name '{name}' is used twice in this list (first at line {first.line})",
+                            loc, hint="give each layer of a list its own name")
+        self.used[name] = loc
+        return name
