@@ -37,8 +37,8 @@ def cases() -> dict[str, str]:
         "repeat 10^9": "input: [3, 8, 8]\nlayers: [relu: {repeat: 1000000000}]\n",
         "repeat 1,000 of repeat 1,000": "input: [3, 8, 8]\nlayers: [seq: {repeat: 1000, layers: "
                                         "[seq: {repeat: 1000, layers: [relu]}]}]\n",
-        "1 MiB of layers (just under the size limit)": "input: [3, 8, 8]\nlayers:\n" + "  - relu\n" * (
-            (MAX_FILE_BYTES - 40) // 9),
+        f"{MAX_FILE_BYTES // 1024} KiB of layers (just under the size limit)":
+            "input: [3, 8, 8]\nlayers:\n" + "  - relu\n" * ((MAX_FILE_BYTES - 40) // 9),
         "20,000 layers (the layer limit)": "input: [3, 8, 8]\nlayers:\n" + "  - relu\n" * 20_000,
         "5,000 unknown kinds": "input: [3, 8, 8]\nlayers:\n" + "  - nope\n" * 5000,
         "10^12 output features": "input: [3, 100000, 100000]\nlayers: [conv: {out: 1000000, kernel: 1000}, "

@@ -36,6 +36,15 @@ def test_bench_json_on_the_cpu():
     assert doc["results"][1]["predicted_memory_bytes"] == params + 4 * activations
 
 
+def test_training_survives_an_in_place_op_after_sigmoid(tmp_path):
+    """Sigmoid keeps its output for backward; an in-place ReLU on it would break autograd."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("input: [4]\nlayers: [fc: 4, sigmoid, relu: {inplace: true}, fc: 2]\n")
+    r = cli("bench", str(spec), "--batch", "2", "--mode", "training,inference", "--device", "cpu", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    assert [x["mode"] for x in json.loads(r.stdout)["results"]] == ["training", "inference"]
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the fallback, which needs a machine without CUDA")
 def test_auto_device_falls_back_to_the_cpu_and_says_so():
     device, name, fallback = choose_device("auto")

@@ -132,7 +132,12 @@ def bench(spec, device: str = "auto", batches: tuple[int, ...] = (1, 8, 64), dty
                        "torch.cuda.max_memory_allocated" if cuda else "process peak RSS (since start)")
     for dtype in dtypes:
         result.peak_tflops[dtype] = round(peak_tflops(dev, dtype), 3)
+    inplace = {m: m.inplace for m in model.modules() if isinstance(getattr(m, "inplace", None), bool)}
     for mode in modes:
+        # Autograd keeps some outputs for the backward pass (sigmoid's, tanh's), and an in-place op
+        # after them would overwrite one: training runs with in-place ops turned off.
+        for m, on in inplace.items():
+            m.inplace = on and mode == "inference"
         for dtype in dtypes:
             for batch in batches:
                 if on_step:
