@@ -17,6 +17,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import timeit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,9 @@ def main() -> None:
     args = parser.parse_args()
     script = str(Path(sysconfig.get_path("scripts")) / "nnarith")
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}; {script}")
+    # The same machine type varies from day to day; this pure-Python reference makes runs comparable.
+    reference = min(timeit.repeat("sum(range(10**6))", number=5, repeat=5)) / 5
+    print(f"machine speed reference: sum(range(10**6)) takes {reference * 1e3:.1f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         deep = Path(tmp) / "deep.yaml"
         deep_spec(deep, 10_000)

@@ -61,6 +61,16 @@ def test_other_unreadable_inputs(tmp_path):
         assert r.stderr.splitlines()[0] == message, r.stderr
 
 
+def test_brackets_nested_thousands_deep(tmp_path):
+    """Past libyaml's own limit of 1,000 (PyYAML 6.0.4 and later) the message is the same as past ours."""
+    for depth in (150, 5000):
+        (tmp_path / "deep.yaml").write_text("input: [3, 8, 8]\nlayers: " + "[" * depth + "relu" + "]" * depth)
+        r = cli("shape", "deep.yaml", cwd=tmp_path)
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert re.match(r"deep\.yaml:2:\d+: error: lists and mappings nest deeper than 100 levels\n  hint: ",
+                        r.stderr), r.stderr
+
+
 def test_nothing_in_a_spec_is_executed(tmp_path):
     marker = tmp_path / "executed"
     spec = tmp_path / "evil.yaml"

@@ -64,11 +64,11 @@ def _grid(report: Report, rows: list[Line], totals: Totals, exact: bool, with_in
     mem = totals.memory_bytes
     total = ["total", "", "", number(totals.params, exact), number(totals.macs, exact),
              units.exact(mem) if exact else units.si_bytes(mem), "", ""]
-    widths = [max(len(r[i]) for r in (HEAD, *body, total)) for i in range(len(HEAD))]
+    widths = [max(map(len, column)) for column in zip(HEAD, *body, total)]
+    pads = [str.rjust if i in RIGHT else str.ljust for i in range(len(HEAD))]
 
     def fmt(cells) -> str:
-        text = "  ".join(c.rjust(w) if i in RIGHT else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-        return text.rstrip()
+        return "  ".join([pad(c, w) for pad, c, w in zip(pads, cells, widths)]).rstrip()
 
     rule = "  ".join("─" * w for w in widths)
     return [fmt(HEAD), rule, *(fmt(r) for r in body), rule, fmt(total)]

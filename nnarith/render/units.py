@@ -3,9 +3,10 @@ bytes use kB/MB/GB (10^3) and KiB/MiB/GiB (2^10) by name, never mixed."""
 
 from __future__ import annotations
 
-_COUNT = tuple((10 ** (3 * i), p) for i, p in reversed(list(enumerate("KMGTPEZY", 1))))
-_SI_BYTES = tuple((10 ** (3 * i), p + "B") for i, p in reversed(list(enumerate("kMGTPEZY", 1))))
-_IEC_BYTES = tuple((2 ** (10 * i), p + "iB") for i, p in reversed(list(enumerate("KMGTPEZY", 1))))
+# (size, prefix) pairs, smallest first
+_COUNT = tuple((10 ** (3 * i), p) for i, p in enumerate("KMGTPEZY", 1))
+_SI_BYTES = tuple((10 ** (3 * i), p + "B") for i, p in enumerate("kMGTPEZY", 1))
+_IEC_BYTES = tuple((2 ** (10 * i), p + "iB") for i, p in enumerate("KMGTPEZY", 1))
 
 
 def exact(n: int) -> str:
@@ -13,12 +14,17 @@ def exact(n: int) -> str:
 
 
 def _scaled(n: int, units: tuple[tuple[int, str], ...], small: str) -> str:
-    if abs(n) >= 1000 * units[0][0]:  # past the largest prefix: scientific notation
+    m = abs(n)
+    if m < units[0][0]:
+        return f"{n}{small}"
+    if m >= 1000 * units[-1][0]:  # past the largest prefix: scientific notation
         return f"{n:.2e}".replace("e+", "e") + small
-    for size, unit in units:
-        if abs(n) >= size:
-            return f"{n / size:.2f} {unit}"
-    return f"{n}{small}"
+    size, unit = units[0]
+    for next_size, next_unit in units[1:]:  # the largest prefix not above n; most stop at once
+        if m < next_size:
+            break
+        size, unit = next_size, next_unit
+    return f"{n / size:.2f} {unit}"
 
 
 def count(n: int) -> str:

@@ -107,6 +107,10 @@ def load(text: str, file: str) -> Any:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         what = e.problem or e.context or "invalid YAML"
+        if "nesting depth" in what:  # libyaml's own limit (1,000), reached while it scans ahead
+            loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)
+            raise SpecError(f"lists and mappings nest deeper than {MAX_NESTING} levels", loc,
+                            hint="use blocks and repeat for depth, not nested brackets") from None
         if e.context and "flow" in e.context and e.context_mark and e.problem_mark:
             # An unclosed [ or {: libyaml notices at the end; the mistake is where it opened.
             found = e.problem_mark
