@@ -64,14 +64,15 @@ def _grid(report: Report, rows: list[Line], totals: Totals, exact: bool, with_in
     mem = totals.memory_bytes
     total = ["total", "", "", number(totals.params, exact), number(totals.macs, exact),
              units.exact(mem) if exact else units.si_bytes(mem), "", ""]
-    widths = [max(map(len, column)) for column in zip(HEAD, *body, total)]
+    head = (*HEAD[:5], "memory (bytes)", *HEAD[6:]) if exact else HEAD  # human units carry their own
+    widths = [max(map(len, column)) for column in zip(head, *body, total)]
     pads = [str.rjust if i in RIGHT else str.ljust for i in range(len(HEAD))]
 
     def fmt(cells) -> str:
         return "  ".join([pad(c, w) for pad, c, w in zip(pads, cells, widths)]).rstrip()
 
     rule = "  ".join("─" * w for w in widths)
-    return [fmt(HEAD), rule, *(fmt(r) for r in body), rule, fmt(total)]
+    return [fmt(head), rule, *(fmt(r) for r in body), rule, fmt(total)]
 
 
 def _summary(report: Report, t: Totals, title: str) -> list[str]:
