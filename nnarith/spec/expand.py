@@ -11,7 +11,8 @@ arguments are written `$name` (spec/scope.py). Expansion is bounded: see the lim
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean
@@ -46,11 +47,21 @@ class Expander:
         """The dotted path a layer of this name will have in the report."""
         return ".".join([*self.path, name])
 
-    def deeper(self, loc: Loc) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise FatalSpecError(f"blocks and containers nest more than {MAX_DEPTH} deep here", loc,
-                                 hint="a block that uses a block that uses ... must end within that depth")
+    @contextmanager
+    def inside(self, name: str, loc: Loc | None = None) -> Iterator[None]:
+        """Expanding the block or container (with loc: one level deeper) or the branch of this name."""
+        if loc is not None:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise FatalSpecError(f"blocks and containers nest more than {MAX_DEPTH} deep here", loc,
+                                     hint="a block that uses a block that uses ... must end within that depth")
+        self.path.append(name)
+        try:
+            yield
+        finally:
+            self.path.pop()
+            if loc is not None:
+                self.depth -= 1
 
     # lists ----------------------------------------------------------------------------
 
@@ -59,8 +70,9 @@ class Expander:
         if not isinstance(items, list):
             items = YList([items])
             items.loc, items.item_locs = loc, [loc]
-        if self.layers + flat_size(items, {}) > MAX_LAYERS:  # at least one layer per item: fail early
-            raise self.limit(loc, f"{flat_size(items, {}):,} layers written in this list")
+        written = flat_size(items, {})
+        if self.layers + written > MAX_LAYERS:  # at least one layer per item: fail early
+            raise self.limit(loc, f"{written:,} layers written in this list")
         scope = scope or Scope(self.explicit_names(items, env))
         nodes: list[Node] = []
         for i, item in enumerate(items):
@@ -132,13 +144,8 @@ class Expander:
                 if build == self.build_leaf:
                     node = build(kind, this, args, args_loc, args_env, loc)
                 else:  # a block or container: one level deeper
-                    self.deeper(loc)
-                    self.path.append(this)
-                    try:
+                    with self.inside(this, loc):
                         node = build(kind, this, args, args_loc, args_env, loc)
-                    finally:
-                        self.depth -= 1
-                        self.path.pop()
             except SpecError as e:
                 e.layer = e.layer or self.where(this)
                 raise
@@ -292,11 +299,8 @@ class Expander:
             )
         branches = []
         for bname, b, bl in pairs:
-            self.path.append(bname)
-            try:
+            with self.inside(bname):
                 branches.append(Seq(bname, self.layer_list(b, bl, env), bl, kind="branch"))
-            finally:
-                self.path.pop()
         return Merge(name, op, branches, loc)
 
     def container_part(self, args: Any, loc: Loc, env: dict[str, Arg], kind: str, key: str) -> tuple[Any, Loc]:

@@ -108,9 +108,7 @@ def load(text: str, file: str) -> Any:
         mark = e.problem_mark or e.context_mark
         what = e.problem or e.context or "invalid YAML"
         if "nesting depth" in what:  # libyaml's own limit (1,000), reached while it scans ahead
-            loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)
-            raise SpecError(f"lists and mappings nest deeper than {MAX_NESTING} levels", loc,
-                            hint="use blocks and repeat for depth, not nested brackets") from None
+            raise _too_deep(Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)) from None
         if e.context and "flow" in e.context and e.context_mark and e.problem_mark:
             # An unclosed [ or {: libyaml notices at the end; the mistake is where it opened.
             found = e.problem_mark
@@ -179,8 +177,7 @@ class _Builder:
                     self.anchors[event.anchor] = value
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if len(stack) >= MAX_NESTING:
-                    raise SpecError(f"lists and mappings nest deeper than {MAX_NESTING} levels", self.loc(event),
-                                    hint="use blocks and repeat for depth, not nested brackets")
+                    raise _too_deep(self.loc(event))
                 mapping = kind is MappingStartEvent
                 if event.tag not in (None, "!", _MAP if mapping else _SEQ):
                     raise _tag_error(event.tag, self.loc(event))
@@ -237,11 +234,9 @@ class _Builder:
                 self.attach(parent, value, loc, kind, is_key)
 
     def attach(self, parent: _Open, value: Any, loc: Loc, kind: type, merge_key: bool) -> None:
+        """A key or a value inside a mapping (list items are appended in run())."""
         container = parent.value
-        if isinstance(container, YList):
-            container.append(value)
-            container.item_locs.append(loc)
-        elif parent.key is _NONE:  # this is a key
+        if parent.key is _NONE:  # this is a key
             if merge_key:
                 parent.key = _MERGE
             elif kind is not ScalarEvent and not (kind is AliasEvent and _hashable(value)):
@@ -298,6 +293,11 @@ class _Builder:
 
 def _hashable(value: Any) -> bool:
     return not isinstance(value, (dict, list))
+
+
+def _too_deep(loc: Loc) -> SpecError:
+    return SpecError(f"lists and mappings nest deeper than {MAX_NESTING} levels", loc,
+                     hint="use blocks and repeat for depth, not nested brackets")
 
 
 def _tag_error(tag: str, loc: Loc) -> SpecError:
