@@ -56,6 +56,8 @@ def shipped_round_trip(spec: str, fmt: str, *extra: str) -> tuple[str, int]:
     else:
         table = [line.split("|")[3:8] for line in r.stdout.splitlines() if line.startswith("| ")][1:]
         cells = sum(1 for row in table for c in row if c.strip() and c.strip() not in ("",))
+        # the totals below the table: params, buffers; MACs, other ops; memory; the training-only heads' two
+        cells += 5 + 2 * ("training-only heads:" in r.stdout)
     return r.stdout, cells
 
 
@@ -93,7 +95,7 @@ def test_round_trip_catches_one_changed_cell(tmp_path):
 def test_json_schema(tmp_path):
     r = cli("check", "examples/homework/answers.yaml", "--format", "json")
     doc = json.loads(r.stdout)
-    assert list(doc) == ["schema", "items", "summary"] and doc["schema"] == "nnarith.check/1"
+    assert list(doc) == ["schema", "items", "skipped", "summary"] and doc["schema"] == "nnarith.check/1"
     assert all(list(i) == ["line", "what", "stated", "expected", "status", "derivation"] for i in doc["items"])
     assert {i["status"] for i in doc["items"]} == {"ok", "wrong", "note"}
     counts = {s: sum(i["status"] == s for i in doc["items"]) for s in ("ok", "wrong", "note")}
@@ -147,7 +149,9 @@ def test_unreadable_input_exits_2_with_its_location(tmp_path):
     assert "bad.md:5:11: error: cannot read the params '34,9x8'" in err and "hint: write it like" in err
     (tmp_path / "prose.md").write_text("# nothing to check\n\nJust words.\n")
     assert "found no figures to check in 'prose.md'" in error("check", "prose.md", "--spec", "lenet5", cwd=tmp_path)
-    assert "which network does 'prose.md' describe? give --spec" in error("check", "prose.md", cwd=tmp_path)
+    assert "found no figures to check in 'prose.md'" in error("check", "prose.md", cwd=tmp_path)
+    (tmp_path / "fact.md").write_text("conv1 has 34,944 weights.\n")
+    assert "which network does the document describe? give --spec" in error("check", "fact.md", cwd=tmp_path)
     assert "cannot read 'missing.md'" in error("check", "missing.md", "--spec", "lenet5", cwd=tmp_path)
     assert "no shipped spec of that name" in error("check", "prose.md", "--spec", "lenet6", cwd=tmp_path)
     assert "--format json reports one file" in error("check", "bad.md", "prose.md", "-f", "json", cwd=tmp_path)

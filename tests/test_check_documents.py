@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnarith.check.documents import read_csv, read_markdown
+from nnarith.check.documents import read_csv, read_document
 from nnarith.check.notes import read_notes
 from nnarith.check.run import check_file
 from nnarith.check.vocabulary import header_figure, kinds_of, special
@@ -16,15 +16,22 @@ HEADERS = [
     ("Params (M)", ("params", "M")), ("Parameters (millions)", ("params", "millions")),
     ("Weights", ("weights", None)), ("biases", ("biases", None)), ("buffers", ("buffers", None)),
     ("MACs", ("macs", None)), ("Mult-Adds", ("macs", None)), ("GMACs", ("macs", "G")),
-    ("FLOPs", ("flops", None)), ("GFLOPs", ("flops", "G")), ("FLOPs (G)", ("flops", "G")), ("ops", ("ops", None)),
+    ("FLOPs", ("flops", None)), ("GFLOPs", ("flops", "G")), ("FLOPs (G)", ("flops", "G")),
+    ("ops", ("macs", None)), ("other ops", ("other_ops", None)), ("multiply-adds", ("macs", None)),
     ("Memory", ("memory", None)), ("Memory (MB)", ("memory", "MB")), ("memory (MiB)", ("memory", "MiB")),
     ("memory_bytes", ("memory", "bytes")), ("Memory (fp32)", ("memory", None)),
     ("activations", ("activations", None)),
     ("Receptive field", ("rf", None)), ("RF", ("rf", None)), ("rf_size", ("rf", None)),
     ("rf_stride", ("rf_stride", None)), ("rf_padding", ("rf_padding", None)),
-    # not figures: hyperparameters and words
-    ("kernel size", None), ("input size", None), ("stride", None), ("filter size", None), ("notes", None),
-    ("layer", None), ("kind", None), ("in_place", None),
+    # architecture: checked against the spec's hyperparameters
+    ("kernel size", ("kernel", None)), ("patch size/stride", ("kernel", None)), ("stride", ("stride", None)),
+    ("filter size", ("kernel", None)), ("#1×1", ("1x1", None)), ("#3×3 reduce", ("3x3_reduce", None)),
+    ("#5×5", ("5x5", None)), ("pool proj", ("pool_proj", None)), ("depth", ("depth", None)),
+    # summaries' columns
+    ("Trainable params", ("trainable", None)), ("Non-trainable params", ("non_trainable", None)),
+    # not figures: words, and what is not the network's
+    ("input size", None), ("notes", None), ("layer", None), ("kind", None), ("in_place", None), ("Weight", None),
+    ("Acc@1", None), ("Recipe", None),
 ]
 
 
@@ -38,7 +45,7 @@ LABELS = [
     ("MAX POOL1", {"maxpool", "adaptive_maxpool"}), ("Pool", {"maxpool", "avgpool", "adaptive_avgpool",
                                                               "adaptive_maxpool", "gap"}),
     ("avg pool", {"avgpool", "adaptive_avgpool", "gap"}), ("global average pool", {"gap", "adaptive_avgpool"}),
-    ("AdaptiveAvgPool2d", {"adaptive_avgpool", "adaptive_maxpool"}), ("FC 4096", {"fc"}), ("FC-1000", {"fc"}),
+    ("AdaptiveAvgPool2d", {"adaptive_avgpool", "adaptive_maxpool", "gap"}), ("FC 4096", {"fc"}), ("FC-1000", {"fc"}),
     ("fc6", {"fc"}), ("Linear", {"fc"}), ("fully connected", {"fc"}), ("NORM1", {"lrn", "bn"}),
     ("BatchNorm2d", {"bn"}), ("LocalResponseNorm", {"lrn", "bn"}), ("ReLU", {"relu", "relu6", "leaky_relu"}),
     ("Dropout", {"dropout"}), ("softmax", {"softmax"}), ("concat", {"concat"}), ("LSTM", {"lstm"}),
@@ -63,21 +70,22 @@ def test_markdown_tables_cells_and_columns():
             "| Layer | Output | Params (K) | notes |\n| :-- | --- | ---: | --- |\n"
             "| **conv1** | 64x112x112 | 9.41 | `a \\| b` |\n| conv2 | | 36.9 | |\n\n"
             "```\n| layer | params |\n|---|---|\n| fc | 1 |\n```\n\n**Total params: 11.7M**\n")
-    blocks, totals = read_markdown(text, "d.md")
-    (block,) = blocks
+    reading = read_document(text, "d.md")
+    totals, block = reading.blocks  # the labelled lines of a document are one block, first
     assert [e.label for e in block] == ["conv1", "conv2"]
-    conv1 = block[0].figures
+    conv1 = block[0].claims
     assert [(f.name, f.text, f.unit, f.loc.line, f.loc.col) for f in conv1] == [
         ("output", "64x112x112", None, 7, 15), ("params", "9.41", "K", 7, 28)]
-    assert [f.name for f in block[1].figures] == ["params"]  # an empty cell states nothing
-    assert totals == [(16, "**Total params: 11.7M**")]  # the fenced table is not read
+    assert [f.name for f in block[1].claims] == ["params"]  # an empty cell states nothing
+    assert [(s.label, s.loc.line, [c.text for c in s.claims]) for s in totals] == [("Total params", 16, ["11.7M"])]
+    assert len(reading.blocks) == 2  # the fenced table is not read
 
 
 def test_csv_with_other_delimiters():
     for sep in (",", ";", "\t"):
         text = sep.join(["layer", "params", "output"]) + "\n" + sep.join(["c1", "156", "6x28x28"]) + "\n"
         (block,) = read_csv(text, "t.csv")
-        assert [(f.name, f.text, f.loc.line) for f in block[0].figures] == [("params", "156", 2),
+        assert [(f.name, f.text, f.loc.line) for f in block[0].claims] == [("params", "156", 2),
                                                                             ("output", "6x28x28", 2)]
 
 
@@ -90,13 +98,13 @@ def test_course_notes_layouts():
             "Note: the first layer has 96 filters.\n"
             "TOTAL params: 61M parameters\n")
     block = read_notes(text, "n.txt")
-    assert [(e.label, [(f.name, f.text) for f in e.figures]) for e in block] == [
+    assert [(e.label, [(f.name, f.text) for f in e.claims]) for e in block] == [
         ("INPUT", [("output", "[227x227x3]")]),
         ("CONV1", [("output", "[55x55x96]")]),
         ("CONV2-256", [("output", "[27x27x256]"), ("memory", "27*27*256=187K"),
                        ("weights", "(5*5*48)*256 = 307,200")]),
         ("FC8", [("output", "[1x1x1000]"), ("params", "4,097,000")]),
-        ("TOTAL", [("params", "61M parameters")]),
+        ("TOTAL params", [("params", "61M parameters")]),  # a figure of the whole network
     ]
 
 
@@ -104,4 +112,6 @@ def test_a_table_about_something_else_is_skipped(tmp_path):
     (tmp_path / "d.md").write_text("| dataset | size |\n|---|---|\n| ImageNet | 1.2M |\n\n"
                                    "| layer | params |\n|---|---|\n| c1 | 156 |\n")
     result = check_file(str(tmp_path / "d.md"), "lenet5")
-    assert result.skipped == [1] and [(i.what, i.status) for i in result.items] == [("c1 params", "ok")]
+    assert [(s.line, s.what) for s in result.skipped] == [(1, "the table")]
+    assert "none of its rows names" in result.skipped[0].reason
+    assert [(i.what, i.status) for i in result.items] == [("c1 params", "ok")]

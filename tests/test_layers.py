@@ -147,7 +147,7 @@ def test_layer_rule(layer, input, output, params, macs, ops):
     assert row.shape.dims == output
     assert row.params == params
     assert row.macs == macs
-    assert row.ops == ops
+    assert row.other_ops == ops
 
 
 def test_fc_on_a_sequence_applies_per_step():

@@ -82,7 +82,7 @@ def test_json_totals_equal_the_sum_of_the_rows(parts, dtype, batch):
     assert any(r.kind in ("add", "concat") for r in report.rows) or all(len(p) == 1 for p in parts)
     doc = report_json(report)
     t = doc["totals"]
-    for key in ("params", "weights", "biases", "buffers", "macs", "flops", "ops"):
+    for key in ("params", "weights", "biases", "buffers", "macs", "flops", "other_ops"):
         assert t[key] == sum(layer[key] for layer in doc["layers"]), key
     assert t["memory_bytes"] == doc["input_memory_bytes"] + sum(layer["memory_bytes"] for layer in doc["layers"])
     assert t["flops"] == 2 * t["macs"]

@@ -100,7 +100,7 @@ def test_rows_sum_to_the_totals(name):
     doc = report_json(analyze(load_spec(name)))
     for part in (doc, doc["training_only"]):
         layers, t = part["layers"], part["totals"]
-        for key in ("params", "weights", "biases", "buffers", "macs", "flops", "ops", "memory_bytes"):
+        for key in ("params", "weights", "biases", "buffers", "macs", "flops", "other_ops", "memory_bytes"):
             extra = doc["input_memory_bytes"] if key == "memory_bytes" and part is doc else 0
             assert t[key] == extra + sum(layer[key] for layer in layers), key
         held = sum(layer["activations"] for layer in layers if not layer["in_place"])
@@ -115,14 +115,14 @@ def test_every_shipped_spec_names_its_source(name):
 
 def test_json_report_schema():
     doc = report_json(analyze(load_spec("vgg16")))
-    assert doc["schema"] == "nnarith.report/1"
+    assert doc["schema"] == "nnarith.report/2"
     first = doc["layers"][0]
     assert first == {
         "name": "conv1_1", "kind": "conv", "path": ["conv1_1"], "output": [64, 224, 224],
         "params": 1792, "weights": 1728, "biases": 64, "buffers": 0, "macs": 86_704_128,
-        "flops": 173_408_256, "ops": 64 * 224 * 224, "activations": 3_211_264, "memory_bytes": 12_845_056,
+        "flops": 173_408_256, "other_ops": 64 * 224 * 224, "activations": 3_211_264, "memory_bytes": 12_845_056,
         "in_place": False, "rf": {"size": [3, 3], "stride": [1, 1], "padding": [1, 1]}, "warnings": [],
     }
-    assert set(doc["totals"]) == {"params", "weights", "biases", "buffers", "macs", "flops", "ops",
+    assert set(doc["totals"]) == {"params", "weights", "biases", "buffers", "macs", "flops", "other_ops",
                                   "activations", "memory_bytes"}
     assert doc["training_only"] == {"layers": [], "totals": dict.fromkeys(doc["totals"], 0)}

@@ -29,7 +29,7 @@ class Row:
     biases: int = 0
     buffers: int = 0
     macs: int = 0
-    ops: int = 0
+    other_ops: int = 0
     storage: str = NEW
     rf: receptive.Field = receptive.WHOLE
     warnings: list[str] = field(default_factory=list)
@@ -73,7 +73,7 @@ class Totals:
     buffers: int
     macs: int
     flops: int
-    ops: int
+    other_ops: int
     activations: int  # elements held in memory per image
     memory_bytes: int  # activations x bytes per element x batch
 
@@ -88,7 +88,7 @@ class Totals:
             buffers=sum(r.buffers for r in rows),
             macs=macs,
             flops=2 * macs,
-            ops=sum(r.ops for r in rows),
+            other_ops=sum(r.other_ops for r in rows),
             activations=held,
             memory_bytes=held * bytes_per_image,
         )

@@ -104,7 +104,7 @@ class _Walker:
         if rf_work:
             out.work["rf"] = rf_work
         row = Row(name, node.layer.kind, full, out.shape, node.loc, out.weights, out.biases,
-                  out.buffers, out.macs, out.ops, storage, receptive.apply(x.field, out.effect),
+                  out.buffers, out.macs, out.other_ops, storage, receptive.apply(x.field, out.effect),
                   list(out.flags), out.work, kinds=kinds, input=x.shape, fvcore=out.fvcore)
         if node.expect is not None:
             self.expects.append(Expectation(name, node.expect, False))
@@ -135,7 +135,7 @@ class _Walker:
         union = receptive.explain_union(field)
         if union:
             out.work["rf"] = union
-        row = Row(".".join(inner), node.op, inner, out.shape, node.loc, ops=out.ops, rf=field,
+        row = Row(".".join(inner), node.op, inner, out.shape, node.loc, other_ops=out.other_ops, rf=field,
                   warnings=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
         buffer = None
         if node.op == "add":

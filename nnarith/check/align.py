@@ -1,85 +1,279 @@
-"""Which layer each row of a document means.
+"""Which part of a network each subject of a document means: the alignment stage.
 
-1. "Input" and "Total" rows mean the input and the totals.
-2. A label that names a layer or block of the spec (case aside: "CONV1-96" names conv1)
-   means it, when that label is unique in its table and its kind agrees. Labels written
-   several times ("CONV3-64" twice in the CS231n VGG table) describe, they do not name.
-3. Otherwise rows follow the network's order: each finds the next layer of its kind
-   ("3x3 conv, 64", "Pool", "FC 4096"), and the layers passed over (ReLU, dropout,
-   adaptive pooling...) are those the author left out.
-A row that finds no layer is reported, with the reason, against each figure it states.
+1. Input and total rows, totals lines of summaries and rows naming a whole network mean
+   the input and the totals.
+2. A label that names a layer or block of the spec means it, when it is unique in its table
+   and its kind agrees. Names are compared with case, spaces, dashes and brackets aside
+   ('inception (3a)' names inception3a, 'CONV1-96' conv1); torchvision's module paths
+   resolve through the blocks ('layer1.0.conv1'); the ResNet paper's stage 'conv2_x' is
+   torchvision's layer1, with the max pool before it.
+3. Otherwise rows follow the network's order, each finding the next layer of its kind. When
+   the row states an output shape and the next such layer has another, a later one of the
+   same kind that has it is taken instead: a row that found nothing does not shift the rest.
+4. Stages: a row whose 'depth' is N spans the next N layers with weights; a row of a printed
+   module tree (torchinfo) with rows under it spans them; one without (a container printed
+   at its summed depth) spans the layers between its aligned neighbours.
+A subject that finds nothing is reported, with the reason, against each of its claims.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from nnarith.check.documents import Block, Entry
+from nnarith.check.claims import Block, Subject
+from nnarith.check.prose import GENERIC
+from nnarith.check.shapes import read_shapes, shape_matches
 from nnarith.check.truth import Target, Truths
 from nnarith.check.vocabulary import kinds_of, name_tokens, special
 
 Match = list[Target] | str  # the targets, or why there are none
+WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
+FUNCTIONAL = {"add", "concat", "identity", "flatten"}  # functions in most PyTorch models: in no module summary
+LOOKAHEAD = 64  # layers searched past the next one of a kind, for one whose shape fits
 
 
-def align(block: Block, truths: Truths) -> list[tuple[Entry, Match]]:
-    report = truths.report
-    rows = report.rows
-    order = {r.name: i for i, r in enumerate(rows)}
-    names: dict[str, str] = {}
-    for r in rows + report.aux_rows:
-        for i in range(1, len(r.path) + 1):
-            names.setdefault(".".join(r.path[:i]).lower(), ".".join(r.path[:i]))
-    counts = Counter(e.label.lower() for e in block)
-    pointer = 0
-    last = "the input"
-    out: list[tuple[Entry, Match]] = []
-    for entry in block:
-        if entry.exact:
-            out.append((entry, _exact(entry, truths)))
-            continue
-        which = special(entry.label)
+def squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]", "", text.lower())
+
+
+class Aligner:
+    def __init__(self, truths: Truths) -> None:
+        self.truths = truths
+        self.rows = truths.report.rows
+        self.order = {r.name: i for i, r in enumerate(self.rows)}
+        self.names: dict[str, str] = {}
+        for r in self.rows + truths.report.aux_rows:
+            for i in range(1, len(r.path) + 1):
+                full = ".".join(r.path[:i])
+                self.names.setdefault(full.lower(), full)
+                self.names.setdefault(squash(full), full)
+                self.names.setdefault(squash(r.path[i - 1]) if i == 1 else "", full)
+        self.names.pop("", None)
+
+    def align(self, block: Block) -> list[Match]:
+        counts = Counter(s.label.lower() for s in block)
+        pointer, last = 0, "the input"
+        out: list[Match] = []
+        for subject in block:
+            match = self._one(subject, counts, pointer, last)
+            if isinstance(match, tuple):
+                match, pointer = match
+            if not isinstance(match, str) and match and match[0].rows:
+                last = match[0].name
+            out.append(match)
+        self._containers(block, out)
+        return out
+
+    def _one(self, s: Subject, counts: Counter, pointer: int, last: str):
+        t = self.truths
+        if s.exact:
+            return _exact(s, t)
+        if s.total or s.network:
+            return [t.special("total")]
+        which = special(s.label)
         if which:
-            out.append((entry, [truths.special(which)]))
-            continue
-        kinds = kinds_of(entry.kind or "") or kinds_of(entry.label)
-        found = _by_name(entry, kinds, names, truths) if counts[entry.label.lower()] == 1 else None
+            return [t.special(which)]
+        if re.match(r"(?i)training.only heads?|aux(iliary)? (heads?|classifiers?)$", s.label.strip()):
+            return [Target("training-only heads", "block", t.report.aux_rows)] if t.report.aux_rows else \
+                "the spec has no training-only heads"
+        if s.depth is not None and not kinds_of(s.kind or ""):
+            return "container"  # resolved once the rows under it are aligned
+        if s.kind == "prose":
+            return self._prose(s)
+        kinds = kinds_of(s.kind or "") or kinds_of(s.label) or _listed(s)
+        found = self._by_name(s, kinds) if counts[s.label.lower()] == 1 and not s.printed else None
         if found:
-            ends = [order[r.name] for t in found for r in t.rows if r.name in order]
-            if ends:
-                pointer = max(ends) + 1
-        elif kinds:
-            i = next((i for i in range(pointer, len(rows)) if rows[i].kind in kinds), None)
-            if i is None:
-                word = entry.label if not entry.kind else entry.kind
-                out.append((entry, f"the spec has no layer of the kind '{word}' after {last}"))
+            ends = [self.order[r.name] for f in found for r in f.rows if r.name in self.order]
+            return found, (max(ends) + 1 if ends else pointer)
+        if not kinds:
+            return (f"cannot tell which layer '{s.label}' is: name it as the spec does, or say its kind (conv, "
+                    "pool, fc...)")
+        i = self._next(kinds, pointer, None if s.span or s.lists else _stated_shape(s))
+        if i is None:
+            word = s.kind or s.label
+            return f"the spec has no layer of the kind '{word}' after {last}"
+        if s.span and s.span > 1:  # 'depth 2': this layer and the weighted ones after it
+            return self._span(i, s.span)
+        if s.lists and len(s.lists) > 1:  # 'average pool, 1000-d fc, softmax'
+            return self._listed_span(i, s.lists)
+        return [t.row(self.rows[i])], i + 1
+
+    def _next(self, kinds: set[str], pointer: int, shape) -> int | None:
+        candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind in kinds][:LOOKAHEAD]
+        if not candidates:
+            return None
+        if shape is not None and not shape_matches(shape, self.rows[candidates[0]].shape.dims, spatial=True):
+            fits = [i for i in candidates[1:] if shape_matches(shape, self.rows[i].shape.dims, spatial=True)]
+            if fits:
+                return fits[0]
+        return candidates[0]
+
+    def _span(self, start: int, weighted: int):
+        seen, end = 0, start
+        for j in range(start, len(self.rows)):
+            seen += self.rows[j].kind in WEIGHTED
+            end = j
+            if seen == weighted:
+                break
+        return [self.truths.span(self.rows[start:end + 1])], end + 1
+
+    def _listed_span(self, start: int, listed: list[str]):
+        end = start
+        for part in listed[1:]:
+            kinds = kinds_of(part)
+            j = next((k for k in range(end + 1, len(self.rows)) if kinds and self.rows[k].kind in kinds), None)
+            if j is not None:
+                end = j
+        return [self.truths.span(self.rows[start:end + 1])], end + 1
+
+    def _by_name(self, s: Subject, kinds: set[str] | None) -> list[Target] | None:
+        label = s.label.lower()
+        stage = re.fullmatch(r"conv(\d)_x", label)
+        if stage and int(stage[1]) >= 2 and f"layer{int(stage[1]) - 1}" in self.names:
+            return self._stage(f"layer{int(stage[1]) - 1}")
+        tokens = [*name_tokens(s.label), squash(s.label)]
+        for token in tokens:
+            full = self.names.get(token) or self._module_path(token)
+            if not full:
                 continue
-            found, pointer = [truths.row(rows[i])], i + 1
-        else:
-            out.append((entry, f"cannot tell which layer '{entry.label}' is: name it as the spec does, or say its "
-                               "kind (conv, pool, fc...)"))
-            continue
-        last = found[0].name
-        out.append((entry, found))
-    return out
-
-
-def _by_name(entry: Entry, kinds: set[str] | None, names: dict[str, str], truths: Truths) -> list[Target] | None:
-    for token in name_tokens(entry.label):
-        if token in names:
-            found = truths.named(names[token])
+            found = self.truths.named(full)
             rows = [t for t in found if t.kind != "block"]
             if kinds and rows and rows[0].kind not in kinds and len(found) == 1:
                 continue  # 'POOL1' is no name for a conv that happens to be called pool1
             return found
-    return None
+        return None
+
+    def _stage(self, block: str) -> list[Target]:
+        """The ResNet paper's conv{k}_x: torchvision's layer{k-1}, with the pooling just before it."""
+        target = next(t for t in self.truths.named(block) if t.kind == "block")
+        first = self.order[target.rows[0].name]
+        while first > 0 and self.rows[first - 1].kind in ("maxpool", "avgpool"):
+            first -= 1
+        rows = self.rows[first:self.order[target.rows[-1].name] + 1]
+        return [self.truths.span(rows, f"{block} (conv{int(block[5:]) + 1}_x)")]
+
+    def _module_path(self, token: str) -> str | None:
+        """torchvision's 'layer1.0.conv1': each part a block of that name, or the n-th block."""
+        parts = token.split(".")
+        if len(parts) < 2 or not any(p.isdigit() for p in parts):
+            return None
+        prefix: tuple[str, ...] = ()
+        for part in parts:
+            children = self._children(prefix)
+            if part.isdigit():
+                blocks = [c for c in children if c[-1] in self._blocks]
+                if int(part) >= len(blocks):
+                    return None
+                prefix = blocks[int(part)]
+            else:
+                hit = next((c for c in children if c[-1].lower() in (part, part + "1")), None)
+                if hit is None:
+                    return None
+                prefix = hit
+        return ".".join(prefix)
+
+    @property
+    def _blocks(self) -> set[str]:
+        return {p[-1] for p in self.truths.blocks}
+
+    def _children(self, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """The parts under a path, looking through the merges and branches a spec adds."""
+        seen: dict[tuple[str, ...], None] = {}
+        for r in self.rows + self.truths.report.aux_rows:
+            if r.path[:len(prefix)] != prefix or len(r.path) <= len(prefix):
+                continue
+            k = len(prefix)
+            while k < len(r.path) - 1 and r.kinds[k] in ("add", "concat", "branch"):
+                k += 1
+            seen.setdefault(r.path[:k + 1], None)
+        return list(seen)
+
+    def _prose(self, s: Subject) -> Match:
+        who = s.label.strip().lower()
+        if not who or who in GENERIC or re.fullmatch(r"(the |this |our )?(whole |full )?(model|network|net)", who):
+            return [self.truths.special("total")]
+        for token in [*name_tokens(s.label), squash(s.label)]:
+            full = self.names.get(token)
+            if full:
+                return self.truths.named(full)
+        return f"cannot tell what '{s.label}' is: name a layer of the spec, or the network"
+
+    def _containers(self, block: Block, out: list[Match]) -> None:
+        """Rows of a printed module tree that contain others: the span of the layers under them."""
+        leaves = [m if m != "container" else "container" for m in out]  # before any container is resolved
+        for i, s in enumerate(block):
+            if out[i] != "container":
+                continue
+            inner = []
+            for j in range(i + 1, len(block)):
+                d = block[j].depth
+                if d is None or d <= s.depth:
+                    break
+                inner.append(j)
+            rows = self._rows_of([out[j] for j in inner])
+            if not rows:  # printed at its summed depth: the layers between its aligned neighbours
+                before = self._rows_of([m for m in leaves[:i] if m != "container"])
+                after = self._rows_of([m for m in leaves[i + 1:] if m != "container"])
+                lo = self.order[before[-1].name] + 1 if before else 0
+                hi = self.order[after[0].name] if after else len(self.rows)
+                siblings = _run(block, leaves, i)
+                rows = _share(self.rows[lo:hi], siblings, i)
+            while rows and rows[-1].kind in FUNCTIONAL and len(rows) > 1:
+                rows = rows[:-1]
+            out[i] = [self.truths.span(rows)] if rows else f"no layers of the spec under '{s.label}'"
+
+    def _rows_of(self, matches: list[Match]):
+        rows = [r for m in matches if not isinstance(m, str) for t in m for r in t.rows if r.name in self.order]
+        return sorted(rows, key=lambda r: self.order[r.name])
 
 
-def _exact(entry: Entry, truths: Truths) -> Match:
-    if entry.kind == "total":
+def _run(block: Block, out: list[Match], i: int) -> list[int]:
+    """The unaligned containers next to block[i], at its depth: they share the layers between anchors."""
+    lo = i
+    while lo > 0 and out[lo - 1] == "container" and block[lo - 1].depth == block[i].depth:
+        lo -= 1
+    hi = i
+    while hi + 1 < len(block) and out[hi + 1] == "container" and block[hi + 1].depth == block[i].depth:
+        hi += 1
+    return list(range(lo, hi + 1))
+
+
+def _share(rows: list, siblings: list[int], i: int) -> list:
+    """Split layers among containers printed side by side, by the coarsest blocks that give one each."""
+    if len(siblings) == 1:
+        return rows
+    for level in range(1, 8):
+        groups: dict[tuple, list] = {}
+        for r in rows:
+            groups.setdefault(r.path[:level], []).append(r)
+        parts = [g for g in groups.values() if not all(r.kind in FUNCTIONAL for r in g)]
+        if len(parts) == len(siblings):
+            return parts[siblings.index(i)]
+    return []
+
+
+def _stated_shape(s: Subject):
+    text = next((c.text for c in s.claims if c.name == "output"), None)
+    if not text:
+        return None
+    try:
+        parts, _ = read_shapes(text)
+    except ValueError:
+        return None
+    return parts[-1] if parts else None
+
+
+def _listed(s: Subject) -> set[str] | None:
+    return kinds_of(s.lists[0]) if s.lists else None
+
+
+def _exact(s: Subject, truths: Truths) -> Match:
+    if s.kind == "total":
         return [truths.special("total")]
-    found = truths.named(entry.label)
-    if entry.kind == "block":
+    found = truths.named(s.label)
+    if s.kind == "block":
         found = [t for t in found if t.kind == "block"] or found
     else:
         found = [t for t in found if t.kind != "block"] or found
-    return found or f"no layer named '{entry.label}'"
+    return found or f"no layer named '{s.label}'"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnarith.analysis.report import Report
-from nnarith.check.documents import Block, Entry, Figure
+from nnarith.check.claims import Block, Claim, Subject
 from nnarith.errors import Loc, SpecError
 from nnarith.spec.expect import ALIASES, FIGURES, figure_name, unknown_hint
 from nnarith.spec.nodes import Network
@@ -54,15 +54,15 @@ def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
         if not isinstance(value, YMap):
             raise SpecError(f"'{key}' must map figure names to the answers", root.loc_of(key),
                             hint=f"for example '{key}: {{output: 55x55x96, params: 34944}}'")
-        entry = Entry(str(key), kloc)
+        subject = Subject(str(key), kloc)
         for fkey, fvalue in value.items():
             name = figure_name(fkey)
             if name is None:
                 hint = unknown_hint(fkey, [*FIGURES, *ALIASES])
                 raise SpecError(f"unknown figure '{fkey}' for '{key}'", value.key_locs[fkey], hint=hint)
             vloc = value.loc_of(fkey)
-            entry.figures.append(Figure(name, written(fvalue, vloc), vloc))
-        block.append(entry)
+            subject.claims.append(Claim(name, written(fvalue, vloc), vloc))
+        block.append(subject)
     return block, spec, root.loc_of("spec") if spec else None
 
 
@@ -76,9 +76,9 @@ def expect_entries(report: Report, net: Network) -> Block:
     return block
 
 
-def _entry(name: str, figures: YMap, kind: str | None) -> Entry:
-    entry = Entry(name, figures.loc, kind=kind, exact=True)
+def _entry(name: str, figures: YMap, kind: str | None) -> Subject:
+    subject = Subject(name, figures.loc, kind=kind, exact=True)
     for key, value in figures.items():
         vloc = figures.loc_of(key)
-        entry.figures.append(Figure(key, written(value, vloc), vloc))
-    return entry
+        subject.claims.append(Claim(key, written(value, vloc), vloc))
+    return subject

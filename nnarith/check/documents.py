@@ -1,9 +1,17 @@
-"""Reading documents into rows of figures: Markdown pipe tables and CSV files.
+"""Reading a document into blocks of subjects: every layout people publish, in one pass.
 
-A table is checked when a column holds a figure (by its header: output, params, MACs,
-memory...); its label column is the one headed layer/name (else the first), and a
-kind/type column helps align rows. In Markdown, lines of prose that begin with "total"
-("**Total params: 138M**") are checked against the totals too; code blocks are left alone.
+A document is read line by line, each region by the reader of its layout:
+
+- Markdown pipe tables, HTML <table>s, box-drawn tables (Keras 3), ruled tables (Keras 2,
+  torchinfo, torchsummary) and columns of text separated by tabs or two or more spaces;
+- the totals lines of model summaries ("Trainable params: 11,689,512");
+- labelled lines in the layout of course notes ("CONV1: [55x55x96]  memory: 290K"), the
+  label a cell of its own when a tab follows it ("3x3 conv, 64<TAB>memory: ...");
+- prose ("It has 25.6M parameters and needs 4.1 GMACs").
+
+Code blocks are read only for what a tool printed (its tables and totals). Every table is a
+block of its own, aligned on its own; the labelled lines of a document form one block. What
+looks like figures but could not be read is kept, with the reason, for the report.
 """
 
 from __future__ import annotations
@@ -13,76 +21,28 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from nnarith.check.vocabulary import KIND_HEADERS, LABEL_HEADERS, clean, header_figure
-from nnarith.errors import Loc
-
-
-@dataclass
-class Figure:
-    name: str  # canonical: output, params, macs, memory...
-    text: str  # as written
-    loc: Loc
-    unit: str | None = None  # the unit its column header gives
-
-
-@dataclass
-class Entry:
-    """One row of a document: what it names, and the figures it states."""
-
-    label: str
-    loc: Loc
-    figures: list[Figure] = field(default_factory=list)
-    kind: str | None = None  # from a kind/type column
-    exact: bool = False  # the label is a full name (expect:), not to be aligned
-
-
-Block = list[Entry]  # rows aligned together: one table, one notes file, one answers file
-WORDS = {"memory": ("in place", "view"), "rf": ("whole", "n/a", "undefined")}  # figures without digits
-
-
-def stated(figure: str, text: str) -> bool:
-    """Whether a cell states a figure at all (empty cells, dashes and prose state none)."""
-    return any(c.isdigit() for c in text) or text.lower() in WORDS.get(figure, ())
-
-
-def read_table(header: list[str], rows: list[tuple[int, list[tuple[str, int]]]], file: str) -> Block | None:
-    """A table's rows as entries; None when no column holds a figure.
-
-    rows: (line, [(cell text, column)]) for each data row.
-    """
-    columns = [header_figure(h) for h in header]
-    if not any(columns):
-        return None
-    names = [clean(h).lower() for h in header]
-    label = next((i for i, h in enumerate(names) if re.match(LABEL_HEADERS, h) and not columns[i]), None)
-    kind = next((i for i, h in enumerate(names) if re.match(KIND_HEADERS, h) and i != label), None)
-    if label is None:
-        label = next((i for i, c in enumerate(columns) if not c and i != kind), None)
-    if label is None:
-        return None
-    block = []
-    for line, cells in rows:
-        if label >= len(cells):
-            continue
-        text, col = cells[label]
-        entry = Entry(clean(text), Loc(file, line, col))
-        if kind is not None and kind < len(cells):
-            entry.kind = clean(cells[kind][0]) or None
-        for i, column in enumerate(columns):
-            if column and i < len(cells):
-                value = clean(cells[i][0])
-                if stated(column[0], value):
-                    entry.figures.append(Figure(column[0], value, Loc(file, line, cells[i][1]), column[1]))
-        if entry.label or entry.figures:
-            block.append(entry)
-    return block
-
+from nnarith.check.claims import Block, Skipped
+from nnarith.check.html import read_html
+from nnarith.check.layouts import RULE, header_like, is_box_border, read_box, read_ruled, split_columns
+from nnarith.check.notes import read_line
+from nnarith.check.prose import read_prose
+from nnarith.check.summaries import summary_line, tool_of
+from nnarith.check.tables import Cells, Names, read_table
 
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_FIGURE_WORDS = re.compile(r"\b(params|parameters|weights|[gm]?flops|[gm]?macs|mult-adds|memory)\b", re.I)
+_MARKUP = re.compile(r"\*\*|__|`|^\s*>|^\s*[-*+] (?=\S)|^\s*\d+\. (?=\S)")
 
 
-def _cells(line: str) -> list[tuple[str, int]]:
+@dataclass
+class Reading:
+    blocks: list[Block] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    tables: list[int] = field(default_factory=list)  # the header line of each table read, by block
+
+
+def pipe_cells(line: str) -> Cells:
     """Split a pipe-table line into (text, 1-based column) cells; `\\|` is a literal pipe."""
     cells, start, i = [], 0, 0
     body = line.rstrip("\n")
@@ -100,35 +60,93 @@ def _cells(line: str) -> list[tuple[str, int]]:
     return cells
 
 
-def read_markdown(text: str, file: str) -> tuple[list[Block], list[tuple[int, str]]]:
-    """The figure tables, and the prose lines that state totals ((line, text) pairs)."""
+def plain(line: str) -> str:
+    """Markdown emphasis, quotes and list bullets off a line, its columns kept."""
+    return _MARKUP.sub(lambda m: " " * len(m[0]), line)
+
+
+def read_document(text: str, file: str, names: Names | None = None) -> Reading:
     lines = text.splitlines()
-    blocks, totals = [], []
+    tool = tool_of(text)
+    out = Reading()
+    notes: Block = []
     fenced = False
     i = 0
+
+    def table(block: Block | None, head: int, what: str) -> None:
+        if block:
+            out.blocks.append(block)
+            out.tables.append(head)
+        elif any(_FIGURE_WORDS.search(x) for x in lines[head - 1:head]):
+            out.skipped.append(Skipped(head, what, "no column of figures nnarith knows"))
+
     while i < len(lines):
         line = lines[i]
         if _FENCE.match(line):
             fenced = not fenced
-        elif not fenced and "|" in line and i + 1 < len(lines) and _DELIMITER.match(lines[i + 1]):
-            header = [c for c, _ in _cells(line)]
-            j = i + 2
-            rows = []
+            i += 1
+            continue
+        if not fenced and "<table" in line.lower():
+            j = next((k for k in range(i, len(lines)) if "</table>" in lines[k].lower()), len(lines) - 1)
+            blocks, _ = read_html("\n".join(lines[i:j + 1]), file, i + 1, names)
+            for block in blocks:
+                table(block, block[0].loc.line if block else i + 1, "the HTML table")
+            i = j + 1
+            continue
+        if not fenced and "|" in line and i + 1 < len(lines) and _DELIMITER.match(lines[i + 1]):
+            header = [c for c, _ in pipe_cells(line)]
+            j, rows = i + 2, []
             while j < len(lines) and "|" in lines[j] and lines[j].strip():
-                rows.append((j + 1, _cells(lines[j])))
+                rows.append((j + 1, pipe_cells(lines[j])))
                 j += 1
-            block = read_table(header, rows, file)
-            if block:
-                blocks.append(block)
+            table(read_table(header, rows, file, names), i + 1, "the table")
             i = j
             continue
-        elif not fenced and re.match(r"^[\s>*_#-]*total\w*\b", line, re.I):
-            totals.append((i + 1, line))
+        if is_box_border(line):
+            block, j = read_box(lines, i, file, names)
+            table(block, i + 2, "the table")
+            i = max(j, i + 1)
+            continue
+        if "|" not in line and header_like(split_columns(line)) and _table_below(lines, i):
+            block, j = read_ruled(lines, i, file, names)
+            table(block, i + 1, "the table")
+            i = max(j, i + 1)
+            continue
+        subject = summary_line(line, i + 1, file, tool)
+        if subject is not None:
+            out.blocks.append([subject])
+        elif not fenced and not line.lstrip().startswith(("#", "//")):
+            text_line = plain(line)
+            subject = read_line(text_line, i + 1, file)
+            if subject is not None and subject.claims:
+                notes.append(subject)
+            elif prose := read_prose(text_line, i + 1, file):
+                out.blocks.append(prose)
+            elif _FIGURE_WORDS.search(line) and re.search(r"\d", line) and not RULE.match(line):
+                out.skipped.append(Skipped(i + 1, "the line", "figures in a form nnarith does not read"))
         i += 1
-    return blocks, totals
+    if tool:  # a tool's summary: its figures follow that tool's definitions
+        for block in out.blocks:
+            for s in block:
+                for c in s.claims:
+                    c.convention = c.convention or tool
+    if notes:
+        out.blocks.insert(0, notes)
+        out.tables.insert(0, 0)
+    return out
 
 
-def read_csv(text: str, file: str) -> list[Block]:
+def _table_below(lines: list[str], i: int) -> bool:
+    """A header with a rule next to it, or with a row of as many cells below it."""
+    near = [lines[k] for k in (i - 1, i + 1) if 0 <= k < len(lines)]
+    if any(RULE.match(x) for x in near):
+        return True
+    if i + 1 < len(lines) and lines[i + 1].strip():
+        return len(split_columns(lines[i + 1])) >= max(2, len(split_columns(lines[i])) - 3)
+    return False
+
+
+def read_csv(text: str, file: str, names: Names | None = None) -> list[Block]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first else ";" if ";" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -142,5 +160,5 @@ def read_csv(text: str, file: str) -> list[Block]:
         records.append((line, cols))
     if not records:
         return []
-    block = read_table([c for c, _ in records[0][1]], records[1:], file)
+    block = read_table([c for c, _ in records[0][1]], records[1:], file, names)
     return [block] if block else []

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from nnarith.check.documents import Figure
+from nnarith.check.claims import Claim
 from nnarith.check.numbers import Unreadable, Value, other_base, read_numbers, unit_of
 from nnarith.check.shapes import Field, per_dim, read_field, read_shapes, shape_matches
 from nnarith.check.truth import Truth
 from nnarith.errors import Loc, SpecError
 
 OK, WRONG, NOTE = "ok", "wrong", "note"
+SIZES = ("input_size", "params_size", "forward_backward_size", "total_size", "trainable_size", "non_trainable_size")
 IN_BYTES = ("memory", "activations", "params", "weights")  # figures that may be written in bytes
 HINTS = {
     "output": "write a shape such as 55x55x96, (96, 55, 55) or [1, 96, 55, 55]",
@@ -44,21 +45,21 @@ class Item:
     note: str = ""  # the convention a note matches, or what is wrong with the arithmetic
 
 
-def parse(figure: Figure) -> tuple[list, str]:
+def parse(figure: Claim) -> tuple[list, str]:
     """The parts of a written figure, and its text without the prose after it.
 
     An unreadable figure is an error at its location.
     """
     text = figure.text
     try:
-        if figure.name in ("output", "rf_stride", "rf_padding"):
+        if figure.name in ("output", "rf_stride", "rf_padding", "stride"):
             parts, end = read_shapes(text)
-        elif figure.name == "rf":
+        elif figure.name in ("rf", "kernel"):
             return [read_field(text)], text
         elif figure.name == "memory" and text.lower() in ("in place", "view"):
             return [Value(0, 0)], text
         else:
-            parts, end = read_numbers(text, memory=figure.name in ("memory", "activations"),
+            parts, end = read_numbers(text, memory=figure.name in ("memory", "activations", *SIZES),
                                       default_unit=figure.unit)
     except Unreadable as e:
         loc = Loc(figure.loc.file, figure.loc.line, figure.loc.col + e.offset)
@@ -67,7 +68,7 @@ def parse(figure: Figure) -> tuple[list, str]:
     return parts, text[:end].strip()
 
 
-def judge(figure: Figure, what: str, truth: Truth, bytes_per: int, strict: bool,
+def judge(figure: Claim, what: str, truth: Truth, bytes_per: int, strict: bool,
           more: Callable[[], list] = list) -> Item:
     """`more` gives further conventions' values, asked for only when these fail."""
     parts, stated = parse(figure)
@@ -105,11 +106,29 @@ def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | No
         for how, unit in _agrees(figure, part, value, per):
             conventions = [c for c in (convention, how) if c]
             return ("; ".join(conventions) or None), derivation + unit, value
+    if isinstance(part, Value) and part.hi > part.lo and figure not in SIZES:  # 73M written for 73.6M
+        cut = Value((part.lo + part.hi) / 2, part.hi + (part.hi - part.lo) / 2 - Fraction(1, 10**6), part.bytes)
+        for value, convention, derivation in candidates:
+            for how, unit in _agrees(figure, cut, value, per):
+                conventions = [c for c in (convention, how, "truncated rather than rounded") if c]
+                return "; ".join(conventions), derivation + unit, value
     return None
 
 
 def _agrees(figure: str, part: Any, value: Any, per: int):
     """The ways a part agrees with a true value: (None, or the convention; the unit conversion)."""
+    if figure in SIZES:  # bytes, as the tool's definition gives them
+        if Value(part.lo, part.hi).holds(value):
+            yield None, ""
+        elif part.alt and Value(*part.alt).holds(value):
+            yield f"MiB vs MB, in {other_base(part.unit)} but written {part.unit}", ""
+        return
+    if figure in ("kernel", "rf") and isinstance(part, Field):
+        if _field_agrees(part, value):
+            yield None, ""
+        return
+    if figure == "stride":
+        figure = "rf_stride"
     if figure == "output":
         if shape_matches(part, value, spatial=True):
             yield None, ""
@@ -182,5 +201,5 @@ def _true_text(figure: str, value: Any, scale: int) -> str:
     return str(value)
 
 
-def unmatched(figure: Figure, what: str, reason: str) -> Item:
+def unmatched(figure: Claim, what: str, reason: str) -> Item:
     return Item(figure.loc.line, what, figure.text, None, WRONG, "", figure.loc.col, "unknown", reason)

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import re
 
-from nnarith.check.documents import Block, Entry, Figure
-from nnarith.check.vocabulary import header_figure
+from nnarith.check.claims import Block, Claim, Subject, stated
+from nnarith.check.vocabulary import header_figure, math_text
 from nnarith.errors import Loc
 
 _KEY = re.compile(r"(?<![\w-])(memory|mem|weights|weight|params|parameters|param|biases|buffers|macs|mult-adds"
-                  r"|[gm]?flops|ops|activations|output shape|output size|output|shape|size|volume|rf"
+                  r"|[gm]?flops|other ops|ops|activations|output shape|output size|output|shape|size|volume|rf"
                   r"|receptive field)\s*:", re.I)
 _LEAD_SHAPE = re.compile(r"\s*(\[[^\]]*\])\s*")
-_SHAPE = re.compile(r"\s*([\[(]?\s*\d+(?:\s*[x×,]\s*\d+)+\s*[\])]?|\d+\s*@\s*\d+(?:\s*[x×]\s*\d+)*|\[\s*\d+\s*\])")
+_SHAPE = re.compile(r"\s*(\[\s*\d+(?:\s*[x×,]\s*\d+)+\s*\]|\(\s*\d+(?:\s*[x×,]\s*\d+)+\s*\)"
+                    r"|\d+(?:\s*[x×]\s*\d+)+|\d+\s*@\s*\d+(?:\s*[x×]\s*\d+)*|\[\s*\d+\s*\])")
 _LABEL = re.compile(r"\s*([A-Za-z][\w\-. ()/#+,]{0,60}?)\s*:(?=\s|$|\[)")  # bounded: labels are short
+_CELL_LABEL = re.compile(r"\s*([A-Za-z0-9][^:\t]{0,60}?)(?:\t+|\s{2,})")  # a label cell, no colon: then a gap
 MAX_LABEL_WORDS = 5
 
 
@@ -31,35 +33,48 @@ def read_notes(text: str, file: str) -> Block:
     for number, line in enumerate(text.splitlines(), 1):
         if line.lstrip().startswith(("#", "//")):
             continue
-        entry = read_line(line, number, file)
-        if entry is not None and entry.figures:
-            block.append(entry)
+        subject = read_line(line, number, file)
+        if subject is not None and subject.claims:
+            block.append(subject)
     return block
 
 
-def read_line(line: str, number: int, file: str) -> Entry | None:
-    figures: list[Figure] = []
+def read_line(line: str, number: int, file: str) -> Subject | None:
+    figures: list[Claim] = []
     pos = 0
     lead = _LEAD_SHAPE.match(line)
     if lead:  # "[55x55x96] CONV1: 96 11x11 filters at stride 4"
-        figures.append(Figure("output", lead[1], Loc(file, number, lead.start(1) + 1)))
+        figures.append(Claim("output", lead[1], Loc(file, number, lead.start(1) + 1)))
         pos = lead.end()
         m = re.match(r"([A-Za-z][^:]{0,60}?)\s*(?::|$)", line[pos:])
         if not m:
             return None
         label, label_col, pos = m[1], pos + 1, pos + m.end()
+    elif (cell := _CELL_LABEL.match(line)) and _KEY.match(line, cell.end()):  # "3x3 conv, 64<TAB>memory: ..."
+        label, label_col, pos = cell[1], cell.start(1) + 1, cell.end()
     else:
         m = _LABEL.match(line)
         if not m:
             return None
         label, label_col, pos = m[1], m.start(1) + 1, m.end()
+        found = header_figure(label)
+        if found and _KEY.fullmatch(label + ":"):  # "- params: 138,357,544; buffers: 0": the network's
+            pos, label = m.start(1), "total"
+            found = None
+        if found and not _KEY.search(line, pos):  # "Params (M): 25.6", "GMACs: 4.1": a figure of the whole network
+            value = line[pos:].strip()
+            if not stated(found[0], value):
+                return None
+            col = pos + len(line[pos:]) - len(line[pos:].lstrip()) + 1
+            return Subject(label.strip(), Loc(file, number, label_col),
+                           [Claim(found[0], math_text(value), Loc(file, number, col), found[1])], total=True)
         words = label.split()
-        if len(words) > 1 and _KEY.fullmatch(words[-1] + ":"):  # "TOTAL params: 61M"
+        if len(words) > 1 and _KEY.fullmatch(words[-1] + ":") and header_figure(label):  # "TOTAL params: 61M"
             label = " ".join(words[:-1])
             pos = m.start(1) + len(m[1]) - len(words[-1])
         shape = _SHAPE.match(line, pos) if not _KEY.match(line, pos) else None
         if shape:  # "CONV1-96: [55x55x96]"
-            figures.append(Figure("output", shape[1].strip(), Loc(file, number, shape.start(1) + 1)))
+            figures.append(Claim("output", shape[1].strip(), Loc(file, number, shape.start(1) + 1)))
             pos = shape.end()
     if len(label.split()) > MAX_LABEL_WORDS:
         return None
@@ -70,5 +85,5 @@ def read_line(line: str, number: int, file: str) -> Entry | None:
         found = header_figure(key[1])
         if found and value.strip():
             col = key.end() + len(value) - len(value.lstrip()) + 1
-            figures.append(Figure(found[0], value.strip(), Loc(file, number, col), found[1]))
-    return Entry(label.strip(), Loc(file, number, label_col), figures)
+            figures.append(Claim(found[0], math_text(value.strip()), Loc(file, number, col), found[1]))
+    return Subject(label.strip(), Loc(file, number, label_col), figures)

@@ -43,13 +43,17 @@ def render_text(result: Result) -> str:
     against = "its expect: figures" if result.spec == result.file else result.spec
     head = (f"{result.file}: checked against {against} ({r.name}, input {r.input}, {r.dtype}, "
             f"{DTYPE_BYTES[r.dtype]} bytes per element)")
+    if len(result.networks) > 1:
+        head = (f"{result.file}: checked against {len(result.networks)} networks ("
+                + ", ".join(n.file for n in result.networks)
+                + f"; {r.dtype}, {DTYPE_BYTES[r.dtype]} bytes per element)")
     items = result.items
     w_line = max(len(str(i.line)) for i in items)
     w_what = min(WIDEST, max(len(i.what) for i in items))
     w_stated = min(WIDEST, max(len(i.stated) for i in items))
     lines = [head, ""]
-    for line in result.skipped:
-        lines.append(f"skipped the table at line {line}: none of its rows names a layer of the spec")
+    for s in result.skipped:
+        lines.append(f"skipped {s.what} at line {s.line}: {s.reason}")
     lines += [""] if result.skipped else []
     for i in items:
         tail = f"  ({i.note})" if i.note else ""
@@ -66,10 +70,11 @@ def item_json(item: Item) -> dict:
 
 def render_json(result: Result) -> str:
     doc = {"schema": SCHEMA, "items": [item_json(i) for i in result.items],
+           "skipped": [{"line": s.line, "what": s.what, "reason": s.reason} for s in result.skipped],
            "summary": {"ok": result.count(OK), "wrong": result.count(WRONG), "notes": result.count(NOTE)}}
     body = ",\n  ".join(json.dumps(i, ensure_ascii=False) for i in doc["items"])
-    return (f'{{"schema": "{SCHEMA}",\n "items": [\n  {body}\n ],\n "summary": '
-            f'{json.dumps(doc["summary"])}}}\n')
+    return (f'{{"schema": "{SCHEMA}",\n "items": [\n  {body}\n ],\n "skipped": {json.dumps(doc["skipped"])},\n'
+            f' "summary": {json.dumps(doc["summary"])}}}\n')
 
 
 def junit(results: list[Result]) -> bytes:

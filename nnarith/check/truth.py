@@ -18,10 +18,13 @@ from nnarith.analysis.report import Report, Row
 from nnarith.layers.base import INPLACE
 from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
 
-COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "ops")
+COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "other_ops")
 SAME_SHAPE = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax", "dropout", "identity",
               "bn", "lrn", "add"}  # kinds whose output is shaped as their input
 POOLS = ("maxpool", "avgpool")
+SUMMARY = ("trainable", "non_trainable", "input_size", "params_size", "forward_backward_size", "total_size",
+           "trainable_size", "non_trainable_size")
+ARCHITECTURE = ("kernel", "stride", "filters", "depth", "1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj")
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Truths:
         self._variant: Truths | None | bool = False  # not computed yet
         self.convention = ""  # of a variant: how it differs
         self.complete = True  # a variant may stop at a layer that no longer fits
+        self.layers: dict | None = None  # row name -> its layer, for architecture claims
 
     # targets --------------------------------------------------------------------------
 
@@ -65,6 +69,18 @@ class Truths:
 
     def row(self, row: Row) -> Target:
         return Target(row.name, row.kind, [row])
+
+    def span(self, rows: list[Row], name: str | None = None) -> Target:
+        """Contiguous layers as one stage: named as the block they are exactly, else first to last."""
+        if len(rows) == 1 and name is None:
+            return self.row(rows[0])
+        if name is None:
+            prefix = rows[0].path[:-1]
+            while prefix and any(r.path[:len(prefix)] != prefix for r in rows):
+                prefix = prefix[:-1]
+            exact = prefix and [r.name for r in self.blocks.get(prefix, [])] == [r.name for r in rows]
+            name = ".".join(prefix) if exact else f"{rows[0].name}..{rows[-1].name}"
+        return Target(name, "block", rows)
 
     def named(self, name: str) -> list[Target]:
         """What a full name denotes: a row, a block, or both (a merge is its row and its block)."""
@@ -91,8 +107,19 @@ class Truths:
         return [(other.value, variant.convention, other.derivation),
                 *((v, f"{variant.convention}; {c}", d) for v, c, d in other.others)]
 
-    def truth(self, target: Target, figure: str) -> Truth | None:
-        """The figure's true value under the default conventions, with the others' values."""
+    def truth(self, target: Target, figure: str, convention: str | None = None) -> Truth | None:
+        """The figure's true value under the default conventions, with the others' values.
+
+        convention: the tool whose definition a summary's figure follows ('torchinfo'...)."""
+        if figure in SUMMARY or (figure == "params" and convention == "keras" and target.kind == "total"):
+            from nnarith.check.sizes import summary_truth
+
+            return summary_truth(self, figure, convention)
+        if figure in ARCHITECTURE:
+            from nnarith.check.architecture import arch_truth
+
+            return arch_truth(self, target if target.kind != "total" else Target("the network", "block",
+                                                                                 self.report.rows), figure)
         if target.kind == "input":
             return self._input(figure)
         if target.kind == "total":
@@ -108,6 +135,10 @@ class Truths:
         if figure == "params":
             t = Truth(r.params, work.get("params") or (f"{r.weights:,} weights + {r.biases:,} biases = {r.params:,}"
                                                        if r.params else f"{r.kind} has none"))
+            if r.kind == "bn" and r.buffers:
+                stats = r.buffers - 1
+                t.others.append((r.params + stats, "running statistics counted as params, as Keras counts them",
+                                 f"{r.params:,} + {stats:,} moving mean and variance = {r.params + stats:,}"))
             if r.biases:
                 t.others.append((r.weights, "weights without biases", self._weights(r)))
             return t
@@ -118,7 +149,7 @@ class Truths:
             return t
         if figure in ("macs", "flops"):
             return self._macs(r.macs, figure, work.get("macs", f"{r.macs:,}" if r.macs else f"{r.kind} has none"))
-        if figure in ("biases", "buffers", "ops"):
+        if figure in ("biases", "buffers", "other_ops"):
             n = getattr(r, figure)
             return Truth(n, work.get(figure, f"{n:,}" if n else f"{r.kind} has none"))
         if figure in ("memory", "activations"):
@@ -159,12 +190,16 @@ class Truths:
         rows = target.rows
         n = f"sum of the {len(rows)} layers of {target.name}"
         if figure in ("output", "rf", "rf_stride", "rf_padding", "activations"):
-            return self._row(rows[-1], figure)
+            truth = self._row(rows[-1], figure)
+            spatial = next((r for r in reversed(rows) if len(r.shape.dims) > 1), None)
+            if figure == "output" and len(rows[-1].shape.dims) == 1 and spatial is not None:
+                truth.also.append((spatial.shape.dims, f"{spatial.name}: the last spatial output"))
+            return truth
         if figure == "memory":
             held = sum(r.held for r in rows)
             return Truth(held, f"elements allocated, {n} = {held:,}")
         total = {f: sum(getattr(r, f) for r in rows) for f in ("params", "weights", "biases", "buffers", "macs",
-                                                               "ops")}
+                                                               "other_ops")}
         if figure in ("macs", "flops"):
             return self._macs(total["macs"], figure, f"{n} = {total['macs']:,}")
         t = Truth(total[figure], f"{n} = {total[figure]:,}")
@@ -192,12 +227,15 @@ class Truths:
         if figure in ("memory", "activations"):
             return Truth(t.activations, f"the input and every allocated output = {t.activations:,}")
         if figure in ("macs", "flops"):
-            return self._macs(t.macs, figure, f"{n} = {t.macs:,}")
+            truth = self._macs(t.macs, figure, f"{n} = {t.macs:,}")
+            return self._with_heads(truth, figure)
         if figure == "params":
             truth = Truth(t.params, f"{t.weights:,} weights + {t.biases:,} biases = {t.params:,}")
             if t.biases:
                 truth.others.append((t.weights, "weights without biases", f"weights, {n} = {t.weights:,}"))
-            return truth
+            return self._with_heads(truth, figure)
+        if figure.startswith("rf"):
+            return self._row(self.report.rows[-1], figure)
         if figure == "weights":
             truth = Truth(t.weights, f"{n} = {t.weights:,}")
             if t.biases:
@@ -207,6 +245,15 @@ class Truths:
         if figure in COUNTS:
             return Truth(getattr(t, figure), f"{n} = {getattr(t, figure):,}")
         return None
+
+    def _with_heads(self, truth: Truth, figure: str) -> Truth:
+        """Totals counted with the training-only heads too (torchvision's inception_v3 weights: 27.2M)."""
+        a = self.report.aux_totals
+        extra = {"params": a.params, "macs": a.macs, "flops": 2 * a.macs}.get(figure, 0)
+        if self.report.aux_rows and extra:
+            truth.others.append((truth.value + extra, "the training-only heads counted too",
+                                 f"{truth.value:,} + {extra:,} in the training-only heads = {truth.value + extra:,}"))
+        return truth
 
     # the other rounding ---------------------------------------------------------------
 

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import re
 
+from nnarith.check.claims import Subject
+from nnarith.errors import Loc
 from nnarith.spec.expect import FIGURES, figure_name
 
-# (pattern on the lower-cased header, figure); the first that matches wins.
+# (pattern on the lower-cased header, figure); the first that matches wins. None: not a figure.
+# "ops" in a paper's table (GoogLeNet's) are multiply-adds; nnarith's own other arithmetic is "other ops".
 _HEADERS = [
     (r"\brf[ _]?stride|receptive.*(stride|jump)|\bjump\b", "rf_stride"),
     (r"\brf[ _]?pad|receptive.*pad", "rf_padding"),
     (r"^rf$|\brf[ _]?size|receptive|^r\.?f\.?$", "rf"),
-    (r"input|kernel|filter|stride|pad|patch|dilation|group|note|comment|description|hyper", None),
-    (r"mult.?adds?|madds|\b[gmkt]?macs?\b|multiply.?(add|accumulate)", "macs"),
+    (r"^(weight|model|network|name|layer|method|architecture)$", None),  # torchvision's "Weight": a label
+    (r"^#? ?1 ?[x×] ?1$", "1x1"),
+    (r"^#? ?([35]) ?[x×] ?\1 ?reduce$", "reduce"),
+    (r"^#? ?([35]) ?[x×] ?\1$", "square"),
+    (r"^pool ?proj", "pool_proj"),
+    (r"^(patch|kernel|filter|window)( size| shape)?( ?/ ?stride)?$|^kernel[ _]size$|^size ?/ ?stride$", "kernel"),
+    (r"^stride$", "stride"),
+    (r"^(#? ?filters|#? ?channels|out[ _]?channels|width|#? ?kernels)$", "filters"),
+    (r"^depth$", "depth"),
+    (r"input|pad|dilation|group|note|comment|description|hyper|acc|top-?[15]|error|recipe|latency|speed"
+     r"|resolution|image|dataset|year|paper|link|download|url|connected|trainable\?", None),
+    (r"^other ops$|^other_ops$", "other_ops"),
+    (r"mult.?adds?|madds|\b[gmkt]?macs?\b|multiply.?(add|accumulate)|^ops$|^operations$|^[gmkt]ops$", "macs"),
     (r"\b[gmkt]?flops?\b", "flops"),
-    (r"^(other )?ops$|^operations$", "ops"),
+    (r"non.?trainable", "non_trainable"),
+    (r"trainable", "trainable"),
     (r"bias", "biases"),
     (r"buffer", "buffers"),
     (r"weight", "weights"),
@@ -29,16 +44,38 @@ _HEADERS = [
     (r"activation|\bacts\b|elements", "activations"),
     (r"shape|output|size|volume|dims?\b|dimension", "output"),
 ]
-LABEL_HEADERS = r"^(layer|layers|name|layer name|module|block|stage|layer \(type.*\)|#?)$"
+LABEL_HEADERS = (r"^(layer|layers|name|layer name|module|block|stage|layer \(type.*\)|#?|model|models|network"
+                 r"|architecture|arch|weight|weights|method|net)$")
 KIND_HEADERS = r"^(kind|type|layer type|operation|op)$"
 _UNIT_WORDS = re.compile(r"^(kib|mib|gib|tib|kb|mb|gb|tb|bytes?|thousands?|millions?|billions?|trillions?"
                          r"|[kmgtb])$", re.I)
 
 
+_LATEX = [(r"\\times(?![a-z])", "×"), (r"\\cdot(?![a-z])", "·"), (r"\\approx(?![a-z])", "≈"), (r"\\sim(?![a-z])", "~"),
+          (r"\\[,;:!> ]", "\u2009"), (r"\{,\}", ","), (r"\\(?:text|mathrm|mathbf|rm)\s*\{([^{}]*)\}", r"\1"),
+          (r"\^\{([^{}]*)\}", r"^\1"), (r"\\left|\\right", ""), (r"<sup>\s*([^<]*?)\s*</sup>", r"^\1"),
+          (r"</?(?:sub|b|i|em|strong|code|span)[^>]*>", "")]
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def math_text(text: str) -> str:
+    """Math as documents write it, as the number reader reads it: $(3*3*3)*64 = 1,728$,
+    1.8\\times10^{9}, 10<sup>9</sup>, 10⁹, 1\\,728 (a LaTeX thin space between digit groups)."""
+    if not any(c in text for c in "$\\<{⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        return text
+    text = text.replace("$", "")
+    for pattern, repl in _LATEX:
+        text = re.sub(pattern, repl, text)
+    if any(c in text for c in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)", lambda m: "^" + m[1].translate(_SUPERSCRIPT), text)
+    return text.replace("\u2009 ", " ").replace(" \u2009", " ")
+
+
 def clean(text: str) -> str:
-    """Markdown and decoration off a cell: **bold**, *emphasis*, `code`, links, tree lines, flags.
+    """Markdown and decoration off a cell: **bold**, *emphasis*, `code`, links, tree lines, flags, math.
 
     A `*` inside is arithmetic (3*3*64), not emphasis."""
+    text = math_text(text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"<br\s*/?>", " ", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text.replace("`", "").replace("⚑", ""))  # bold, not 3*3*64
@@ -59,9 +96,11 @@ def header_figure(header: str) -> tuple[str, str | None] | None:
     if (name := figure_name(text)) is not None:
         return name, _unit_token(unit)
     for pattern, figure in _HEADERS:
-        if re.search(pattern, text):
+        if found := re.search(pattern, text):
             if figure is None:
                 return None
+            if figure in ("reduce", "square"):  # GoogLeNet's '#3x3 reduce' and '#3x3'
+                return f"{found[1]}x{found[1]}" + ("_reduce" if figure == "reduce" else ""), None
             prefix = re.match(r"([gmkt])(flops?|macs?|params?)\b", text)
             if prefix and unit is None:
                 unit = prefix[1]
@@ -87,7 +126,7 @@ _KINDS = [
     (r"deconv|conv.?transpose|transposed|up-?conv|fractionally", {"deconv"}),
     (r"conv", {"conv"}),
     (r"adaptive.?max", {"adaptive_maxpool"}),
-    (r"adaptive", {"adaptive_avgpool", "adaptive_maxpool"}),
+    (r"adaptive", {"adaptive_avgpool", "adaptive_maxpool", "gap"}),
     (r"global.*pool|\bgap\b", {"gap", "adaptive_avgpool"}),
     (r"max.?pool", {"maxpool", "adaptive_maxpool"}),
     (r"(avg|average|mean).?pool", {"avgpool", "adaptive_avgpool", "gap"}),
@@ -125,6 +164,23 @@ def kinds_of(label: str) -> set[str] | None:
         if re.search(pattern, low):
             return kinds
     return None
+
+
+_TORCHINFO = re.compile(r"^([A-Za-z_]\w*): (\d+)-(\d+)$")  # 'Conv2d: 1-1': class, depth-index
+_TORCHSUMMARY = re.compile(r"^([A-Z][A-Za-z0-9]*)-(\d+)$")  # 'Conv2d-1'
+_KERAS = re.compile(r"^(\S+) \(([A-Z]\w{2,})\)$")  # 'conv2d_1 (Conv2D)': name, class
+
+
+def read_label(text: str, loc: Loc) -> Subject:
+    """A row label as frameworks print it: torchinfo's 'Conv2d: 3-4', Keras' 'conv2d_1 (Conv2D)',
+    torchsummary's 'Conv2d-1'; the class is the row's kind, a depth places it in the tree."""
+    if m := _TORCHINFO.match(text):
+        return Subject(text, loc, kind=m[1], depth=int(m[2]), printed=True)
+    if m := _KERAS.match(text):
+        return Subject("input" if m[2] == "InputLayer" else m[1], loc, kind=m[2])
+    if m := _TORCHSUMMARY.match(text):
+        return Subject(text, loc, kind=m[1], printed=True)
+    return Subject(text, loc)
 
 
 def special(label: str) -> str | None:

@@ -26,7 +26,9 @@ EXAMPLES = [
 def add(subparsers) -> None:
     p = command(subparsers, "check", DOC, EXAMPLES)
     p.add_argument("files", nargs="+", metavar="FILE", help="documents to check ('-' reads standard input)")
-    p.add_argument("--spec", "-s", help="the network they describe: a spec file or a shipped spec's name")
+    p.add_argument("--spec", "-s", action="append", metavar="[LABEL=]SPEC",
+                   help="the network they describe: a spec file or a shipped spec's name; LABEL=SPEC (repeatable) "
+                   "names the network a document's column or row labels LABEL")
     p.add_argument("--input", "-i", help="input shape, channels first, e.g. 3x224x224; overrides the spec's")
     p.add_argument("--dtype", choices=DTYPES, default="fp32", help="element type, for figures written in bytes")
     p.add_argument("--strict", action="store_true",

@@ -19,7 +19,7 @@ class _Activation(Layer):
 
     def infer(self, x: Shape) -> Out:
         inplace = self.args.get("inplace", False)
-        return Out(x, ops=self.ops_per_element * x.numel, storage=INPLACE if inplace else NEW)
+        return Out(x, other_ops=self.ops_per_element * x.numel, storage=INPLACE if inplace else NEW)
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn

@@ -67,7 +67,7 @@ class Out:
     biases: int = 0
     buffers: int = 0
     macs: int = 0
-    ops: int = 0
+    other_ops: int = 0
     effect: Effect = None  # on the receptive field; None leaves it unchanged
     storage: str = NEW  # NEW allocates; VIEW and INPLACE reuse the input's memory
     fvcore: int = 0  # what fvcore's FlopCountAnalysis counts for it (see FVCORE below)

@@ -79,7 +79,7 @@ class Conv(_ConvBase):
         out.macs = self.out * prod(spatial) * c_in_g * prod(k)
         # PyTorch runs padding='same' as aten::_convolution_mode, an operator fvcore does not count.
         out.fvcore = 0 if self.pad == "same" else out.macs
-        out.ops = out.shape.numel if self.bias else 0  # one bias add per output element
+        out.other_ops = out.shape.numel if self.bias else 0  # one bias add per output element
         out.flags = dim_flags(x, results)
         out.work["output"] = dim_texts(x, [r.text for r in results])
         out.work["macs"] = f"{product(spatial)}*{self.out} x {product(k)}*{c_in_g} = {out.macs:,}"
@@ -121,7 +121,7 @@ class Deconv(_ConvBase):
         # Each input element is multiplied by a kernel slab of C_out/groups x kernel (fvcore's rule).
         c_out_g = self.out // self.groups
         out.macs = out.fvcore = x.numel * c_out_g * prod(k)
-        out.ops = out.shape.numel if self.bias else 0
+        out.other_ops = out.shape.numel if self.bias else 0
         out.work["output"] = dim_texts(x, [r.text for r in results])
         out.work["macs"] = f"{product(x.dims[1:])}*{x.dims[0]} x {product(k)}*{c_out_g} = {out.macs:,}"
         return out

@@ -34,7 +34,7 @@ class _Dense(Layer):
         out.weights = n * f
         out.biases = n if self.bias else 0
         out.macs = out.fvcore = steps * f * n
-        out.ops = steps * out.biases  # bias adds
+        out.other_ops = steps * out.biases  # bias adds
         plus = " + 1" if self.bias else ""
         times = f"{pieces} x " if pieces > 1 else ""
         out.work["params"] = f"{times}{self.out} x ({f}{plus}) = {out.weights + out.biases:,}"
@@ -79,7 +79,7 @@ class Maxout(_Dense):
         if x.layout == "seq":
             raise self.error("maxout takes a map or flat features, not a sequence")
         out = self.dense(x, self.pieces)
-        out.ops += (self.pieces - 1) * self.out  # comparisons for the max
+        out.other_ops += (self.pieces - 1) * self.out  # comparisons for the max
         return out
 
     def torch(self, x: Shape, inplace: bool):

@@ -28,7 +28,7 @@ def merge(op: str, shapes: list[Shape], names: list[str], loc: Loc) -> Out:
                     loc,
                     hint="project the shortcut (for example a 1x1 conv with the right out and stride)",
                 )
-        return Out(first, ops=(len(shapes) - 1) * first.numel, storage=NEW)
+        return Out(first, other_ops=(len(shapes) - 1) * first.numel, storage=NEW)
     for s, n in zip(shapes[1:], names[1:]):
         if s.dims[1:] != first.dims[1:]:
             raise SpecError(

@@ -24,7 +24,7 @@ class BatchNorm(Layer):
         # running_mean and running_var, plus the one-element num_batches_tracked counter
         out.buffers = 2 * c + 1
         # At inference the normalisation folds into one scale and one shift per element.
-        out.ops = 2 * x.numel
+        out.other_ops = 2 * x.numel
         out.fvcore = (2 if self.affine else 1) * x.numel
         out.work["params"] = f"2 x {c} = {out.weights + out.biases:,} (scale and shift)"
         out.work["buffers"] = f"2 x {c} + 1 = {out.buffers:,} (running mean, variance, counter)"
@@ -55,7 +55,7 @@ class LocalResponseNorm(Layer):
         self.need_map(x)
         out = Out(x)
         # Per element: `size` squares and size-1 adds, then scale, add k, power and divide.
-        out.ops = (2 * self.size + 3) * x.numel
+        out.other_ops = (2 * self.size + 3) * x.numel
         return out
 
     def torch(self, x: Shape, inplace: bool):

@@ -57,7 +57,7 @@ class MaxPool(_Pool):
     def infer(self, x: Shape) -> Out:
         k, s, p, d = self.window(x)
         out = self.pooled(x, k, s, p, d)
-        out.ops = out.shape.numel * (prod(k) - 1)
+        out.other_ops = out.shape.numel * (prod(k) - 1)
         return out
 
     def torch(self, x: Shape, inplace: bool):
@@ -77,7 +77,7 @@ class AvgPool(_Pool):
                              f"{'x'.join(map(str, k))} in every dimension (padding not counted)", "kernel",
                              hint="use a smaller kernel, or pool fewer times")
         out = self.pooled(x, k, s, p, d)
-        out.ops = out.shape.numel * prod(k)
+        out.other_ops = out.shape.numel * prod(k)
         return out
 
     def torch(self, x: Shape, inplace: bool):
@@ -111,7 +111,7 @@ class AdaptiveAvgPool(_Adaptive):
 
     def infer(self, x: Shape) -> Out:
         out, windows = self.adapt(x)
-        out.ops = x.dims[0] * prod(sum(w) for w in windows)  # one add or divide per input read
+        out.other_ops = x.dims[0] * prod(sum(w) for w in windows)  # one add or divide per input read
         out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         return out
 
@@ -126,7 +126,7 @@ class AdaptiveMaxPool(_Adaptive):
 
     def infer(self, x: Shape) -> Out:
         out, windows = self.adapt(x)
-        out.ops = x.dims[0] * (prod(sum(w) for w in windows) - out.shape.numel // x.dims[0])
+        out.other_ops = x.dims[0] * (prod(sum(w) for w in windows) - out.shape.numel // x.dims[0])
         return out
 
     def torch(self, x: Shape, inplace: bool):
@@ -142,7 +142,7 @@ class GlobalAvgPool(Layer):
     def infer(self, x: Shape) -> Out:
         self.need_map(x)
         out = Out(Shape((x.dims[0],) + (1,) * x.rank), effect=WHOLE)
-        out.ops = x.numel  # every input element is added once; the adds and the divide per channel
+        out.other_ops = x.numel  # every input element is added once; the adds and the divide per channel
         out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         out.work["output"] = f"global average: {x} -> {out.shape}"
         return out

@@ -49,7 +49,7 @@ class _Recurrent(Layer):
         shape = Shape((steps, h * dirs), "seq") if self.sequence else Shape((h * dirs,), "flat")
         out = Out(shape, effect=WHOLE, macs=macs, weights=weights)
         out.biases = self.layers * dirs * 2 * g * h if self.bias else 0
-        out.ops = self.layers * dirs * steps * h * per_unit
+        out.other_ops = self.layers * dirs * steps * h * per_unit
         first = f"{g}*{h}*({f} + {h})"
         rest = f" + {self.layers - 1} x {g}*{h}*({h * dirs} + {h})" if self.layers > 1 else ""
         bias = f" + {self.layers * dirs} x 2*{g}*{h}" if self.bias else ""

@@ -43,7 +43,7 @@ class Upsample(Layer):
             raise self.error(f"upsampling gives an empty map: {dim_texts(x, [r.text for r in results])}",
                              "scale")
         out = Out(Shape((x.dims[0], *[r.value for r in results])), effect=UNDEFINED)
-        out.ops = 4 * out.shape.numel if self.mode == "bilinear" else 0
+        out.other_ops = 4 * out.shape.numel if self.mode == "bilinear" else 0
         if x.rank == 2:  # fvcore counts 2-D upsampling only
             out.fvcore = (4 if self.mode == "bilinear" else 1) * out.shape.numel
         out.flags = dim_flags(x, results)

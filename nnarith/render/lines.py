@@ -24,7 +24,7 @@ class Line:
     biases: int = 0
     buffers: int = 0
     macs: int = 0
-    ops: int = 0
+    other_ops: int = 0
     activations: int = 0
     held: int = 0
     storage: str = "new"
@@ -36,7 +36,7 @@ class Line:
 def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
     if not depth:
         return [
-            Line(r.name, r.kind, r.shape.dims, r.params, r.weights, r.biases, r.buffers, r.macs, r.ops,
+            Line(r.name, r.kind, r.shape.dims, r.params, r.weights, r.biases, r.buffers, r.macs, r.other_ops,
                  r.activations, r.held, r.storage, r.rf, flagged(r) if r.warnings else [])
             for r in rows
         ]
@@ -61,7 +61,7 @@ def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
         line.biases += r.biases
         line.buffers += r.buffers
         line.macs += r.macs
-        line.ops += r.ops
+        line.other_ops += r.other_ops
         line.held += r.held
         line.flags += flagged(r)
     return out

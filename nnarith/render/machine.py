@@ -16,7 +16,7 @@ from nnarith.analysis.report import DTYPE_BYTES, Report, Row
 from nnarith.render import units
 from nnarith.render.lines import lines, memory_text, number, rf_text
 
-SCHEMA = "nnarith.report/1"
+SCHEMA = "nnarith.report/2"  # 2: "ops" became "other_ops"
 
 
 def layer_json(report: Report, r: Row) -> dict:
@@ -31,7 +31,7 @@ def layer_json(report: Report, r: Row) -> dict:
         "buffers": r.buffers,
         "macs": r.macs,
         "flops": 2 * r.macs,
-        "ops": r.ops,
+        "other_ops": r.other_ops,
         "activations": r.activations,
         "memory_bytes": report.memory_bytes(r),
         "in_place": r.in_place,
@@ -83,7 +83,7 @@ def render_json(report: Report) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-CSV_HEAD = ["name", "kind", "output", "params", "weights", "biases", "buffers", "macs", "flops", "ops",
+CSV_HEAD = ["name", "kind", "output", "params", "weights", "biases", "buffers", "macs", "flops", "other_ops",
             "activations", "memory_bytes", "in_place", "rf_size", "rf_stride", "rf_padding", "warnings"]
 
 
@@ -99,11 +99,11 @@ def render_csv(report: Report, depth: int | None = None) -> str:
             rf_cells = ["x".join(map(str, rf[k])) for k in ("size", "stride", "padding")] \
                 if isinstance(rf, dict) else [rf or "whole"] * 3
             w.writerow([name + line.name, line.kind, units.shape(line.dims), line.params, line.weights,
-                        line.biases, line.buffers, line.macs, 2 * line.macs, line.ops, line.activations,
+                        line.biases, line.buffers, line.macs, 2 * line.macs, line.other_ops, line.activations,
                         line.held * report.scale, line.held == 0, *rf_cells, "; ".join(line.flags)])
     t = report.totals
     w.writerow(["total", "total", units.shape(report.output.dims), t.params, t.weights, t.biases, t.buffers,
-                t.macs, t.flops, t.ops, t.activations, t.memory_bytes, "", "", "", "", ""])
+                t.macs, t.flops, t.other_ops, t.activations, t.memory_bytes, "", "", "", "", ""])
     return buf.getvalue()
 
 
@@ -124,7 +124,7 @@ def render_markdown(report: Report, *, exact: bool = False, depth: int | None = 
     out.append(f"| **total** | | {units.shape(report.output.dims)} | **{number(t.params, exact)}** "
                f"| **{number(t.macs, exact)}** | **{mem}** | |")
     out += ["", f"- params: {t.params:,} ({t.weights:,} weights + {t.biases:,} biases); buffers: {t.buffers:,}",
-            f"- MACs: {t.macs:,}; FLOPs = 2 x MACs = {t.flops:,}; other ops: {t.ops:,}",
+            f"- MACs: {t.macs:,}; FLOPs = 2 x MACs = {t.flops:,}; other ops: {t.other_ops:,}",
             f"- memory: {t.activations:,} elements per image = {t.memory_bytes:,} bytes "
             f"({units.si_bytes(t.memory_bytes)}, {units.iec_bytes(t.memory_bytes)})"]
     if report.aux_rows:

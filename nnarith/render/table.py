@@ -84,7 +84,7 @@ def _summary(report: Report, t: Totals, title: str) -> list[str]:
         f"  MACs       {_both(t.macs)} (conv, fc and recurrent multiply-accumulates; "
         "bias excluded)",
         f"  FLOPs      {_both(t.flops)} (2 x MACs)",
-        f"  other ops  {t.ops:,} (bias adds, norms, activations, pooling, adds; not in MACs)",
+        f"  other ops  {t.other_ops:,} (bias adds, norms, activations, pooling, adds; not in MACs)",
         f"  memory     {t.activations:,} elements per image"
         + (" (input included)" if title.startswith("Totals") else "")
         + f" = {mem:,} bytes = {units.si_bytes(mem)} = {units.iec_bytes(mem)}"

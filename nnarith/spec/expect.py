@@ -26,7 +26,7 @@ FIGURES = {
     "buffers": "non-trainable elements (batch norm's running statistics)",
     "macs": "multiply-accumulates, bias excluded",
     "flops": "2 x MACs",
-    "ops": "other arithmetic: bias adds, activations, pooling, norms",
+    "other_ops": "other arithmetic, not in the MACs: bias adds, activations, pooling, norms",
     "memory": "output memory: elements, or bytes when written with a unit (290K, 1.16 MB)",
     "activations": "output elements",
     "rf": "receptive field size (or size/stride, as 11/4)",
@@ -34,7 +34,8 @@ FIGURES = {
     "rf_padding": "receptive field padding",
 }
 ALIASES = {"shape": "output", "size": "output", "volume": "output", "parameters": "params",
-           "receptive_field": "rf"}
+           "receptive_field": "rf", "ops": "macs", "mult_adds": "macs", "multiply_adds": "macs"}
+# "ops" means multiply-adds, as papers use it (GoogLeNet's table); nnarith's own is other_ops.
 NOT_TOTALS = ("rf", "rf_stride", "rf_padding")  # per-layer only
 
 

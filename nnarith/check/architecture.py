@@ -1,0 +1,197 @@
+"""Architecture claims: the hyperparameters a table states beside its figures.
+
+    patch size/stride  7×7/2            the kernel (and stride) of the row's last layer with a kernel
+    stride, filters    2, 64            its stride, and the channels or features it outputs
+    depth              2                layers with weights along the longest path through the row
+    #1×1 ... pool proj 64 96 128 ...    GoogLeNet's columns: the filters of each branch's convolutions
+    7×7, 64, stride 2                   one cell: kernel, filters, stride
+    [1×1, 64; 3×3, 64; 1×1, 256] ×3     a stage: 3 blocks, each of those convolutions on its main path
+    average pool, 1000-d fc, softmax    the layers a row lists, in order
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nnarith.analysis.report import Row
+from nnarith.check.claims import Claim
+from nnarith.check.judge import NOTE, OK, WRONG, Item
+from nnarith.check.truth import Target, Truth, Truths
+from nnarith.check.vocabulary import kinds_of
+from nnarith.spec.nodes import Aux, Leaf, Merge, Seq
+
+WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
+COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj")
+_K = r"(\d+)\s*[x×]\s*(\d+)"
+
+
+def layers(children: list, path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every leaf's layer by its row name, named as analysis/walk.py names the rows."""
+    out: dict[str, Any] = {}
+    for node in children:
+        if isinstance(node, Leaf):
+            out[".".join(path + (node.name,))] = node.layer
+        elif isinstance(node, Seq):
+            out.update(layers(node.children, path + (node.name,)))
+        elif isinstance(node, Merge):
+            for b in node.branches:
+                out.update(layers(b.children, path + (node.name, b.name)))
+        elif isinstance(node, Aux):
+            out.update(layers(node.body.children, path + (node.name,)))
+    return out
+
+
+def _dims(value: Any, default: Any = None) -> list[int] | None:
+    value = default if value is None else value
+    if value is None:
+        return None
+    return list(value) if isinstance(value, (list, tuple)) else [value, value]
+
+
+def _layer(truths: Truths, row: Row):
+    if truths.layers is None:
+        truths.layers = {}
+        if truths.net is not None:
+            truths.layers = layers(truths.net.body.children)
+    return truths.layers.get(row.name)
+
+
+def _with_kernel(truths: Truths, rows: list[Row]):
+    for r in reversed(rows):
+        layer = _layer(truths, r)
+        if layer is not None and getattr(layer, "kernel", None) is not None:
+            return r, layer
+    return None, None
+
+
+def _branches(rows: list[Row]) -> list[list[Row]]:
+    """Rows grouped by the branch they run in; rows outside branches form one group."""
+    groups: dict[tuple, list[Row]] = {}
+    for r in rows:
+        k = next((i for i, kind in enumerate(r.kinds) if kind == "branch"), None)
+        groups.setdefault(r.path[:k + 1] if k is not None else (), []).append(r)
+    return list(groups.values())
+
+
+def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
+    rows = target.rows
+    if not rows:
+        return None
+    if figure in ("kernel", "stride"):
+        r, layer = _with_kernel(truths, rows)
+        if layer is None:
+            return Truth(None, f"{target.name} has no kernel") if figure == "kernel" else None
+        k, s = _dims(layer.kernel), _dims(getattr(layer, "stride", None), layer.kernel)
+        text = f"{r.name}: kernel {'x'.join(map(str, k))}, stride {s[0] if len(set(s)) == 1 else s}"
+        return Truth({"size": k, "stride": s}, text) if figure == "kernel" else Truth(s, text)
+    if figure == "filters":
+        r = next((r for r in reversed(rows) if r.kind in WEIGHTED), None)
+        return Truth(r.shape.dims[0], f"{r.name} outputs {r.shape.dims[0]} channels") if r else None
+    if figure == "depth":
+        groups = _branches(rows)
+        outside = sum(r.kind in WEIGHTED for g in groups if not any("branch" in r.kinds for r in g) for r in g)
+        inside = max((sum(r.kind in WEIGHTED for r in g) for g in groups if any("branch" in r.kinds for r in g)),
+                     default=0)
+        return Truth(outside + inside, f"{outside + inside} layers with weights on the longest path of {target.name}")
+    if figure in COLUMNS:
+        found = _googlenet(truths, rows).get(figure)
+        return Truth(found[0], found[1]) if found else Truth(0, f"{target.name} has no such convolution")
+    return None
+
+
+def _googlenet(truths: Truths, rows: list[Row]) -> dict[str, tuple[int, str]]:
+    out: dict[str, tuple[int, str]] = {}
+    for group in _branches(rows):
+        convs = [r for r in group if r.kind == "conv"]
+        pooled = any(r.kind in ("maxpool", "avgpool") for r in group)
+        for j, r in enumerate(convs):
+            k = _dims(getattr(_layer(truths, r), "kernel", None)) or [0]
+            c = r.shape.dims[0]
+            if k[0] == 1 and pooled:
+                out["pool_proj"] = (c, f"{r.name}: the 1x1 after the pooling, {c} filters")
+            elif k[0] == 1 and j + 1 < len(convs):
+                n = (_dims(getattr(_layer(truths, convs[j + 1]), "kernel", None)) or [0])[0]
+                out[f"{n}x{n}_reduce"] = (c, f"{r.name}: the 1x1 before the {n}x{n}, {c} filters")
+            elif k[0] == 1:
+                out["1x1"] = (c, f"{r.name}: {c} filters")
+            else:
+                out[f"{k[0]}x{k[0]}"] = (c, f"{r.name}: {c} filters")
+    return out
+
+
+def judge_arch(claim: Claim, what: str, truths: Truths, target: Target) -> Item:
+    """A cell such as '7×7, 64, stride 2' or '[1×1, 64; 3×3, 64; 1×1, 256] ×3', part by part."""
+    text = claim.text
+    wrong, notes, true = [], [], []
+    blocks = re.search(r"\[([^\]]*)\]\s*[x×]\s*(\d+)", text)
+    rows = target.rows
+    if blocks:
+        stated = [(int(m[1]), int(m[3])) for m in re.finditer(_K + r"\s*,\s*(\d+)", blocks[1])]
+        units = _units(rows)
+        mains = [_main_convs(truths, u) for u in units]
+        true.append(f"{len(units)} blocks of [{'; '.join(f'{k}x{k}, {c}' for k, c in mains[0])}]" if mains else "")
+        if len(units) != int(blocks[2]):
+            wrong.append(f"{len(units)} blocks, not {blocks[2]}")
+        if any(m != stated for m in mains):
+            wrong.append("the blocks' convolutions differ")
+        text = text[:blocks.start()] + text[blocks.end():]
+    parts: list[str] = []
+    for piece in (p.strip() for p in re.split(r"[,;]", text) if p.strip()):
+        if parts and not (kinds_of(piece) or re.search(_K, piece)):  # '3×3 max pool, stride 2': one layer
+            parts[-1] += ", " + piece
+        else:
+            parts.append(piece)
+    for part in parts:
+        _part(part, truths, rows, wrong, notes, true)
+    status = WRONG if wrong else NOTE if notes else OK
+    return Item(claim.loc.line, what, claim.text, None, status, "; ".join(t for t in true if t), claim.loc.col,
+                "; ".join(t for t in true if t) or "as stated", "; ".join(wrong or notes))
+
+
+def _part(part: str, truths: Truths, rows: list[Row], wrong: list, notes: list, true: list) -> None:
+    kinds = kinds_of(part)
+    k = re.search(_K, part)
+    stride = re.search(r"stride\s*(\d+)", part)
+    width = re.search(r"(\d+)-d\b", part) or (re.fullmatch(r"\s*(\d+)\s*", part) if not kinds else None)
+    if kinds is None and k is None and stride is None and width is None:
+        return
+    pool = kinds and kinds & {"maxpool", "avgpool", "gap", "adaptive_avgpool", "adaptive_maxpool"}
+    cands = [r for r in rows if (kinds is None and r.kind in WEIGHTED) or (kinds and r.kind in kinds)]
+    if not cands:
+        if kinds == {"softmax"} and rows[-1].kind != "softmax":
+            notes.append("no softmax in the spec: it outputs logits, and the softmax is in the loss")
+        else:
+            wrong.append(f"no {part} in {rows[0].name}..{rows[-1].name}")
+        return
+    r = cands[0] if pool or kinds else cands[-1]
+    layer = _layer(truths, r)
+    kk = _dims(getattr(layer, "kernel", None))
+    ss = _dims(getattr(layer, "stride", None), getattr(layer, "kernel", None))
+    true.append(f"{r.name}: {r.kind}" + (f" {kk[0]}x{kk[1]}" if kk else "") + (f", stride {ss[0]}" if ss else "")
+                + (f", {r.shape.dims[0]}" if r.kind in WEIGHTED else ""))
+    if k and kk and [int(k[1]), int(k[2])] != kk[:2]:
+        wrong.append(f"{r.name}'s kernel is {kk[0]}x{kk[1]}")
+    if stride and ss and int(stride[1]) != ss[0]:
+        wrong.append(f"{r.name}'s stride is {ss[0]}")
+    filters = re.search(r"[x×]\s*\d+\s*,\s*(\d+)", part) or width
+    if filters and r.kind in WEIGHTED and int(filters[1]) != r.shape.dims[0]:
+        wrong.append(f"{r.name} has {r.shape.dims[0]} outputs")
+
+
+def _units(rows: list[Row]) -> list[list[Row]]:
+    """A stage's repeated blocks: its rows grouped by the block directly under the stage."""
+    level = min(len(r.path) for r in rows if r.kind == "conv") - 1 if any(r.kind == "conv" for r in rows) else 0
+    base = next((r.path[:1] for r in rows if len(r.path) > 1), ())
+    groups: dict[tuple, list[Row]] = {}
+    for r in rows:
+        if r.path[:len(base)] == base and len(r.path) > len(base) + 1:
+            groups.setdefault(r.path[:len(base) + 1], []).append(r)
+    return list(groups.values()) if groups else ([rows] if level else [])
+
+
+def _main_convs(truths: Truths, rows: list[Row]) -> list[tuple[int, int]]:
+    groups = _branches(rows)
+    main = max(groups, key=lambda g: sum(r.kind == "conv" for r in g))
+    return [((_dims(getattr(_layer(truths, r), "kernel", None)) or [0])[0], r.shape.dims[0])
+            for r in main if r.kind == "conv"]

@@ -1,0 +1,164 @@
+"""Tables laid out in plain text: box-drawn (Keras 3), ruled (Keras 2, torchinfo, torchsummary),
+and columns separated by tabs or by runs of two or more spaces (tables copied out of a paper).
+
+Each reader finds a table's lines, cuts them into cells with their columns, and hands the
+header and rows to tables.read_table. Rows that a tool wraps over two lines (Keras prints
+`max_pooling2d (MaxPooling2D` and then `)` on the next line) are joined again.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nnarith.check.tables import Cells, Names, read_table
+from nnarith.check.vocabulary import header_figure
+
+BOX_CELL = "│┃║"
+_BORDER = re.compile(r"^\s*[┏┡┗┌├└╭╰╞╘╔╚━─═┳╇┻┬┼┴╤╪╧┯┷┿╂+\-\s]*[━─═]{3,}[━─═┳╇┻┬┼┴┓┩┛┐┤┘╮╯╡╛╗╝+\-\s]*$")
+RULE = re.compile(r"^\s*([=_\-])\1{19,}\s*$")  # ====, ____ or ---- across the table
+_GAP = re.compile(r"\t+|\s{2,}")
+_TREE = re.compile(r"^[\s│├└─|`+\\]*")  # torchinfo's depth-idx tree in front of a label
+
+
+def is_box_border(line: str) -> bool:
+    return bool(_BORDER.match(line)) and any(c in line for c in "┏┌╭╔━─═")
+
+
+def box_cells(line: str) -> Cells:
+    """'│ conv2d (Conv2D) │ (None, 26, 26, 32) │ 320 │' as cells, each with its 1-based column."""
+    cells, start = [], None
+    for i, c in enumerate(line + "│"):
+        if c in BOX_CELL or i == len(line):
+            if start is not None:
+                text = line[start:i]
+                cells.append((text.strip(), start + len(text) - len(text.lstrip()) + 1))
+            start = i + 1
+    return cells
+
+
+def read_box(lines: list[str], first: int, file: str, names: Names | None):
+    """A box-drawn table from its top border; returns (block or None, the index after it)."""
+    i, header, rows = first, None, []
+    while i < len(lines) and (is_box_border(lines[i]) or any(c in lines[i] for c in BOX_CELL)):
+        line = lines[i]
+        if not is_box_border(line):
+            cells = box_cells(line)
+            if header is None:
+                header = [c for c, _ in cells]
+            elif rows and _continues(cells, rows[-1][1]):
+                rows[-1] = (rows[-1][0], _joined(rows[-1][1], cells))
+            else:
+                rows.append((i + 1, cells))
+        i += 1
+    block = read_table(header, rows, file, names) if header else None
+    return block, i
+
+
+def _continues(cells: Cells, previous: Cells) -> bool:
+    """A wrapped row: only its first cell has text, or the previous row left a '(' open."""
+    texts = [c for c, _ in cells]
+    if not texts or not texts[0]:
+        return False
+    return all(not t for t in texts[1:]) or previous[0][0].count("(") > previous[0][0].count(")")
+
+
+def _joined(row: Cells, more: Cells) -> Cells:
+    out = list(row)
+    for j, (text, _) in enumerate(more):
+        if text and j < len(out):
+            glue = "" if out[j][0].endswith(("(", "_")) or text.startswith(")") else " "
+            out[j] = (out[j][0] + glue + text, out[j][1])
+    return out
+
+
+def split_columns(line: str) -> Cells:
+    """Cells separated by tabs (each tab one separator: empty cells count) or two or more spaces.
+
+    A label's tree prefix (torchinfo's '│    └─') is not a cell of its own."""
+    lead = _TREE.match(line).end()
+    body = line[lead:]
+    if "\t" in body:
+        cells, pos = [], lead
+        for text in body.split("\t"):
+            cells.append((text.strip(), pos + len(text) - len(text.lstrip()) + 1))
+            pos += len(text) + 1
+        return cells
+    cells, pos = [], 0
+    for m in [*_GAP.finditer(body), None]:
+        end = m.start() if m else len(body)
+        text = body[pos:end]
+        if text.strip():
+            cells.append((text.strip(), lead + pos + len(text) - len(text.lstrip()) + 1))
+        if m:
+            pos = m.end()
+    return cells
+
+
+def header_like(cells: Cells) -> bool:
+    """Two or more cells, at least one a figure heading, none of them a number or a 'key: value'."""
+    texts = [t for t, _ in cells]
+    return (len(texts) >= 2 and any(header_figure(t) for t in texts)
+            and not any(re.search(r"\d[\d,.]*\s*$", t) and not re.search(r"[a-z]", t, re.I) for t in texts)
+            and not any(re.search(r":\s+\S", t) for t in texts))
+
+
+def _place(cells: Cells, starts: list[int]) -> Cells:
+    """Cells moved under the header they overlap most (a row may leave cells empty)."""
+    if len(cells) == len(starts):
+        return cells
+    bounds = [*starts[1:], 10**6]
+    out: list[tuple[str, int]] = [("", s) for s in starts]
+    for text, col in cells:
+        end = col + len(text)
+        overlap = [min(end, b) - max(col, s) for s, b in zip(starts, bounds)]
+        best = overlap.index(max(overlap))
+        while out[best][0] and best + 1 < len(out):
+            best += 1
+        out[best] = (text, col)
+    return out
+
+
+def read_ruled(lines: list[str], head: int, file: str, names: Names | None):
+    """A table whose header sits at `head`, between rules (====, ____, ----) or above its rows.
+
+    Rows run until a line that is neither a row nor a rule nor blank, or two blank lines."""
+    header_cells = split_columns(lines[head])
+    starts = [c for _, c in header_cells]
+    rows: list[tuple[int, Cells]] = []
+    i, blanks = head + 1, 0
+    while i < len(lines):
+        line = lines[i]
+        if RULE.match(line):
+            if rows and i + 1 < len(lines) and not _row_like(lines[i + 1], len(starts)):
+                i += 1
+                break
+            i += 1
+            continue
+        if not line.strip():
+            blanks += 1
+            if blanks >= 2:
+                break
+            i += 1
+            continue
+        blanks = 0
+        cells = split_columns(line)
+        if not _row_like(line, len(starts)) and not (rows and _wrapped(cells)):
+            break
+        if rows and _wrapped(cells):
+            rows[-1] = (rows[-1][0], _joined(rows[-1][1], _place(cells, starts)))
+        else:
+            rows.append((i + 1, _place(cells, starts)))
+        i += 1
+    return read_table([t for t, _ in header_cells], rows, file, names), i
+
+
+def _row_like(line: str, columns: int) -> bool:
+    if not line.strip() or ":" in line and re.match(r"^\s*[A-Za-z][\w /()#.-]*:\s+\S", line) and \
+            not re.match(r"^[\s│├└─]*[A-Za-z_]\w*: \d+-\d+", line):
+        return False
+    return len(split_columns(line)) >= min(2, columns)
+
+
+def _wrapped(cells: Cells) -> bool:
+    return len(cells) == 1 and cells[0][0] in (")", "))") or (len(cells) == 1 and cells[0][0].endswith(")")
+                                                             and "(" not in cells[0][0])

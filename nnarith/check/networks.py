@@ -1,0 +1,78 @@
+"""The networks a document is about: `--spec SPEC`, `--spec LABEL=SPEC`, and shipped specs by name.
+
+A label names a network when a `--spec LABEL=SPEC` gives it, or when it is a shipped spec's
+name as people write it: `ResNet-50`, `resnet50`, `ResNet50_Weights.IMAGENET1K_V2` and
+`VGG16_BN` all name the shipped specs resnet50 and vgg16_bn (case, dashes, underscores,
+spaces and dots aside; torchvision's `_Weights...` suffix dropped). Each network is loaded
+and analysed once, when a claim first needs it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nnarith.analysis.walk import analyze
+from nnarith.check.truth import Truths
+from nnarith.errors import SpecError, UsageError
+from nnarith.spec import load_spec, shipped
+
+
+def key(label: str) -> str:
+    """A network label with its spelling aside: 'ResNet50_Weights.IMAGENET1K_V2' -> 'resnet50'."""
+    text = re.sub(r"(?i)_weights\b.*$", "", label.strip())
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def parse_specs(specs: list[str] | None) -> tuple[str | None, dict[str, str]]:
+    """--spec values: the plain one (the document's network), and the LABEL=SPEC ones."""
+    default, labelled = None, {}
+    for value in specs or []:
+        label, eq, spec = value.partition("=")
+        if eq and label.strip() and spec.strip() and "/" not in label:
+            labelled[label.strip()] = spec.strip()
+        elif default is None:
+            default = value
+        else:
+            raise UsageError(f"two plain --spec values ('{default}' and '{value}'): name the networks with "
+                             "--spec LABEL=SPEC, as the document labels them")
+    return default, labelled
+
+
+class Networks:
+    def __init__(self, default: str | None, labelled: dict[str, str], input: tuple[int, ...] | None,
+                 dtype: str) -> None:
+        self.default = default
+        self.by_key = {key(label): spec for label, spec in labelled.items()}
+        self.labels = {key(label): label for label in labelled}
+        self.shipped = {key(name): name for name in shipped()}
+        self.input, self.dtype = input, dtype
+        self.loaded: dict[str, Truths] = {}
+        self.used: list[str] = []  # specs in the order claims first needed them
+
+    def names(self, text: str) -> bool:
+        """Whether a label or header names a network (the readers ask)."""
+        k = key(text)
+        return bool(k) and (k in self.by_key or k in self.shipped)
+
+    def spec_of(self, label: str | None) -> str | None:
+        """The spec a label names; None for the document's own network."""
+        if label is None:
+            return self.default
+        k = key(label)
+        return self.by_key.get(k) or self.shipped.get(k)
+
+    def truths(self, label: str | None) -> Truths:
+        spec = self.spec_of(label)
+        if spec is None:
+            raise UsageError("which network does the document describe? give --spec SPEC (a spec file or a "
+                             "shipped spec's name), or --spec LABEL=SPEC for each network it names")
+        if spec not in self.loaded:
+            try:
+                net = load_spec(spec, self.input)
+            except SpecError as e:
+                if label is not None:
+                    e.message = f"{e.message} (for '{label}')" if hasattr(e, "message") else e.message
+                raise
+            self.loaded[spec] = Truths(analyze(net, dtype=self.dtype), net)
+            self.used.append(spec)
+        return self.loaded[spec]

@@ -1,0 +1,105 @@
+"""Any table, however it was laid out, as subjects and claims: one header, then rows of cells.
+
+Every layout reader (Markdown, CSV, HTML, box-drawn, ruled, columns of text) hands its
+header and rows here. A column holds a figure (output, params, MACs...), a hyperparameter
+(kernel, stride, filters, GoogLeNet's #3x3 reduce...), the row label, the layer kind, or one
+network's cells (a header that names a network: 'ResNet-50', or a --spec LABEL). A row
+labelled with a figure word ('FLOPs') states that figure of each network column; a row
+labelled with a network's name is about that whole network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nnarith.check.claims import Block, Claim, stated
+from nnarith.check.vocabulary import KIND_HEADERS, LABEL_HEADERS, clean, header_figure, kinds_of, read_label
+from nnarith.errors import Loc
+
+Cells = list[tuple[str, int]]  # (text, 1-based column) of one row
+Names = Callable[[str], bool]  # does this text name a network?
+
+
+@dataclass
+class Column:
+    figure: str | None = None
+    unit: str | None = None
+    network: str | None = None  # the cells are about this network
+
+
+def _column(header: str, names: Names | None) -> Column:
+    found = header_figure(header)
+    if found:
+        return Column(*found)
+    text = clean(header)
+    if text and names is not None and names(text):
+        return Column(network=text)
+    return Column()
+
+
+def _none(text: str) -> bool:
+    return text.strip() in ("", "--", "-", "—", "–", "n/a", "N/A", "?")
+
+
+def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
+               names: Names | None = None) -> Block | None:
+    """A table's rows as subjects; None when no column holds a figure."""
+    columns = [_column(h, names) for h in header]
+    if not any(c.figure or c.network for c in columns):
+        return None
+    heads = [clean(h).lower() for h in header]
+    free = [i for i, c in enumerate(columns) if not (c.figure or c.network)]
+    label = next((i for i in free if re.match(LABEL_HEADERS, heads[i])), None)
+    kind = next((i for i in free if re.match(KIND_HEADERS, heads[i]) and i != label), None)
+    if label is None:
+        label = kind if kind is not None else next(iter(free), None)
+        kind = None if label == kind else kind
+    if label is None:
+        return None
+    networks = [i for i, c in enumerate(columns) if c.network]
+    block = []
+    for line, cells in rows:
+        if label >= len(cells):
+            continue
+        text, col = cells[label]
+        subject = read_label(clean(text), Loc(file, line, col))
+        if kind is not None and kind < len(cells) and clean(cells[kind][0]):
+            subject.kind = clean(cells[kind][0])
+        row_figure = header_figure(subject.label) if networks and subject.label else None
+        if row_figure:  # 'FLOPs | 1.8×10^9 | 3.6×10^9': the totals of each network
+            subject.total = True
+        elif names is not None and subject.label and names(subject.label):
+            subject.network = subject.label
+        for i, column in enumerate(columns):
+            if i >= len(cells) or _none(cells[i][0]):
+                continue
+            value = clean(cells[i][0])
+            loc = Loc(file, line, cells[i][1])
+            if column.figure and stated(column.figure, value):
+                subject.claims.append(Claim(column.figure, value, loc, column.unit))
+                if column.figure == "depth" and value.isdigit() and int(value) > 1:
+                    subject.span = int(value)
+            elif column.network:
+                figure, unit = row_figure or ("arch", None)
+                if figure != "arch" and not stated(figure, value):
+                    continue
+                subject.claims.append(Claim(figure, value, loc, unit, network=column.network))
+        if not subject.kind and not subject.label:  # '| | 1×1 | average pool, 1000-d fc, softmax |'
+            listed = next((c.text for c in subject.claims if c.name == "arch"), "")
+            if block and not kinds_of(listed):  # the rest of the row above ('conv2_x' on two lines)
+                block[-1].claims += subject.claims
+                continue
+            subject.label, subject.lists = listed, [p.strip() for p in re.split(r"[,;]", listed) if p.strip()]
+        if subject.label or subject.claims:
+            block.append(subject)
+    _tree(block)
+    return block
+
+
+def _tree(block: Block) -> None:
+    """A printed module tree (torchinfo): the root row, above every depth, is the whole network."""
+    depths = [s.depth for s in block]
+    if block and depths[0] is None and any(d is not None for d in depths[1:]):
+        block[0].total = True
