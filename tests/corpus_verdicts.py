@@ -51,9 +51,10 @@ DOCUMENTS = [load(p) for p in sorted(CORPUS.glob("*.verdicts.yaml"))]
 
 FIGURE = {"output": ("output", "shape"), "macs": ("MACs",), "flops": ("FLOPs",), "rf": ("RF",),
           "non_trainable": ("non-trainable params",), "trainable": ("trainable params",),
-          "input_size": ("input size",), "params_size": ("params size",),
+          "input_size": ("input size",), "params_size": ("params size", "trainable size", "non-trainable size"),
           "forward_backward_size": ("forward/backward size",), "total_size": ("total size",),
-          "trainable_size": ("trainable size",), "non_trainable_size": ("non-trainable size",)}
+          "trainable_size": ("trainable size",), "non_trainable_size": ("non-trainable size",),
+          "in_channels": ("input channels",)}
 
 
 def _figure_of(what: str) -> str:

@@ -129,8 +129,8 @@ class Aligner:
 
     def _by_name(self, s: Subject, kinds: set[str] | None) -> list[Target] | None:
         label = s.label.lower()
-        stage = re.fullmatch(r"conv(\d)_x", label)
-        if stage and int(stage[1]) >= 2 and f"layer{int(stage[1]) - 1}" in self.names:
+        stage = re.fullmatch(r"conv(\d)(_x)?", label)  # the ResNet paper's conv2_x, ResNeXt's conv2
+        if stage and int(stage[1]) >= 2 and f"layer{int(stage[1]) - 1}" in self.names and label not in self.names:
             return self._stage(f"layer{int(stage[1]) - 1}")
         tokens = [*name_tokens(s.label), squash(s.label)]
         for token in tokens:
@@ -200,57 +200,99 @@ class Aligner:
         return f"cannot tell what '{s.label}' is: name a layer of the spec, or the network"
 
     def _containers(self, block: Block, out: list[Match]) -> None:
-        """Rows of a printed module tree that contain others: the span of the layers under them."""
-        leaves = [m if m != "container" else "container" for m in out]  # before any container is resolved
-        for i, s in enumerate(block):
-            if out[i] != "container":
+        """Rows of a printed module tree that contain others: the layers under them.
+
+        A container with aligned layers under it spans them. One printed at its summed depth
+        (no rows under it) takes the layers between its aligned neighbours, inside its parent's,
+        shared with the containers printed beside it by the coarsest blocks that give one each."""
+        boxes = [i for i, m in enumerate(out) if m == "container"]
+        if not boxes:
+            return
+        parent: dict[int, int | None] = {}
+        inner: dict[int, list[int]] = {i: [] for i in boxes}
+        stack: list[int] = []
+        for j, s in enumerate(block):
+            while stack and (s.depth is None or s.depth <= block[stack[-1]].depth):
+                stack.pop()
+            if j in inner:
+                parent[j] = stack[-1] if stack else None
+            for i in stack:
+                inner[i].append(j)
+            if j in inner:
+                stack.append(j)
+        spans: dict[int, list] = {}
+        for i in boxes:
+            rows = self._rows_of([out[j] for j in inner[i] if j not in inner])
+            if rows:
+                spans[i] = self.rows[self.order[rows[0].name]:self.order[rows[-1].name] + 1]
+        for i in sorted(boxes, key=lambda i: block[i].depth):
+            if i in spans:
                 continue
-            inner = []
-            for j in range(i + 1, len(block)):
-                d = block[j].depth
-                if d is None or d <= s.depth:
-                    break
-                inner.append(j)
-            rows = self._rows_of([out[j] for j in inner])
-            if not rows:  # printed at its summed depth: the layers between its aligned neighbours
-                before = self._rows_of([m for m in leaves[:i] if m != "container"])
-                after = self._rows_of([m for m in leaves[i + 1:] if m != "container"])
-                lo = self.order[before[-1].name] + 1 if before else 0
-                hi = self.order[after[0].name] if after else len(self.rows)
-                siblings = _run(block, leaves, i)
-                rows = _share(self.rows[lo:hi], siblings, i)
-            while rows and rows[-1].kind in FUNCTIONAL and len(rows) > 1:
+            run = [j for j in _run(block, boxes, spans, i) if parent[j] == parent[i]]
+            region = spans.get(parent[i]) if parent[i] is not None else self.rows
+            gap = self._gap(out, spans, inner, region or [], run)
+            for j, rows in zip(run, _share(gap, len(run))):
+                spans[j] = rows
+        for i in boxes:
+            rows = spans.get(i, [])
+            while len(rows) > 1 and rows[-1].kind in FUNCTIONAL:
                 rows = rows[:-1]
-            out[i] = [self.truths.span(rows)] if rows else f"no layers of the spec under '{s.label}'"
+            out[i] = [self.truths.span(rows)] if rows else f"no layers of the spec under '{block[i].label}'"
+
+    def _gap(self, out: list[Match], spans: dict, inner: dict, region: list, run: list[int]) -> list:
+        """The layers of `region` between what is aligned before the run and after it."""
+        if not region:
+            return []
+        lo, hi = self.order[region[0].name], self.order[region[-1].name] + 1
+        ancestors = {k for k, kids in inner.items() if run[0] in kids}
+        for j, m in enumerate(out):
+            if j in run or j in ancestors:
+                continue
+            rows = spans.get(j) or (self._rows_of([m]) if m != "container" and j not in inner else [])
+            inside = [self.order[r.name] for r in rows if lo <= self.order[r.name] < hi]
+            if not inside:
+                continue
+            if j < run[0]:
+                lo = max(lo, max(inside) + 1)
+            elif j > run[-1]:
+                hi = min(hi, min(inside))
+        return self.rows[lo:hi]
 
     def _rows_of(self, matches: list[Match]):
         rows = [r for m in matches if not isinstance(m, str) for t in m for r in t.rows if r.name in self.order]
         return sorted(rows, key=lambda r: self.order[r.name])
 
 
-def _run(block: Block, out: list[Match], i: int) -> list[int]:
-    """The unaligned containers next to block[i], at its depth: they share the layers between anchors."""
-    lo = i
-    while lo > 0 and out[lo - 1] == "container" and block[lo - 1].depth == block[i].depth:
+def _run(block: Block, boxes: list[int], spans: dict, i: int) -> list[int]:
+    """The unresolved containers printed beside block[i], at its depth."""
+    unresolved = [j for j in boxes if j not in spans and block[j].depth == block[i].depth]
+    lo = hi = unresolved.index(i)
+    while lo > 0 and unresolved[lo - 1] == unresolved[lo] - _step(block, unresolved[lo - 1], unresolved[lo]):
         lo -= 1
-    hi = i
-    while hi + 1 < len(block) and out[hi + 1] == "container" and block[hi + 1].depth == block[i].depth:
+    while hi + 1 < len(unresolved) and unresolved[hi + 1] == unresolved[hi] + _step(block, unresolved[hi],
+                                                                                  unresolved[hi + 1]):
         hi += 1
-    return list(range(lo, hi + 1))
+    return unresolved[lo:hi + 1]
 
 
-def _share(rows: list, siblings: list[int], i: int) -> list:
-    """Split layers among containers printed side by side, by the coarsest blocks that give one each."""
-    if len(siblings) == 1:
-        return rows
-    for level in range(1, 8):
+def _step(block: Block, a: int, b: int) -> int:
+    """b - a when only rows deeper than block[a] lie between them (they are a's, or its children)."""
+    between = block[a + 1:b]
+    return b - a if all(s.depth is not None and s.depth > block[a].depth for s in between) else -1
+
+
+def _share(rows: list, parts: int) -> list[list]:
+    """Layers split among containers printed side by side, by the coarsest blocks that give one each."""
+    if parts == 1:
+        return [rows]
+    for level in range(1, 12):
         groups: dict[tuple, list] = {}
         for r in rows:
             groups.setdefault(r.path[:level], []).append(r)
-        parts = [g for g in groups.values() if not all(r.kind in FUNCTIONAL for r in g)]
-        if len(parts) == len(siblings):
-            return parts[siblings.index(i)]
-    return []
+        found = [g for g in groups.values() if not all(r.kind in FUNCTIONAL for r in g)]
+        if len(found) == parts:
+            return found
+    return [[] for _ in range(parts)]
 
 
 def _stated_shape(s: Subject):

@@ -74,26 +74,60 @@ def _branches(rows: list[Row]) -> list[list[Row]]:
     return list(groups.values())
 
 
+def depth(rows: list[Row], level: int) -> int:
+    """Layers with weights along the longest path: in sequence they add, branches of a merge take the max."""
+    total, i = 0, 0
+    while i < len(rows):
+        r = rows[i]
+        k = next((j for j in range(level, len(r.kinds)) if r.kinds[j] == "branch"), None)
+        if k is None:
+            total += r.kind in WEIGHTED
+            i += 1
+            continue
+        merge = r.path[:k]  # path[:k + 1] is a branch of the merge at path[:k]
+        j = i
+        while j < len(rows) and rows[j].path[:k] == merge and len(rows[j].path) > k + 1:
+            j += 1
+        branches: dict[tuple, list[Row]] = {}
+        for b in rows[i:j]:
+            branches.setdefault(b.path[:k + 1], []).append(b)
+        total += max(depth(b, k + 1) for b in branches.values())
+        i = j
+    return total
+
+
 def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
     rows = target.rows
     if not rows:
         return None
     if figure in ("kernel", "stride"):
         r, layer = _with_kernel(truths, rows)
+        fc = next((r for r in reversed(rows) if r.kind == "fc" and r.input is not None and len(r.input.dims) > 1), None)
+        if layer is None and fc is not None:  # LeNet-5's C5: a 5x5 convolution over a 5x5 map is fully connected
+            size = list(fc.input.dims[1:])
+            text = f"{fc.name} is fully connected over its {'x'.join(map(str, size))} input"
+            truth = Truth("none", text)
+            truth.others.append(({"size": size, "stride": [1] * len(size)} if figure == "kernel" else [1] * len(size),
+                                 "a fully connected layer over a map is a convolution of the map's size", text))
+            return truth
         if layer is None:
-            return Truth(None, f"{target.name} has no kernel") if figure == "kernel" else None
+            return Truth("none", f"{target.name} has no kernel") if figure == "kernel" else None
         k, s = _dims(layer.kernel), _dims(getattr(layer, "stride", None), layer.kernel)
         text = f"{r.name}: kernel {'x'.join(map(str, k))}, stride {s[0] if len(set(s)) == 1 else s}"
         return Truth({"size": k, "stride": s}, text) if figure == "kernel" else Truth(s, text)
     if figure == "filters":
         r = next((r for r in reversed(rows) if r.kind in WEIGHTED), None)
         return Truth(r.shape.dims[0], f"{r.name} outputs {r.shape.dims[0]} channels") if r else None
+    if figure == "in_channels":
+        r = next((r for r in rows if r.kind in WEIGHTED), None)
+        if r is None or r.input is None:
+            return None
+        flat = r.kind == "fc" or len(r.input.dims) == 1
+        n = r.input.numel if flat else r.input.dims[0]
+        return Truth(n, f"{r.name} reads {n:,} {'features' if flat else 'channels'}")
     if figure == "depth":
-        groups = _branches(rows)
-        outside = sum(r.kind in WEIGHTED for g in groups if not any("branch" in r.kinds for r in g) for r in g)
-        inside = max((sum(r.kind in WEIGHTED for r in g) for g in groups if any("branch" in r.kinds for r in g)),
-                     default=0)
-        return Truth(outside + inside, f"{outside + inside} layers with weights on the longest path of {target.name}")
+        n = depth(rows, min(len(r.path) for r in rows) - 1)
+        return Truth(n, f"{n} layers with weights on the longest path through {target.name}")
     if figure in COLUMNS:
         found = _googlenet(truths, rows).get(figure)
         return Truth(found[0], found[1]) if found else Truth(0, f"{target.name} has no such convolution")

@@ -40,6 +40,7 @@ class Subject:
     kind: str | None = None  # from a kind/type column, or a label such as 'conv2d_1 (Conv2D)'
     exact: bool = False  # the label is a full name (expect:), not to be aligned
     network: str | None = None  # this row is about the whole of the network so labelled
+    within: str | None = None  # this subject is a part of the network so labelled ("In AlexNet, conv1 ...")
     depth: int | None = None  # in a printed module tree (torchinfo's depth-idx): its depth
     span: int | None = None  # a 'depth N' column: the row spans N layers with weights
     total: bool = False  # a totals line of a summary: the whole network

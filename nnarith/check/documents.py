@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from nnarith.check.claims import Block, Skipped
 from nnarith.check.html import read_html
 from nnarith.check.layouts import RULE, header_like, is_box_border, read_box, read_ruled, split_columns
+from nnarith.check.modules import read_module_tree, starts_module_tree
 from nnarith.check.notes import read_line
 from nnarith.check.prose import read_prose
 from nnarith.check.summaries import summary_line, tool_of
@@ -39,7 +40,12 @@ _MARKUP = re.compile(r"\*\*|__|`|^\s*>|^\s*[-*+] (?=\S)|^\s*\d+\. (?=\S)")
 class Reading:
     blocks: list[Block] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    tables: list[int] = field(default_factory=list)  # the header line of each table read, by block
+    kinds: list[tuple[str, int]] = field(default_factory=list)  # by block: 'table', 'notes', 'prose' or
+    # 'summary', and the line it starts at (a table's header)
+
+    def add(self, block: Block, kind: str, line: int) -> None:
+        self.blocks.append(block)
+        self.kinds.append((kind, line))
 
 
 def pipe_cells(line: str) -> Cells:
@@ -75,8 +81,7 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
 
     def table(block: Block | None, head: int, what: str) -> None:
         if block:
-            out.blocks.append(block)
-            out.tables.append(head)
+            out.add(block, "table", head)
         elif any(_FIGURE_WORDS.search(x) for x in lines[head - 1:head]):
             out.skipped.append(Skipped(head, what, "no column of figures nnarith knows"))
 
@@ -102,6 +107,11 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
             table(read_table(header, rows, file, names), i + 1, "the table")
             i = j
             continue
+        if starts_module_tree(lines, i):  # print(model)
+            block, j = read_module_tree(lines, i, file)
+            table(block, i + 1, "the module tree")
+            i = max(j, i + 1)
+            continue
         if is_box_border(line):
             block, j = read_box(lines, i, file, names)
             table(block, i + 2, "the table")
@@ -114,14 +124,14 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
             continue
         subject = summary_line(line, i + 1, file, tool)
         if subject is not None:
-            out.blocks.append([subject])
+            out.add([subject], "summary", i + 1)
         elif not fenced and not line.lstrip().startswith(("#", "//")):
             text_line = plain(line)
             subject = read_line(text_line, i + 1, file)
-            if subject is not None and subject.claims:
+            if subject is not None and subject.claims and not _prose_first(subject, text_line):
                 notes.append(subject)
-            elif prose := read_prose(text_line, i + 1, file):
-                out.blocks.append(prose)
+            elif prose := read_prose(text_line, i + 1, file, names):
+                out.add(prose, "prose", i + 1)
             elif _FIGURE_WORDS.search(line) and re.search(r"\d", line) and not RULE.match(line):
                 out.skipped.append(Skipped(i + 1, "the line", "figures in a form nnarith does not read"))
         i += 1
@@ -132,8 +142,15 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
                     c.convention = c.convention or tool
     if notes:
         out.blocks.insert(0, notes)
-        out.tables.insert(0, 0)
+        out.kinds.insert(0, ("notes", notes[0].loc.line))
     return out
+
+
+def _prose_first(subject, line: str) -> bool:
+    """'Case Study: AlexNet. First layer (CONV1): 96 11x11 filters ... Parameters: ...': sentences
+    between the label and its first figure make the line prose, not a labelled line."""
+    gap = line[subject.loc.col + len(subject.label):subject.claims[0].loc.col - 1]
+    return len(re.findall(r"[A-Za-z]{2,}", gap)) > 4
 
 
 def _table_below(lines: list[str], i: int) -> bool:

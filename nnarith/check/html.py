@@ -18,6 +18,7 @@ class _Tables(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tables: list[list[tuple[int, Cells, int]]] = []  # rows: (line, cells, header cells)
         self.stack: list[list] = []  # tables being read (nested ones are read on their own)
+        self.spans: list[dict[int, int]] = []  # per table: column -> rows a rowspan still covers
         self.row: list | None = None
         self.cell: list | None = None  # [text parts, line, col, colspan, rowspan, is header]
 
@@ -26,6 +27,7 @@ class _Tables(HTMLParser):
         a = dict(attrs)
         if tag == "table":
             self.stack.append([])
+            self.spans.append({})
         elif tag == "tr" and self.stack:
             self.row = [line, [], 0]
         elif tag in ("td", "th") and self.row is not None:
@@ -38,7 +40,13 @@ class _Tables(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self.cell is not None and self.row is not None:
             text = " ".join("".join(self.cell[0]).split())
+            spans = self.spans[-1] if self.spans else {}
+            while spans.get(len(self.row[1]), 0) > 0:  # a cell above spans this row: it is empty here
+                spans[len(self.row[1])] -= 1
+                self.row[1].append(("", self.cell[2]))
             for _ in range(min(self.cell[3], 50)):
+                if self.cell[4] > 1:
+                    spans[len(self.row[1])] = min(self.cell[4], 1000) - 1
                 self.row[1].append((text, self.cell[2]))
             self.row[2] += self.cell[5]
             self.cell = None
@@ -47,6 +55,7 @@ class _Tables(HTMLParser):
             self.row = None
         elif tag == "table" and self.stack:
             self.tables.append(self.stack.pop())
+            self.spans.pop()
 
     def handle_data(self, data: str) -> None:
         if self.cell is not None:

@@ -10,6 +10,7 @@ those wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -51,6 +52,8 @@ def parse(figure: Claim) -> tuple[list, str]:
     An unreadable figure is an error at its location.
     """
     text = figure.text
+    if figure.convention == "keras":  # Keras' KB, MB and GB are binary: 136.04 KB for 139,304 bytes
+        text = re.sub(r"\b([KMG])B\b", lambda m: m[1] + "iB", text)
     try:
         if figure.name in ("output", "rf_stride", "rf_padding", "stride"):
             parts, end = read_shapes(text)
@@ -65,7 +68,7 @@ def parse(figure: Claim) -> tuple[list, str]:
         loc = Loc(figure.loc.file, figure.loc.line, figure.loc.col + e.offset)
         hint = HINTS.get(figure.name, "write it like 34,848, 3.2M, 61 million, 1.16 MB or (11*11*3)*96 = 34,848")
         raise SpecError(f"cannot read the {figure.name} '{text}': {e}", loc, hint=hint) from None
-    return parts, text[:end].strip()
+    return parts, figure.text[:end].strip()
 
 
 def judge(figure: Claim, what: str, truth: Truth, bytes_per: int, strict: bool,
@@ -106,7 +109,7 @@ def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | No
         for how, unit in _agrees(figure, part, value, per):
             conventions = [c for c in (convention, how) if c]
             return ("; ".join(conventions) or None), derivation + unit, value
-    if isinstance(part, Value) and part.hi > part.lo and figure not in SIZES:  # 73M written for 73.6M
+    if isinstance(part, Value) and part.hi > part.lo and figure not in SIZES and part.digits:  # 73M for 73.6M
         cut = Value((part.lo + part.hi) / 2, part.hi + (part.hi - part.lo) / 2 - Fraction(1, 10**6), part.bytes)
         for value, convention, derivation in candidates:
             for how, unit in _agrees(figure, cut, value, per):
@@ -190,6 +193,8 @@ def _expected(value: Any, scale: int) -> Any:
 def _true_text(figure: str, value: Any, scale: int) -> str:
     if isinstance(value, tuple):
         return "x".join(map(str, value))
+    if isinstance(value, dict) and figure == "kernel":  # 7x7/2, as GoogLeNet's table writes patch size/stride
+        return "x".join(map(str, value["size"])) + "/" + str(value["stride"][0])
     if isinstance(value, dict):
         return "/".join(_true_text(figure, value[k], 1) for k in ("size", "stride"))
     if isinstance(value, list):

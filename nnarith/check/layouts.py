@@ -106,6 +106,16 @@ def _place(cells: Cells, starts: list[int]) -> Cells:
     """Cells moved under the header they overlap most (a row may leave cells empty)."""
     if len(cells) == len(starts):
         return cells
+    cut: Cells = []
+    for text, col in cells:  # Keras 2 runs a full label into the next column with one space between
+        for s in starts:
+            if col < s < col + len(text) and text[s - col - 1] == " ":
+                cut.append((text[:s - col].strip(), col))
+                text, col = text[s - col:], s
+        cut.append((text.strip(), col))
+    cells = cut
+    if len(cells) == len(starts):
+        return cells
     bounds = [*starts[1:], 10**6]
     out: list[tuple[str, int]] = [("", s) for s in starts]
     for text, col in cells:

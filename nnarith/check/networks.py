@@ -20,6 +20,7 @@ from nnarith.spec import load_spec, shipped
 def key(label: str) -> str:
     """A network label with its spelling aside: 'ResNet50_Weights.IMAGENET1K_V2' -> 'resnet50'."""
     text = re.sub(r"(?i)_weights\b.*$", "", label.strip())
+    text = re.sub(r"(?i)[\s_-]+(model|network|net|architecture)s?$", "", text)  # 'ResNet 18 model'
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -48,11 +49,14 @@ class Networks:
         self.input, self.dtype = input, dtype
         self.loaded: dict[str, Truths] = {}
         self.used: list[str] = []  # specs in the order claims first needed them
+        self.named = False  # whether the document names a network anywhere
 
     def names(self, text: str) -> bool:
         """Whether a label or header names a network (the readers ask)."""
         k = key(text)
-        return bool(k) and (k in self.by_key or k in self.shipped)
+        found = bool(k) and (k in self.by_key or k in self.shipped)
+        self.named = self.named or found
+        return found
 
     def spec_of(self, label: str | None) -> str | None:
         """The spec a label names; None for the document's own network."""

@@ -56,6 +56,7 @@ class Value:
     bytes: bool = False
     alt: tuple[Fraction, Fraction] | None = None
     unit: str | None = None  # a byte unit with a prefix, as written: 'MB', 'MiB'
+    digits: bool = False  # its last digit is significant (73M, 3.6): it may have been truncated there
 
     def holds(self, n: int | Fraction, per: int = 1) -> bool:
         """True when n times `per` (bytes per element, to compare elements with bytes) lies in it."""
@@ -101,7 +102,8 @@ def literal(text: str, unit: str | None, approx: bool, memory: bool) -> Value:
     if exp:
         value, half = value * Fraction(10) ** int(exp), half * Fraction(10) ** int(exp)
     alt = ((value - half) * other, (value + half) * other) if other else None
-    return Value((value - half) * mult, (value + half) * mult, is_bytes, alt, unit if other else None)
+    significant = "." in mantissa or not mantissa.endswith("0")  # 380K: trailing zeros say nothing
+    return Value((value - half) * mult, (value + half) * mult, is_bytes, alt, unit if other else None, significant)
 
 
 class Reader:
@@ -258,7 +260,8 @@ def _neg(a: Value) -> Value:
 def _mul(a: Value, b: Value) -> Value:
     ends = [x * y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
     _bound(ends)
-    return Value(min(ends), max(ends), a.bytes or b.bytes)
+    digits = (a.digits and b.exact) or (b.digits and a.exact)  # 3.6×10^9: still 3.6's precision
+    return Value(min(ends), max(ends), a.bytes or b.bytes, digits=digits)
 
 
 def _div(a: Value, b: Value, pos: int) -> Value:

@@ -16,11 +16,13 @@ from nnarith.check.judge import WRONG, Item, judge, unmatched
 from nnarith.check.networks import Networks
 from nnarith.check.truth import Truths
 
+UNCHECKABLE = "cannot be checked: "  # a claim the spec cannot settle: said, not judged
 FIGURE_WORDS = {"output": "output", "macs": "MACs", "flops": "FLOPs", "rf": "RF", "rf_stride": "RF stride",
                 "rf_padding": "RF padding", "other_ops": "other ops", "non_trainable": "non-trainable params",
                 "trainable": "trainable params", "input_size": "input size", "params_size": "params size",
                 "forward_backward_size": "forward/backward size", "total_size": "total size",
-                "trainable_size": "trainable size", "non_trainable_size": "non-trainable size"}
+                "trainable_size": "trainable size", "non_trainable_size": "non-trainable size",
+                "in_channels": "input channels"}
 
 
 def judge_block(block: Block, networks: Networks, strict: bool) -> list[Item] | None:
@@ -32,30 +34,42 @@ def judge_block(block: Block, networks: Networks, strict: bool) -> list[Item] | 
             for label in _about(s, c, columns):
                 wanted.setdefault(label, None)
     matches: dict[str | None, list[Match]] = {}
-    for label in wanted:
+    index: dict[str | None, dict[int, int]] = {}
+    for label in list(wanted):
+        if label is None and networks.default is None and networks.named:
+            continue  # the document names its networks, and this block none: said per claim below
         truths = networks.truths(label)
-        matches[label] = Aligner(truths).align([s for s in block if s.network in (None, label)
-                                                or networks.spec_of(s.network) == networks.spec_of(label)])
+        mine = [s for s in block if label in _about(s, None, columns) or any(label in _about(s, c, columns)
+                                                                              for c in s.claims)]
+        matches[label] = Aligner(truths).align(mine)
+        index[label] = {id(s): i for i, s in enumerate(mine)}
     if all(isinstance(m, str) for ms in matches.values() for m in ms) and not any(s.exact for s in block):
         return None
     items = []
-    index = {label: {id(s): i for i, s in enumerate(s for s in block if s.network in (None, label)
-                                                 or networks.spec_of(s.network) == networks.spec_of(label))}
-             for label in matches}
     for s in block:
         for claim in s.claims:
             labels = _about(s, claim, columns)
+            if labels == [None] and None not in matches:
+                items.append(unmatched(claim, f"{s.label} {FIGURE_WORDS.get(claim.name, claim.name)}",
+                                       "which network is this about? name it in the sentence, or give --spec SPEC"))
+                continue
             found = [(label, matches[label][index[label][id(s)]]) for label in labels]
             results = [_item(s, m, claim, networks.truths(label), strict) for label, m in found]
             items.append(_combined(results, labels, claim, s))
     return items
 
 
-def _about(s: Subject, c: Claim, columns: list[str]) -> list[str | None]:
-    if c.network:
+def judge_unmatched(s: Subject) -> list[Item]:
+    """A subject that found nothing: its claims, each with the reason."""
+    return [unmatched(c, f"{s.label} {FIGURE_WORDS.get(c.name, c.name)}",
+                      f"cannot tell what '{s.label}' is: name a layer of the spec, or the network") for c in s.claims]
+
+
+def _about(s: Subject, c: Claim | None, columns: list[str]) -> list[str | None]:
+    if c is not None and c.network:
         return [c.network]
-    if s.network:
-        return [s.network]
+    if s.network or s.within:
+        return [s.network or s.within]
     return columns or [None]
 
 
@@ -74,6 +88,10 @@ def _combined(results: list[Item], labels: list, claim: Claim, s: Subject) -> It
 def _item(s: Subject, match: Match, claim: Claim, truths: Truths, strict: bool) -> Item:
     per = DTYPE_BYTES[truths.report.dtype]
     word = FIGURE_WORDS.get(claim.name, claim.name)
+    if claim.name == "connections":
+        return unmatched(claim, f"{s.label} connections", f"{UNCHECKABLE}connections (LeNet-5's count of the inputs "
+                                                          "each output reads, before weights are shared) are not a "
+                                                          "figure nnarith counts")
     if isinstance(match, str):
         return unmatched(claim, f"{s.label} {word}", match)
     best = None
@@ -88,6 +106,10 @@ def _item(s: Subject, match: Match, claim: Claim, truths: Truths, strict: bool) 
                 if truth is not None
                 else unmatched(claim, what, f"the {target.name} has no {word}" if target.kind != "total"
                                else f"nnarith cannot check a {word} figure of the whole network"))
+        if item.status == WRONG and claim.name in ("trainable", "non_trainable") and claim.convention != "keras":
+            total = truths.report.totals.params
+            return unmatched(claim, what, f"{UNCHECKABLE}which parameters are frozen is training state, not in "
+                                          f"the spec; trainable and non-trainable add up to its {total:,} params")
         if item.status != WRONG:
             return item
         best = best or item

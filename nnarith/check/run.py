@@ -19,7 +19,7 @@ from nnarith.check.documents import Reading, read_csv
 from nnarith.check.documents import read_document as read_document_text
 from nnarith.check.judge import Item
 from nnarith.check.networks import Networks, parse_specs
-from nnarith.check.resolve import judge_block
+from nnarith.check.resolve import UNCHECKABLE, judge_block, judge_unmatched
 from nnarith.check.truth import Truths
 from nnarith.errors import Loc, SpecError, UsageError
 from nnarith.spec.network import parse_network
@@ -97,6 +97,7 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
     networks = Networks(default, labelled, input, dtype)
     if fmt == "csv":
         reading.blocks = read_csv(text, name, networks.names)
+        reading.kinds = [("table", 1)] * len(reading.blocks)
         tables = True
     elif fmt in ("markdown", "text"):
         reading = read_document_text(text, name, networks.names)
@@ -124,13 +125,26 @@ def _judged(result: Result, reading: Reading, networks: Networks, strict: bool, 
             tables: bool = False) -> Result:
     result.skipped = list(reading.skipped)
     for n, block in enumerate(reading.blocks):
+        if not block:
+            continue
+        kind, line = reading.kinds[n] if n < len(reading.kinds) else ("answers", block[0].loc.line)
         items = judge_block(block, networks, strict)
+        if kind == "prose":  # a sentence whose subject is not found is not a wrong figure: it is said
+            for i in items or [i for s in block for i in judge_unmatched(s)]:
+                if i.true_text == "unknown":
+                    result.skipped.append(Skipped(i.line, "the sentence", f"{i.note} ('{i.what}')"))
+                else:
+                    result.items.append(i)
+            continue
         if tables and items is None:
-            line = reading.tables[n] if n < len(reading.tables) and reading.tables[n] else block[0].loc.line
             result.skipped.append(Skipped(line, "the table", "none of its rows names a layer, block or network "
                                                              "of the spec"))
             continue
-        result.items += items or []
+        for i in items or []:
+            if i.note.startswith(UNCHECKABLE):
+                result.skipped.append(Skipped(i.line, f"the {i.what}", i.note.removeprefix(UNCHECKABLE)))
+            else:
+                result.items.append(i)
     if not result.items:
         raise SpecError(f"found no figures to check in '{result.file}'", Loc(result.file, 1, 1), hint=hint)
     result.items.sort(key=lambda i: (i.line, i.col))

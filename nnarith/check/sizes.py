@@ -57,7 +57,8 @@ def summary_truth(truths: Truths, figure: str, tool: str | None) -> Truth | None
                      f"{report.input.numel:,} input elements x {per} bytes = {report.input_bytes:,}")
     if figure in ("params_size", "trainable_size", "non_trainable_size"):
         n = {"params_size": t.params, "trainable_size": t.params, "non_trainable_size": 0}[figure]
-        truth = Truth(n * per, f"{n:,} x {per} bytes = {n * per:,} bytes")
+        kib = f" = {n * per / 1024:,.2f} KiB (Keras' KB are KiB)" if tool == "keras" else ""
+        truth = Truth(n * per, f"{n:,} x {per} bytes = {n * per:,} bytes{kib}")
         if stats and figure != "trainable_size":
             truth.others.append(((n + stats) * per, keras,
                                  f"({n:,} + {stats:,}) x {per} bytes = {(n + stats) * per:,}"))

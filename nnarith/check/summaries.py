@@ -42,7 +42,8 @@ def tool_of(text: str) -> str | None:
     """Which tool printed a summary, by the marks each leaves."""
     if "depth-idx" in text or "mult-adds" in text.lower():
         return "torchinfo"
-    if re.search(r"\(None, ", text) or re.search(r"^Model: \"", text, re.M) or re.search(r"params: [\d,]+ \(", text):
+    if (re.search(r"\(None, ", text) or re.search(r"^Model: \"", text, re.M)
+            or re.search(r"params: [\d,]+ \([\d.]+ [KMGT]?B\)", text)):
         return "keras"
     if re.search(r"^\s*[A-Z][A-Za-z0-9]*-\d+\s{2,}\[-1,", text, re.M):
         return "torchsummary"
@@ -63,8 +64,6 @@ def summary_line(line: str, number: int, file: str, tool: str | None) -> Subject
     subject.claims.append(Claim(figure, m[3].strip(), Loc(file, number, m.start(3) + 1), unit, convention=tool))
     if m[4] and re.search(r"\d", m[4]) and figure in ("params", "trainable", "non_trainable"):  # Keras
         size = m[4].strip()
-        if tool == "keras":
-            size = re.sub(r"\bKB\b", "KiB", re.sub(r"\bMB\b", "MiB", re.sub(r"\bGB\b", "GiB", size)))
         subject.claims.append(Claim(f"{figure}_size" if figure != "params" else "params_size", size,
                                     Loc(file, number, m.start(4) + 1), None, convention=tool))
     return subject

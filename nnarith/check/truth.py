@@ -24,7 +24,8 @@ SAME_SHAPE = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "
 POOLS = ("maxpool", "avgpool")
 SUMMARY = ("trainable", "non_trainable", "input_size", "params_size", "forward_backward_size", "total_size",
            "trainable_size", "non_trainable_size")
-ARCHITECTURE = ("kernel", "stride", "filters", "depth", "1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj")
+ARCHITECTURE = ("kernel", "stride", "filters", "in_channels", "depth", "1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5",
+                "pool_proj")
 
 
 @dataclass
@@ -120,6 +121,8 @@ class Truths:
 
             return arch_truth(self, target if target.kind != "total" else Target("the network", "block",
                                                                                  self.report.rows), figure)
+        if figure == "macs" and convention == "torchinfo" and target.kind != "input":
+            return self._torchinfo_macs(target)
         if target.kind == "input":
             return self._input(figure)
         if target.kind == "total":
@@ -223,9 +226,19 @@ class Truths:
         t = self.report.totals
         n = f"sum of {len(self.report.rows)} layers"
         if figure == "output":
-            return Truth(self.report.output.dims, "the network's output")
+            truth = Truth(self.report.output.dims, "the network's output")
+            base = next((r for r in reversed(self.report.rows) if len(r.shape.dims) > 1), None)
+            if base is not None and len(self.report.output.dims) == 1:
+                truth.others.append((base.shape.dims, "the output of the convolutional base, before the classifier",
+                                     f"{base.name}: the last map before the classifier"))
+            return truth
         if figure in ("memory", "activations"):
-            return Truth(t.activations, f"the input and every allocated output = {t.activations:,}")
+            truth = Truth(t.activations, f"the input and every allocated output = {t.activations:,}")
+            fv = sum(r.activations for r in self.report.rows if r.kind in ("conv", "deconv", "fc"))
+            if figure == "activations" and fv != t.activations:
+                truth.others.append((fv, "fvcore's activation count (the outputs of convolutions and linear layers), "
+                                     "as timm's model cards give it", f"{fv:,} conv and linear output elements"))
+            return truth
         if figure in ("macs", "flops"):
             truth = self._macs(t.macs, figure, f"{n} = {t.macs:,}")
             return self._with_heads(truth, figure)
@@ -234,8 +247,9 @@ class Truths:
             if t.biases:
                 truth.others.append((t.weights, "weights without biases", f"weights, {n} = {t.weights:,}"))
             return self._with_heads(truth, figure)
-        if figure.startswith("rf"):
-            return self._row(self.report.rows[-1], figure)
+        if figure.startswith("rf"):  # the whole network's: its last layer whose field is not the whole input
+            sized = [r for r in self.report.rows if isinstance(receptive.describe(r.rf), dict)]
+            return self._row((sized or self.report.rows)[-1], figure)
         if figure == "weights":
             truth = Truth(t.weights, f"{n} = {t.weights:,}")
             if t.biases:
@@ -245,6 +259,17 @@ class Truths:
         if figure in COUNTS:
             return Truth(getattr(t, figure), f"{n} = {getattr(t, figure):,}")
         return None
+
+    def _torchinfo_macs(self, target: Target) -> Truth | None:
+        """MACs, and torchinfo's mult-adds: a layer that is not a convolution counts its parameters."""
+        rows = self.report.rows if target.kind == "total" else target.rows
+        truth = self.truth(target, "macs")
+        theirs = sum(r.macs if r.kind in ("conv", "deconv") else r.params for r in rows)
+        if truth is not None and theirs != truth.value:
+            truth.others.append((theirs, "torchinfo's mult-adds, which count the parameters of a layer that is not "
+                                 "a convolution (batch norm's scale and shift, a linear layer's biases)",
+                                 f"{theirs:,} by torchinfo's definition"))
+        return truth
 
     def _with_heads(self, truth: Truth, figure: str) -> Truth:
         """Totals counted with the training-only heads too (torchvision's inception_v3 weights: 27.2M)."""
