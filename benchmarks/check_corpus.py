@@ -12,13 +12,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.corpus_verdicts import DOCUMENTS, compare  # noqa: E402
+from tests.corpus_verdicts import DOCUMENTS, HELDOUT, compare  # noqa: E402
 
 
-def main() -> None:
-    verbose = "-v" in sys.argv
+def report(title: str, documents: list, verbose: bool) -> None:
     right = total = 0
-    for doc in DOCUMENTS:
+    print(title)
+    for doc in documents:
         outcome = compare(doc)
         right += outcome.right
         total += outcome.total
@@ -26,7 +26,13 @@ def main() -> None:
         if verbose:
             for line in outcome.misses:
                 print(f"          {line}")
-    print(f"\n{right}/{total} figures judged as expected ({100 * right / max(total, 1):.1f}%)")
+    print(f"{right}/{total} figures judged as expected ({100 * right / max(total, 1):.1f}%)\n")
+
+
+def main() -> None:
+    verbose = "-v" in sys.argv
+    report("tests/corpus (the readers were built on these):", DOCUMENTS, verbose)
+    report("tests/corpus/heldout (written afterwards, unseen while building):", HELDOUT, verbose)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,34 @@ def cases() -> dict[str, str]:
     }
 
 
-def run(path: str) -> tuple[float, float, int, str]:
+def document_cases(n: int = 400_000) -> dict[str, str]:
+    """Documents for `nnarith check`: lines and tables that once cost quadratic time, and sheer size."""
+    return {
+        "a letter, then 400,000 spaces": "a" + " " * n,
+        "400,000 digits on one line": "1" * n,
+        "100,000 '12 parameters' on one line": "12 parameters " * (n // 14),
+        "a tab-separated line of 400,000 cells": "x\t" * n,
+        "a pipe table 20,000 columns wide": "| a " * 20000 + "|\n" + "|---" * 20000 + "|\n" + "| 1 " * 20000 + "|\n",
+        "HTML tables nested 5,000 deep": "<table>" * 5000 + "</table>" * 5000,
+        "an HTML row spanning 10^6 rows, 2,000 times": "<table><tr><th>layer</th><th>params</th></tr>"
+                                                     + "<tr><td rowspan=1000000>a</td><td>1</td></tr>" * 2000
+                                                     + "</table>",
+        "a box-drawn table 20,000 columns wide": "┏" + "━┳" * 20000 + "┓\n┃" + " params ┃" * 20000 + "\n",
+        "a ruled table of 20,000 rows": "Layer (type)  Output Shape  Param #\n" + "=" * 60 + "\n"
+                                        + "conv  (1, 2)  3\n" * 20000,
+        "a module tree 5,000 deep": "Net(\n" + "".join(f"{'  ' * (i % 50 + 1)}(m{i}): Seq(\n" for i in range(5000))
+                                    + "  (x): Conv2d(3, 4, kernel_size=(3, 3))\n" + ")\n" * 5000,
+        "20,000 sentences on one line": "ResNet-50 has 25.6M parameters and needs 4.1 GFLOPs. " * 20000,
+        "4 MiB of a 200-row table (just under the size limit)": _table_of(200) * (4_000_000 // len(_table_of(200))),
+    }
+
+
+def _table_of(rows: int) -> str:
+    return "| layer | output | params |\n|---|---|---|\n" + "".join(
+        f"| conv{i} | 64x56x56 | 36,928 |\n" for i in range(rows)) + "\n"
+
+
+def run(path: str, *args: str) -> tuple[float, float, int, str]:
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -54,7 +81,7 @@ def run(path: str) -> tuple[float, float, int, str]:
         err = os.open(path + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(devnull, 1)
         os.dup2(err, 2)
-        os.execv(NNARITH, [NNARITH, "shape", path])
+        os.execv(NNARITH, [NNARITH, *(args or ("shape",)), path, *(("--spec", "vgg16") if args else ())])
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - start
     first = (Path(path + ".err").read_text().splitlines() or ["(report)"])[0]
@@ -91,6 +118,12 @@ def main() -> None:
             seconds, mib, code, first = run(path)
             first = first.replace(path, "<file>")
             print(f"{label:<46} {seconds:>8.2f} {mib:>6.1f} MiB  {code:>3}  {first[:110]}")
+        print(f"\n{'document for nnarith check --spec vgg16':<46} {'seconds':>8} {'peak RSS':>10} exit  last line")
+        for label, text in document_cases().items():
+            path = os.path.join(tmp, "hostile.md")
+            Path(path).write_text(text)
+            seconds, mib, code, first = run(path, "check")
+            print(f"{label[:46]:<46} {seconds:>8.2f} {mib:>6.1f} MiB  {code:>3}  {first.replace(path, '<file>')[:80]}")
     worst, what = random_loads()
     print(f"slowest of 3,000 random inputs loaded in-process: {worst * 1e3:.1f} ms ({what})")
 

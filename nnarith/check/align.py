@@ -30,6 +30,9 @@ from nnarith.check.vocabulary import kinds_of, name_tokens, special
 Match = list[Target] | str  # the targets, or why there are none
 WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
 FUNCTIONAL = {"add", "concat", "identity", "flatten"}  # functions in most PyTorch models: in no module summary
+FAMILIES = [{"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu"},
+            {"maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap"}]  # d2l's LeNet: sigmoid, avg pool
+ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "final": -1}
 LOOKAHEAD = 64  # layers searched past the next one of a kind, for one whose shape fits
 
 
@@ -90,6 +93,8 @@ class Aligner:
             return (f"cannot tell which layer '{s.label}' is: name it as the spec does, or say its kind (conv, "
                     "pool, fc...)")
         i = self._next(kinds, pointer, None if s.span or s.lists else _stated_shape(s))
+        if i is None and kinds == {"softmax"} and self.rows:  # the spec ends in logits: its softmax is the loss's
+            return [t.row(self.rows[-1])], pointer
         if i is None:
             word = s.kind or s.label
             return f"the spec has no layer of the kind '{word}' after {last}"
@@ -101,6 +106,10 @@ class Aligner:
 
     def _next(self, kinds: set[str], pointer: int, shape) -> int | None:
         candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind in kinds][:LOOKAHEAD]
+        family = next((f for f in FAMILIES if kinds <= f), None)
+        if not candidates and family and not any(r.kind in kinds for r in self.rows):
+            # the spec's activation or pooling there is of another kind: the row still means that layer
+            candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind in family][:LOOKAHEAD]
         if not candidates:
             return None
         if shape is not None and not shape_matches(shape, self.rows[candidates[0]].shape.dims, spatial=True):
@@ -193,6 +202,16 @@ class Aligner:
         who = s.label.strip().lower()
         if not who or who in GENERIC or re.fullmatch(r"(the |this |our )?(whole |full )?(model|network|net)", who):
             return [self.truths.special("total")]
+        kinds = kinds_of(who)
+        ordinal = re.search(r"\b(" + "|".join(ORDINALS) + r")\b", who)
+        if kinds and (ordinal or re.match(r"(each|every|all)\b", who)):  # "the first convolutional layer"
+            rows = [r for r in self.rows if r.kind in kinds]
+            if ordinal:
+                k = ORDINALS[ordinal[1]]
+                return [self.truths.row(rows[k])] if -len(rows) <= k < len(rows) else \
+                    f"the spec has fewer than {k + 1} layers of the kind '{who}'"
+            s.each = True  # "each convolutional layer": a claim about every one of them
+            return [self.truths.row(r) for r in rows] or f"the spec has no layer of the kind '{who}'"
         for token in [*name_tokens(s.label), squash(s.label)]:
             full = self.names.get(token)
             if full:

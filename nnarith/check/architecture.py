@@ -22,7 +22,7 @@ from nnarith.check.vocabulary import kinds_of
 from nnarith.spec.nodes import Aux, Leaf, Merge, Seq
 
 WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
-COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj")
+COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj", "s1x1", "e1x1", "e3x3")
 _K = r"(\d+)\s*[x×]\s*(\d+)"
 
 
@@ -102,13 +102,16 @@ def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
         return None
     if figure in ("kernel", "stride"):
         r, layer = _with_kernel(truths, rows)
-        fc = next((r for r in reversed(rows) if r.kind == "fc" and r.input is not None and len(r.input.dims) > 1), None)
-        if layer is None and fc is not None:  # LeNet-5's C5: a 5x5 convolution over a 5x5 map is fully connected
-            size = list(fc.input.dims[1:])
-            text = f"{fc.name} is fully connected over its {'x'.join(map(str, size))} input"
+        whole = ("gap", "adaptive_avgpool", "adaptive_maxpool")
+        fc = next((r for r in reversed(rows) if r.input is not None and len(r.input.dims) > 1 and (
+            r.kind == "fc" or r.kind in whole and set(r.shape.dims[1:]) == {1})), None)
+        if layer is None and fc is not None:  # LeNet-5's C5 is a 5x5 convolution over a 5x5 map; a pooling to 1x1
+            size = list(fc.input.dims[1:])  # over a 13x13 map is a 13x13 pooling
+            what = "fully connected" if fc.kind == "fc" else "pooled to 1x1"
+            text = f"{fc.name} is {what} over its {'x'.join(map(str, size))} input"
             truth = Truth("none", text)
             truth.others.append(({"size": size, "stride": [1] * len(size)} if figure == "kernel" else [1] * len(size),
-                                 "a fully connected layer over a map is a convolution of the map's size", text))
+                                 "a layer over the whole of a map is one whose kernel is the map's size", text))
             return truth
         if layer is None:
             return Truth("none", f"{target.name} has no kernel") if figure == "kernel" else None
@@ -139,6 +142,11 @@ def _googlenet(truths: Truths, rows: list[Row]) -> dict[str, tuple[int, str]]:
     for group in _branches(rows):
         convs = [r for r in group if r.kind == "conv"]
         pooled = any(r.kind in ("maxpool", "avgpool") for r in group)
+        branched = any("branch" in r.kinds for r in group)
+        for r in convs:  # SqueezeNet's fire: a 1x1 squeeze, then 1x1 and 3x3 expands side by side
+            k = (_dims(getattr(_layer(truths, r), "kernel", None)) or [0])[0]
+            name = f"e{k}x{k}" if branched else f"s{k}x{k}"
+            out.setdefault(name, (r.shape.dims[0], f"{r.name}: {r.shape.dims[0]} filters"))
         for j, r in enumerate(convs):
             k = _dims(getattr(_layer(truths, r), "kernel", None)) or [0]
             c = r.shape.dims[0]
@@ -185,9 +193,13 @@ def judge_arch(claim: Claim, what: str, truths: Truths, target: Target) -> Item:
 
 def _part(part: str, truths: Truths, rows: list[Row], wrong: list, notes: list, true: list) -> None:
     kinds = kinds_of(part)
+    vgg = re.fullmatch(r"(?i)\s*conv(\d+)-(\d+)\s*", part)  # the VGG paper's conv3-64: kernel 3, 64 filters
+    if vgg:
+        part = f"{vgg[1]}x{vgg[1]} conv, {vgg[2]}"
     k = re.search(_K, part)
     stride = re.search(r"stride\s*(\d+)", part)
-    width = re.search(r"(\d+)-d\b", part) or (re.fullmatch(r"\s*(\d+)\s*", part) if not kinds else None)
+    width = (re.search(r"(\d+)-d\b", part) or re.search(r"(?i)\bfc-?(\d+)\b", part)
+             or (re.fullmatch(r"\s*(\d+)\s*", part) if not kinds else None))
     if kinds is None and k is None and stride is None and width is None:
         return
     pool = kinds and kinds & {"maxpool", "avgpool", "gap", "adaptive_avgpool", "adaptive_maxpool"}
@@ -208,7 +220,7 @@ def _part(part: str, truths: Truths, rows: list[Row], wrong: list, notes: list, 
         wrong.append(f"{r.name}'s kernel is {kk[0]}x{kk[1]}")
     if stride and ss and int(stride[1]) != ss[0]:
         wrong.append(f"{r.name}'s stride is {ss[0]}")
-    filters = re.search(r"[x×]\s*\d+\s*,\s*(\d+)", part) or width
+    filters = re.search(r"[x×]\s*\d+\s*(?:conv)?\s*,\s*(\d+)", part) or width
     if filters and r.kind in WEIGHTED and int(filters[1]) != r.shape.dims[0]:
         wrong.append(f"{r.name} has {r.shape.dims[0]} outputs")
 

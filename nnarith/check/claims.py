@@ -46,6 +46,7 @@ class Subject:
     total: bool = False  # a totals line of a summary: the whole network
     lists: list[str] = field(default_factory=list)  # layers a cell lists ('average pool, 1000-d fc')
     printed: bool = False  # a tool's label, class and index ('Conv2d-3', 'Conv2d: 1-1'): not a name
+    each: bool = False  # 'each convolutional layer': every target must agree, not one of them
 
 
 Block = list[Subject]  # subjects aligned together: one table, one notes file, one answers file

@@ -21,7 +21,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from nnarith.check.claims import Block, Skipped
+from nnarith.check.claims import Block, Claim, Skipped, Subject
 from nnarith.check.html import read_html
 from nnarith.check.layouts import RULE, header_like, is_box_border, read_box, read_ruled, split_columns
 from nnarith.check.modules import read_module_tree, starts_module_tree
@@ -29,9 +29,13 @@ from nnarith.check.notes import read_line
 from nnarith.check.prose import read_prose
 from nnarith.check.summaries import summary_line, tool_of
 from nnarith.check.tables import Cells, Names, read_table
+from nnarith.check.vocabulary import math_text
+from nnarith.errors import Loc
 
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_PRINTED = re.compile(r"^\s*(?P<cls>[A-Z][A-Za-z0-9]*) output shape:\s*"
+                      r"(?P<shape>(?:torch\.Size\()?[\[(][\d, ]*[\])]\)?)\s*$")
 _FIGURE_WORDS = re.compile(r"\b(params|parameters|weights|[gm]?flops|[gm]?macs|mult-adds|memory)\b", re.I)
 _MARKUP = re.compile(r"\*\*|__|`|^\s*>|^\s*[-*+] (?=\S)|^\s*\d+\. (?=\S)")
 
@@ -81,6 +85,7 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
 
     def table(block: Block | None, head: int, what: str) -> None:
         if block:
+            _caption_unit(block, lines, head)
             out.add(block, "table", head)
         elif any(_FIGURE_WORDS.search(x) for x in lines[head - 1:head]):
             out.skipped.append(Skipped(head, what, "no column of figures nnarith knows"))
@@ -125,8 +130,12 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
         subject = summary_line(line, i + 1, file, tool)
         if subject is not None:
             out.add([subject], "summary", i + 1)
+        elif printed := _PRINTED.match(line):  # d2l's "Conv2d output shape:\t torch.Size([1, 6, 28, 28])"
+            loc = Loc(file, i + 1, printed.start("shape") + 1)
+            notes.append(Subject(printed["cls"], Loc(file, i + 1, printed.start("cls") + 1),
+                                 [Claim("output", printed["shape"].strip(), loc)], kind=printed["cls"]))
         elif not fenced and not line.lstrip().startswith(("#", "//")):
-            text_line = plain(line)
+            text_line = plain(math_text(line))
             subject = read_line(text_line, i + 1, file)
             if subject is not None and subject.claims and not _prose_first(subject, text_line):
                 notes.append(subject)
@@ -144,6 +153,22 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
         out.blocks.insert(0, notes)
         out.kinds.insert(0, ("notes", notes[0].loc.line))
     return out
+
+
+_CAPTION = re.compile(r"(?i)\(?\bin (thousands|millions|billions)\b|\((millions|billions|M|G|K)\)")
+
+
+def _caption_unit(block: Block, lines: list[str], head: int) -> None:
+    """'Table 2: Number of parameters (in millions).': the unit a caption gives counts that state none."""
+    near = [lines[k] for k in range(max(0, head - 4), head - 1) if lines[k].strip()][-1:]
+    m = _CAPTION.search(near[0]) if near and not near[0].lstrip().startswith("|") else None
+    if not m:
+        return
+    unit = {"thousands": "K", "millions": "M", "billions": "G"}.get((m[1] or m[2]).lower(), (m[1] or m[2]).upper())
+    for s in block:
+        for c in s.claims:
+            if c.unit is None and c.name in ("params", "weights", "macs", "flops", "activations"):
+                c.unit = unit
 
 
 def _prose_first(subject, line: str) -> bool:

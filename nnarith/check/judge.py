@@ -112,6 +112,8 @@ def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | No
     if isinstance(part, Value) and part.hi > part.lo and figure not in SIZES and part.digits:  # 73M for 73.6M
         cut = Value((part.lo + part.hi) / 2, part.hi + (part.hi - part.lo) / 2 - Fraction(1, 10**6), part.bytes)
         for value, convention, derivation in candidates:
+            if convention and "without biases" in convention:
+                continue  # a truncated count of something else is two steps from the figure: wrong
             for how, unit in _agrees(figure, cut, value, per):
                 conventions = [c for c in (convention, how, "truncated rather than rounded") if c]
                 return "; ".join(conventions), derivation + unit, value

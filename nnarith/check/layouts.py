@@ -16,6 +16,7 @@ from nnarith.check.vocabulary import header_figure
 BOX_CELL = "│┃║"
 _BORDER = re.compile(r"^\s*[┏┡┗┌├└╭╰╞╘╔╚━─═┳╇┻┬┼┴╤╪╧┯┷┿╂+\-\s]*[━─═]{3,}[━─═┳╇┻┬┼┴┓┩┛┐┤┘╮╯╡╛╗╝+\-\s]*$")
 RULE = re.compile(r"^\s*([=_\-])\1{19,}\s*$")  # ====, ____ or ---- across the table
+MAX_COLUMNS = 64  # a header line with more cells than this is not a table's
 _GAP = re.compile(r"\t+|\s{2,}")
 _TREE = re.compile(r"^[\s│├└─|`+\\]*")  # torchinfo's depth-idx tree in front of a label
 
@@ -33,6 +34,8 @@ def box_cells(line: str) -> Cells:
                 text = line[start:i]
                 cells.append((text.strip(), start + len(text) - len(text.lstrip()) + 1))
             start = i + 1
+    if cells and not cells[-1][0] and line.rstrip()[-1:] in BOX_CELL:
+        cells.pop()  # the border that closes the row
     return cells
 
 
@@ -97,9 +100,11 @@ def split_columns(line: str) -> Cells:
 def header_like(cells: Cells) -> bool:
     """Two or more cells, at least one a figure heading, none of them a number or a 'key: value'."""
     texts = [t for t, _ in cells]
+    if len(texts) > MAX_COLUMNS:
+        return False
     return (len(texts) >= 2 and any(header_figure(t) for t in texts)
             and not any(re.search(r"\d[\d,.]*\s*$", t) and not re.search(r"[a-z]", t, re.I) for t in texts)
-            and not any(re.search(r":\s+\S", t) for t in texts))
+            and not any(re.search(r":\s+\S", t) or t.endswith(":") or re.search(r"[\[(]\d", t) for t in texts))
 
 
 def _place(cells: Cells, starts: list[int]) -> Cells:

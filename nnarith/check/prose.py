@@ -20,16 +20,18 @@ from nnarith.errors import Loc
 
 MAX_LINE = 2000  # prose past this on one line is not read: sentences are shorter
 _NUMBER = (r"(?:~|≈|about |around |roughly |approximately |approx\. |only |just |over |nearly )?"
-           r"\d[\d,.\u2009]*(?:\s*(?:×|x|\*)\s*10\^?\d+)?(?:\s?(?:thousand|million|billion|trillion|[KMBGT])\b)?")
+           r"(?<![\d.,\u2009])\d[\d,.\u2009]*(?:\s*(?:×|x|\*)\s*10\^?\d+)?(?:\s?(?:thousand|million|billion|trillion|[KMBGT])\b)?")
 _WORD = (r"(?P<prefix>[GMKT]|giga|mega|kilo)?-?(?P<word>trainable parameters|trainable connections|parameters|"
          r"params|weights|"
          r"flops|flop|macs|mac|multiply-adds|mult-adds|multiply-accumulates|multiply-accumulate operations)\b")
 _COUNT = re.compile(rf"(?P<num>{_NUMBER})\s*(?:{_WORD})(?:\s*\((?P<again>{_NUMBER})\))?", re.I)
-_PAIR = re.compile(rf"(?P<a>\d[\d.,]*)/(?P<b>{_NUMBER})\s*(?:{_WORD})", re.I)  # "15.3/19.6 billion FLOPs"
+_PAIR = re.compile(rf"(?<![\d.,])(?P<a>\d[\d.,]*)/(?P<b>{_NUMBER})\s*(?:{_WORD})", re.I)  # "15.3/19.6 billion FLOPs"
 _KEYED = re.compile(r"\b(?P<word>parameters|params|weights|flops|macs)\s*:\s*(?P<num>[^.;]*\d[^;]*?)(?=\.\s|;|$)",
                     re.I)  # "Parameters: (11*11*3)*96 = 35K"
 _MAPS = re.compile(r"\b(?:feature maps?|f\. maps|maps)\s+(?P<shape>\d+@\d+\s*[x×]\s*\d+)", re.I)
 _UNITS = re.compile(r"^\s*[\w\-]+:\s*layer (?P<n>\d+)\b", re.I)  # LeNet's "C5: layer 120"
+_KERNEL = re.compile(r"\b(?P<k>\d+\s*[x×]\s*\d+)\s+(?:kernels?|filters? size|pooling|pool|window)\b", re.I)
+_CHANNELS = re.compile(r"\b(?P<n>\d+)\s+output channels\b", re.I)
 _CONNECTIONS = re.compile(rf"(?P<num>{_NUMBER})\s+connections\b", re.I)  # LeNet's: not a figure nnarith has
 _NEIGHBOURS = re.compile(r"\bconnected to (?:a |several )?(?P<k>\d+\s*[x×]\s*\d+) neighbou?rhoods?", re.I)
 _OF_IS = re.compile(rf"(?:number|no\.|count) of (?:{_WORD})(?: in| of| for)?\s+(?P<who>[\w.\-]+(?: [\w.\-]+)?)\s+"
@@ -98,6 +100,10 @@ def _claims(line: str) -> list[tuple[int, str, str, int, str | None, str | None]
     for m in _FILTERS.finditer(line):
         found.append((m.start(), "filters", m["n"], m.start("n"), None, None))
         found.append((m.start("k"), "kernel", m["k"], m.start("k"), None, None))
+    for m in _KERNEL.finditer(line):
+        found.append((m.start(), "kernel", m["k"], m.start("k"), None, None))
+    for m in _CHANNELS.finditer(line):
+        found.append((m.start(), "filters", m["n"], m.start("n"), None, None))
     for m in _POOL.finditer(line):
         found.append((m.start(), "kernel", m["k"], m.start("k"), None, None))
     if found:  # a stride only beside other figures of a layer: "96 11x11 filters at stride 4"
@@ -134,12 +140,12 @@ def read_prose(line: str, number: int, file: str, names: Callable[[str], bool] |
             elif names is not None:
                 subject.within = _named(line[:pos], names)
             subjects.append(subject)
-        start = pos if given or who else start
+        start = max(start, col + len(text))  # the next figure's subject is said after this one
     return subjects
 
 
 def _subject(before: str) -> str | None:
-    sentence = re.split(r"[.;!?](?:\s|$)", before)[-1]
+    sentence = " ".join(re.split(r"[.;!?](?:\s|$)", before)[-1][-160:].split()) + " "  # the words just before
     m = _VERB.search(sentence)
     if not m:  # "First layer (CONV1): 96 ...", "training-only heads: 3,326,696 params": a label, a colon
         label = re.search(r"([A-Za-z][\w\- .()]{0,40}):\s*(?:\S+\s+){0,2}$", sentence)
@@ -147,7 +153,10 @@ def _subject(before: str) -> str | None:
             return label[1].strip()
         bracket = re.search(r"([A-Za-z][\w\-.]*(?: [\w\-.]+){0,2})\s*\(\s*$", sentence)  # "ResNet (11.3 billion"
         return bracket[1].strip() if bracket else None
-    return m["who"].strip()
+    who = m["who"].strip()
+    if re.search(r"(?i)\b(and|or|parameters|params|weights|flops|macs|gmacs|gflops)\b", who):
+        return None  # "25.6M parameters and needs ...": the subject said before goes on
+    return who
 
 
 def _pair(before: str, k: int, names: Callable[[str], bool] | None) -> str | None:

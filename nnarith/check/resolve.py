@@ -88,6 +88,9 @@ def _combined(results: list[Item], labels: list, claim: Claim, s: Subject) -> It
 def _item(s: Subject, match: Match, claim: Claim, truths: Truths, strict: bool) -> Item:
     per = DTYPE_BYTES[truths.report.dtype]
     word = FIGURE_WORDS.get(claim.name, claim.name)
+    if claim.name == "pruned":
+        return unmatched(claim, f"{s.label} {claim.name}", f"{UNCHECKABLE}a figure of the model after pruning or "
+                                                          "quantisation, which the spec does not describe")
     if claim.name == "connections":
         return unmatched(claim, f"{s.label} connections", f"{UNCHECKABLE}connections (LeNet-5's count of the inputs "
                                                           "each output reads, before weights are shared) are not a "
@@ -110,7 +113,12 @@ def _item(s: Subject, match: Match, claim: Claim, truths: Truths, strict: bool) 
             total = truths.report.totals.params
             return unmatched(claim, what, f"{UNCHECKABLE}which parameters are frozen is training state, not in "
                                           f"the spec; trainable and non-trainable add up to its {total:,} params")
-        if item.status != WRONG:
+        if s.each and item.status == WRONG:
+            item.what = f"each {target.kind}: {item.what}"
+            return item  # a claim about every such layer is wrong where one of them disagrees
+        if item.status != WRONG and not s.each:
             return item
         best = best or item
+    if s.each and best is not None:
+        best.what = f"each {match[0].kind} ({len(match)} layers): {best.what.split(' ', 1)[1]}"
     return best

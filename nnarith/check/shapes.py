@@ -88,6 +88,7 @@ def read_field(text: str) -> Field:
         return Field(special="whole")
     if low in UNDEFINED_WORDS:
         return Field(special="undefined")
+    text = re.sub(r"(?<=[\d\]])\s+\([^()]*\)\s*$", "", text)  # "7x7/2 (x96)": the count in brackets is another's
     size, slash, stride = text.partition("/")
     dims = _dims(size.strip().strip("[]()"))
     if dims is None or (slash and _dims(stride.strip().strip("[]()")) is None):

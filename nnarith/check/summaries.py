@@ -31,8 +31,9 @@ _KEYS = [  # (pattern on the lower-cased key, figure)
     (r"^params size$", "params_size"),
     (r"^estimated total size$", "total_size"),
 ]
-_LINE = re.compile(r"^[\s│|]*([A-Za-z][A-Za-z /-]*?)\s*(?:\(([^)]*)\))?\s*:\s*([-+~\d.,]+(?:\s*[A-Za-z]+)?)"
-                   r"\s*(?:\(([^)]*)\))?\s*[│|]?\s*$")
+_LINE = re.compile(r"^[ \t│|]*([A-Za-z][A-Za-z/-]*(?: [A-Za-z/-]+)*) ?(?:\(([^)]*)\))?:[ \t]*"
+                   r"([-+~\d.,]+(?: ?[A-Za-z]+)?) ?(?:\(([^)]*)\))?[ \t│|]*$")
+MAX_LINE = 200  # a totals line is short
 _UNITS = {"units.gigabytes": "G", "units.megabytes": "M", "units.kilobytes": "K", "units.terabytes": "T",
           "units.none": None, "g": "G", "m": "M", "k": "K", "t": "T", "mb": "MB", "gb": "GB", "kb": "kB"}
 TOOLS = ("torchinfo", "torchsummary", "keras")
@@ -52,7 +53,7 @@ def tool_of(text: str) -> str | None:
 
 def summary_line(line: str, number: int, file: str, tool: str | None) -> Subject | None:
     """A totals line of a summary, as a subject (the whole network) with its claims; else None."""
-    m = _LINE.match(line)
+    m = _LINE.match(line) if len(line) <= MAX_LINE and ":" in line else None
     if not m:
         return None
     key = m[1].lower().strip()

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nnarith.check.claims import Block, Claim, stated
+from nnarith.check.claims import Block, Claim, Subject, stated
 from nnarith.check.vocabulary import KIND_HEADERS, LABEL_HEADERS, clean, header_figure, kinds_of, read_label
 from nnarith.errors import Loc
 
@@ -56,6 +56,8 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
     if label is None:
         label = kind if kind is not None else next(iter(free), None)
         kind = None if label == kind else kind
+    if label is None and sum(bool(c.network) for c in columns) >= 2:
+        return _configurations(columns, rows, file)
     if label is None:
         return None
     networks = [i for i, c in enumerate(columns) if c.network]
@@ -86,7 +88,9 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
                 if figure != "arch" and not stated(figure, value):
                     continue
                 subject.claims.append(Claim(figure, value, loc, unit, network=column.network))
-        if not subject.kind and not subject.label:  # '| | 1×1 | average pool, 1000-d fc, softmax |'
+        if not subject.label and any("total" in c.text.lower() for c in subject.claims):
+            subject.total = True  # '| | ... | 1,248,424 (total) |'
+        elif not subject.kind and not subject.label:  # '| | 1×1 | average pool, 1000-d fc, softmax |'
             listed = next((c.text for c in subject.claims if c.name == "arch"), "")
             if block and not kinds_of(listed):  # the rest of the row above ('conv2_x' on two lines)
                 block[-1].claims += subject.claims
@@ -95,6 +99,30 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
         if subject.label or subject.claims:
             block.append(subject)
     _tree(block)
+    return block
+
+
+def _configurations(columns: list[Column], rows: list[tuple[int, Cells]], file: str) -> Block:
+    """One network per column, its layers top to bottom, as the VGG paper's Table 1 ('conv3-64',
+    'maxpool', 'FC-4096', '11 weight layers'). A row with only its first cell filled spans them all."""
+    block: Block = []
+    for line, cells in rows:
+        texts = [clean(cells[i][0]) if i < len(cells) else "" for i in range(len(columns))]
+        filled = [i for i, t in enumerate(texts) if t and not _none(t)]
+        spans = filled == [0] and len(columns) > 1
+        for i in range(len(columns)) if spans else filled:
+            text, col = (texts[0], cells[0][1]) if spans else (texts[i], cells[i][1])
+            loc, network = Loc(file, line, col), columns[i].network
+            layers = re.fullmatch(r"(\d+)\s+(?:weight |weighted )?layers?(?: deep)?", text, re.I)
+            if layers:  # "11 weight layers": the network's depth
+                block.append(Subject(text, loc, [Claim("depth", layers[1], loc, network=network)], network=network))
+            elif re.match(r"(?i)input\b", text):  # "input (224 × 224 RGB image)"
+                shape = re.search(r"\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?", text)
+                claims = [Claim("output", shape[0], loc, network=network)] if shape else []
+                block.append(Subject("input", loc, claims, within=network))
+            else:
+                block.append(Subject(text, loc, [Claim("arch", text, loc, network=network)], kind=text,
+                                     within=network))
     return block
 
 

@@ -25,7 +25,7 @@ POOLS = ("maxpool", "avgpool")
 SUMMARY = ("trainable", "non_trainable", "input_size", "params_size", "forward_backward_size", "total_size",
            "trainable_size", "non_trainable_size")
 ARCHITECTURE = ("kernel", "stride", "filters", "in_channels", "depth", "1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5",
-                "pool_proj")
+                "pool_proj", "s1x1", "e1x1", "e3x3")
 
 
 @dataclass
@@ -264,10 +264,12 @@ class Truths:
         """MACs, and torchinfo's mult-adds: a layer that is not a convolution counts its parameters."""
         rows = self.report.rows if target.kind == "total" else target.rows
         truth = self.truth(target, "macs")
-        theirs = sum(r.macs if r.kind in ("conv", "deconv") else r.params for r in rows)
+        theirs = sum(r.macs + (r.shape.numel if r.biases else 0) if r.kind in ("conv", "deconv") else r.params
+                     for r in rows)
         if truth is not None and theirs != truth.value:
-            truth.others.append((theirs, "torchinfo's mult-adds, which count the parameters of a layer that is not "
-                                 "a convolution (batch norm's scale and shift, a linear layer's biases)",
+            truth.others.append((theirs, "torchinfo's mult-adds, which count a convolution's bias adds, and the "
+                                 "parameters of a layer that is not one (batch norm's scale and shift, a linear "
+                                 "layer's biases)",
                                  f"{theirs:,} by torchinfo's definition"))
         return truth
 

@@ -24,6 +24,8 @@ _HEADERS = [
     (r"^#? ?([35]) ?[x×] ?\1 ?reduce$", "reduce"),
     (r"^#? ?([35]) ?[x×] ?\1$", "square"),
     (r"^pool ?proj", "pool_proj"),
+    (r"^([se])([13]) ?x ?\2$", "fire"),  # SqueezeNet's s1x1 (squeeze), e1x1 and e3x3 (expand)
+    (r"after pruning|pruned|sparsity|^# ?bits$", "pruned"),  # a model compressed after training: not its spec
     (r"^(patch|kernel|filter|window)( size| shape)?( ?/ ?stride)?$|^kernel[ _]size$|^size ?/ ?stride$", "kernel"),
     (r"^stride$", "stride"),
     (r"^(#? ?filters|#? ?channels|out[ _]?channels|width|#? ?kernels)$", "filters"),
@@ -55,6 +57,7 @@ _LATEX = [(r"\\times(?![a-z])", "×"), (r"\\cdot(?![a-z])", "·"), (r"\\approx(?
           (r"\\[,;:!> ]", "\u2009"), (r"\{,\}", ","), (r"\\(?:text|mathrm|mathbf|rm)\s*\{([^{}]*)\}", r"\1"),
           (r"\^\{([^{}]*)\}", r"^\1"), (r"\\left|\\right", ""), (r"<sup>\s*([^<]*?)\s*</sup>", r"^\1"),
           (r"</?(?:sub|b|i|em|strong|code|span)[^>]*>", "")]
+_SQUARED = re.compile(r"(\d+)²")  # MobileNetV2's 224² × 3
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 
 
@@ -63,7 +66,7 @@ def math_text(text: str) -> str:
     1.8\\times10^{9}, 10<sup>9</sup>, 10⁹, 1\\,728 (a LaTeX thin space between digit groups)."""
     if not any(c in text for c in "$\\<{⁰¹²³⁴⁵⁶⁷⁸⁹"):
         return text
-    text = text.replace("$", "")
+    text = _SQUARED.sub(r"\1x\1", text.replace("$", ""))
     for pattern, repl in _LATEX:
         text = re.sub(pattern, repl, text)
     if any(c in text for c in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
@@ -101,6 +104,8 @@ def header_figure(header: str) -> tuple[str, str | None] | None:
                 return None
             if figure in ("reduce", "square"):  # GoogLeNet's '#3x3 reduce' and '#3x3'
                 return f"{found[1]}x{found[1]}" + ("_reduce" if figure == "reduce" else ""), None
+            if figure == "fire":
+                return f"{found[1]}{found[2]}x{found[2]}", None
             prefix = re.match(r"([gmkt])(flops?|macs?|params?)\b", text)
             if prefix and unit is None:
                 unit = prefix[1]
@@ -142,7 +147,7 @@ _KINDS = [
     (r"sigmoid", {"sigmoid"}),
     (r"tanh", {"tanh"}),
     (r"gelu", {"gelu"}),
-    (r"softmax", {"softmax"}),
+    (r"soft-?max", {"softmax"}),
     (r"dropout", {"dropout"}),
     (r"flatten", {"flatten"}),
     (r"concat", {"concat"}),
@@ -174,6 +179,7 @@ _KERAS = re.compile(r"^(\S+) \(([A-Z]\w{2,})\)$")  # 'conv2d_1 (Conv2D)': name, 
 def read_label(text: str, loc: Loc) -> Subject:
     """A row label as frameworks print it: torchinfo's 'Conv2d: 3-4', Keras' 'conv2d_1 (Conv2D)',
     torchsummary's 'Conv2d-1'; the class is the row's kind, a depth places it in the tree."""
+    text = text.strip("├└─│| ")
     if m := _TORCHINFO.match(text):
         return Subject(text, loc, kind=m[1], depth=int(m[2]), printed=True)
     if m := _KERAS.match(text):
