@@ -73,7 +73,8 @@ def test_summary_totals_lines(line, tool, want):
 
 @pytest.mark.parametrize("text, tool", [
     ("Layer (type:depth-idx)   Output Shape", "torchinfo"), ('Model: "sequential"', "keras"),
-    ("conv2d (Conv2D)   (None, 26, 26, 32)   320", "keras"), ("        Conv2d-1   [-1, 64, 224, 224]   1,792", "torchsummary"),
+    ("conv2d (Conv2D)   (None, 26, 26, 32)   320", "keras"),
+    ("        Conv2d-1   [-1, 64, 224, 224]   1,792", "torchsummary"),
     ("- params: 138,357,544 (138,344,128 weights + 13,416 biases)", None),  # nnarith's own Markdown
 ])
 def test_which_tool_printed_a_summary(text, tool):
