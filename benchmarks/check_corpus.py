@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.corpus_verdicts import DOCUMENTS, HELDOUT, compare  # noqa: E402
+from tests.corpus_verdicts import DOCUMENTS, HELDOUT, HELDOUT2, compare  # noqa: E402
 
 
 def report(title: str, documents: list, verbose: bool) -> None:
@@ -33,6 +33,7 @@ def main() -> None:
     verbose = "-v" in sys.argv
     report("tests/corpus (the readers were built on these):", DOCUMENTS, verbose)
     report("tests/corpus/heldout (written afterwards, unseen while building):", HELDOUT, verbose)
+    report("tests/corpus/heldout2 (written after the fixes the first held-out set led to):", HELDOUT2, verbose)
 
 
 if __name__ == "__main__":

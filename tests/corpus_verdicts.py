@@ -51,13 +51,16 @@ def load(verdicts: Path) -> Document:
 DOCUMENTS = [load(p) for p in sorted(CORPUS.glob("*.verdicts.yaml"))]
 # Written after the readers were, by someone who never ran them: how well they carry to documents unseen.
 HELDOUT = [load(p) for p in sorted((CORPUS / "heldout").glob("*.verdicts.yaml"))]
+HELDOUT2 = [load(p) for p in sorted((CORPUS / "heldout2").glob("*.verdicts.yaml"))]  # a second set, the same way
 
 FIGURE = {"output": ("output", "shape"), "macs": ("MACs",), "flops": ("FLOPs",), "rf": ("RF",),
           "non_trainable": ("non-trainable params",), "trainable": ("trainable params",),
           "input_size": ("input size",), "params_size": ("params size", "trainable size", "non-trainable size"),
           "forward_backward_size": ("forward/backward size",), "total_size": ("total size",),
           "trainable_size": ("trainable size",), "non_trainable_size": ("non-trainable size",),
-          "in_channels": ("input channels",)}
+          "in_channels": ("input channels",), "1x1": ("#1x1",), "3x3_reduce": ("#3x3 reduce",), "3x3": ("#3x3",),
+          "5x5_reduce": ("#5x5 reduce",), "5x5": ("#5x5",), "pool_proj": ("pool proj",),
+          "s1x1": ("s1x1 (squeeze)",), "e1x1": ("e1x1 (expand)",), "e3x3": ("e3x3 (expand)",)}
 
 
 def _figure_of(what: str) -> str:

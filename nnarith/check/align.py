@@ -84,7 +84,7 @@ class Aligner:
             return "container"  # resolved once the rows under it are aligned
         if s.kind == "prose":
             return self._prose(s)
-        kinds = kinds_of(s.kind or "") or kinds_of(s.label) or _listed(s)
+        kinds = kinds_of(s.kind or "") or kinds_of(s.label) or _listed(s) or _cell_kinds(s)
         found = self._by_name(s, kinds) if counts[s.label.lower()] == 1 and not s.printed else None
         if found:
             ends = [self.order[r.name] for f in found for r in f.rows if r.name in self.order]
@@ -141,7 +141,8 @@ class Aligner:
         stage = re.fullmatch(r"conv(\d)(_x)?", label)  # the ResNet paper's conv2_x, ResNeXt's conv2
         if stage and int(stage[1]) >= 2 and f"layer{int(stage[1]) - 1}" in self.names and label not in self.names:
             return self._stage(f"layer{int(stage[1]) - 1}")
-        tokens = [*name_tokens(s.label), squash(s.label)]
+        plain = re.sub(r"(?i)\s*\blayers?\b\s*", "", s.label)  # DenseNet's 'Transition Layer (1)': transition1
+        tokens = [*name_tokens(s.label), squash(s.label), squash(plain)]
         for token in tokens:
             full = self.names.get(token) or self._module_path(token)
             if not full:
@@ -200,7 +201,8 @@ class Aligner:
 
     def _prose(self, s: Subject) -> Match:
         who = s.label.strip().lower()
-        if not who or who in GENERIC or re.fullmatch(r"(the |this |our )?(whole |full )?(model|network|net)", who):
+        if not who or who in GENERIC or re.fullmatch(r"(the |this |our )?(whole |full )?(neural |convolutional )?"
+                                                     r"(model|network|net|cnn)( architecture)?", who):
             return [self.truths.special("total")]
         kinds = kinds_of(who)
         ordinal = re.search(r"\b(" + "|".join(ORDINALS) + r")\b", who)
@@ -323,6 +325,14 @@ def _stated_shape(s: Subject):
     except ValueError:
         return None
     return parts[-1] if parts else None
+
+
+def _cell_kinds(s: Subject) -> set[str] | None:
+    """A label that says nothing ('Classification Layer'): the kind its architecture cell names."""
+    cell = next((c.text for c in s.claims if c.name == "arch"), "")
+    if cell and not s.lists:
+        s.lists = [p.strip() for p in re.split(r"[,;]", cell) if p.strip()]
+    return kinds_of(s.lists[0]) if s.lists else None
 
 
 def _listed(s: Subject) -> set[str] | None:

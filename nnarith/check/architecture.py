@@ -117,7 +117,11 @@ def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
             return Truth("none", f"{target.name} has no kernel") if figure == "kernel" else None
         k, s = _dims(layer.kernel), _dims(getattr(layer, "stride", None), layer.kernel)
         text = f"{r.name}: kernel {'x'.join(map(str, k))}, stride {s[0] if len(set(s)) == 1 else s}"
-        return Truth({"size": k, "stride": s}, text) if figure == "kernel" else Truth(s, text)
+        field = {"size": k, "stride": s}
+        if r.input is not None and r.kind in ("conv", "deconv") and len(r.input.dims) > 1:  # 11×11×3: its depth
+            field["depth"] = r.input.dims[0] // max(getattr(layer, "groups", 1) or 1, 1)
+            text += f", {field['depth']} input channels per filter"
+        return Truth(field, text) if figure == "kernel" else Truth(s, text)
     if figure == "filters":
         r = next((r for r in reversed(rows) if r.kind in WEIGHTED), None)
         return Truth(r.shape.dims[0], f"{r.name} outputs {r.shape.dims[0]} channels") if r else None
@@ -137,6 +141,16 @@ def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
     return None
 
 
+def short(r: Row, rows: list[Row]) -> str:
+    """A layer's name inside the block the rows share: 'b3x3.conv2' in inception3a, without the merge."""
+    prefix = 0
+    while all(len(x.path) > prefix + 1 and x.path[prefix] == r.path[prefix] for x in rows):
+        prefix += 1
+    kept = [p for k, p in enumerate(r.path[prefix:], prefix)
+            if k >= len(r.kinds) or r.kinds[k] not in ("add", "concat")]
+    return ".".join(kept) or r.name
+
+
 def _googlenet(truths: Truths, rows: list[Row]) -> dict[str, tuple[int, str]]:
     out: dict[str, tuple[int, str]] = {}
     for group in _branches(rows):
@@ -146,19 +160,19 @@ def _googlenet(truths: Truths, rows: list[Row]) -> dict[str, tuple[int, str]]:
         for r in convs:  # SqueezeNet's fire: a 1x1 squeeze, then 1x1 and 3x3 expands side by side
             k = (_dims(getattr(_layer(truths, r), "kernel", None)) or [0])[0]
             name = f"e{k}x{k}" if branched else f"s{k}x{k}"
-            out.setdefault(name, (r.shape.dims[0], f"{r.name}: {r.shape.dims[0]} filters"))
+            out.setdefault(name, (r.shape.dims[0], f"{short(r, rows)}: {r.shape.dims[0]} filters"))
         for j, r in enumerate(convs):
             k = _dims(getattr(_layer(truths, r), "kernel", None)) or [0]
             c = r.shape.dims[0]
             if k[0] == 1 and pooled:
-                out["pool_proj"] = (c, f"{r.name}: the 1x1 after the pooling, {c} filters")
+                out["pool_proj"] = (c, f"{short(r, rows)}: the 1x1 after the pooling, {c} filters")
             elif k[0] == 1 and j + 1 < len(convs):
                 n = (_dims(getattr(_layer(truths, convs[j + 1]), "kernel", None)) or [0])[0]
-                out[f"{n}x{n}_reduce"] = (c, f"{r.name}: the 1x1 before the {n}x{n}, {c} filters")
+                out[f"{n}x{n}_reduce"] = (c, f"{short(r, rows)}: the 1x1 before the {n}x{n}, {c} filters")
             elif k[0] == 1:
-                out["1x1"] = (c, f"{r.name}: {c} filters")
+                out["1x1"] = (c, f"{short(r, rows)}: {c} filters")
             else:
-                out[f"{k[0]}x{k[0]}"] = (c, f"{r.name}: {c} filters")
+                out[f"{k[0]}x{k[0]}"] = (c, f"{short(r, rows)}: {c} filters")
     return out
 
 
@@ -172,7 +186,11 @@ def judge_arch(claim: Claim, what: str, truths: Truths, target: Target) -> Item:
         stated = [(int(m[1]), int(m[3])) for m in re.finditer(_K + r"\s*,\s*(\d+)", blocks[1])]
         units = _units(rows)
         mains = [_main_convs(truths, u) for u in units]
-        true.append(f"{len(units)} blocks of [{'; '.join(f'{k}x{k}, {c}' for k, c in mains[0])}]" if mains else "")
+        if not stated:  # DenseNet's [1 × 1 conv; 3 × 3 conv] × 6: kernels, no filter counts
+            stated = [(int(m[1]), None) for m in re.finditer(_K, blocks[1])]
+            mains = [[(k, None) for k, _ in m] for m in mains]
+        true.append(f"{len(units)} blocks of [{'; '.join(f'{k}x{k}' + (f', {c}' if c else '') for k, c in mains[0])}]"
+                    if mains else "")
         if len(units) != int(blocks[2]):
             wrong.append(f"{len(units)} blocks, not {blocks[2]}")
         if any(m != stated for m in mains):

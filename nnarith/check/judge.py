@@ -55,7 +55,7 @@ def parse(figure: Claim) -> tuple[list, str]:
     if figure.convention == "keras":  # Keras' KB, MB and GB are binary: 136.04 KB for 139,304 bytes
         text = re.sub(r"\b([KMG])B\b", lambda m: m[1] + "iB", text)
     try:
-        if figure.name in ("output", "rf_stride", "rf_padding", "stride"):
+        if figure.name in ("output", "input", "rf_stride", "rf_padding", "stride"):
             parts, end = read_shapes(text)
         elif figure.name in ("rf", "kernel"):
             return [read_field(text)], text
@@ -134,7 +134,7 @@ def _agrees(figure: str, part: Any, value: Any, per: int):
         return
     if figure == "stride":
         figure = "rf_stride"
-    if figure == "output":
+    if figure in ("output", "input"):
         if shape_matches(part, value, spatial=True):
             yield None, ""
         return
@@ -179,7 +179,12 @@ def _field_agrees(stated: Field, value: Any) -> bool:
         return stated.special == ("whole" if value is None else value)
     if not isinstance(value, dict):
         return False
-    return per_dim(stated.size, value["size"]) and (stated.stride is None or per_dim(stated.stride, value["stride"]))
+    size = stated.size
+    if len(size) == len(value["size"]) + 1 and value.get("depth") is not None:  # AlexNet's 5 × 5 × 48
+        if size[-1] != value["depth"]:
+            return False
+        size = size[:-1]
+    return per_dim(size, value["size"]) and (stated.stride is None or per_dim(stated.stride, value["stride"]))
 
 
 def _expected(value: Any, scale: int) -> Any:

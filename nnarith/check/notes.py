@@ -26,6 +26,7 @@ _SHAPE = re.compile(r"\s*(\[\s*\d+(?:\s*[x×,]\s*\d+)+\s*\]|\(\s*\d+(?:\s*[x×,]
 _LABEL = re.compile(r"\s*([A-Za-z][\w\-. ()/#+,]{0,60}?)\s*:(?=\s|$|\[)")  # bounded: labels are short
 _CELL_LABEL = re.compile(r"\s*([A-Za-z0-9][^:\t]{0,60}?)(?:\t+|\s{2,})")  # a label cell, no colon: then a gap
 MAX_LABEL_WORDS = 5
+_FIGURE_START = re.compile(r"\s*(?:[~≈(\[$\d.−-]|about |in place|view|whole|n/a|undefined|torch\.Size)", re.I)
 
 
 def read_notes(text: str, file: str) -> Block:
@@ -83,7 +84,7 @@ def read_line(line: str, number: int, file: str) -> Subject | None:
         end = keys[i + 1].start() if i + 1 < len(keys) else len(line)
         value = line[key.end():end]
         found = header_figure(key[1])
-        if found and value.strip():
+        if found and value.strip() and _FIGURE_START.match(value):
             col = key.end() + len(value) - len(value.lstrip()) + 1
             figures.append(Claim(found[0], math_text(value.strip()), Loc(file, number, col), found[1]))
     return Subject(label.strip(), Loc(file, number, label_col), figures)

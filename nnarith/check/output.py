@@ -81,8 +81,9 @@ def junit(results: list[Result]) -> bytes:
     """One test case per figure; a wrong figure is a failure, a note passes with its note."""
     suites = ET.Element("testsuites", name="nnarith check")
     for result in results:
-        suite = ET.SubElement(suites, "testsuite", name=result.file, tests=str(len(result.items)),
-                              failures=str(result.count(WRONG)), errors="0", skipped="0")
+        suite = ET.SubElement(suites, "testsuite", name=result.file,
+                              tests=str(len(result.items) + len(result.skipped)),
+                              failures=str(result.count(WRONG)), errors="0", skipped=str(len(result.skipped)))
         for item in result.items:
             case = ET.SubElement(suite, "testcase", classname=result.file, name=f"line {item.line}: {item.what}",
                                  file=result.file, line=str(item.line))
@@ -93,7 +94,11 @@ def junit(results: list[Result]) -> bytes:
                 failure.text = text
             elif item.status == NOTE:
                 ET.SubElement(case, "system-out").text = f"note: {text}"
-    suites.set("tests", str(sum(len(r.items) for r in results)))
+        for s in result.skipped:  # what looked like figures and was not checked, with the reason
+            case = ET.SubElement(suite, "testcase", classname=result.file, name=f"line {s.line}: {s.what}",
+                                 file=result.file, line=str(s.line))
+            ET.SubElement(case, "skipped", message=s.reason)
+    suites.set("tests", str(sum(len(r.items) + len(r.skipped) for r in results)))
     suites.set("failures", str(sum(r.count(WRONG) for r in results)))
     ET.indent(suites)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -41,8 +41,16 @@ _SHAPE = re.compile(r"\boutput(?: shape| size| volume| feature map| map)?"
                     r"\s*(?:is|was|of|has shape|becomes|:)?\s*(?:an? |of |\[)?"
                     r"(?P<shape>\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)*)", re.I)
 _RF = re.compile(r"\breceptive field(?: size)?\s*(?:of|is|:)\s*(?P<rf>\d+(?:\s*[x×]\s*\d+)?)", re.I)
-_DEPTH = re.compile(r"\b(?P<n>\d+)[ -]layers?[ -]deep\b", re.I)
-_FILTERS = re.compile(r"\b(?P<n>\d+) (?P<k>\d+\s*[x×]\s*\d+) (?:filters|kernels|convolutions)\b", re.I)
+_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty").split()
+_DEPTH = re.compile(rf"\b(?P<n>\d+|{'|'.join(_WORDS)})[ -]layers?(?:[ -]deep| with weights)\b", re.I)
+_KXK = r"\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?"
+_FILTERS = re.compile(rf"\b(?P<n>\d+) (?:(?P<k>{_KXK}) )?(?:filters|kernels|convolutions)\b"
+                      rf"(?: of size (?P<k2>{_KXK}))?", re.I)  # AlexNet's "96 kernels of size 11×11×3"
+_INPUT = re.compile(rf"\b(?P<shape>{_KXK}) input(?: image)?\b", re.I)
+_WAYS = re.compile(r"\b(?P<n>\d+)-way (?:softmax|classifier|output)\b", re.I)
+_LEAD_LAYER = re.compile(r"^\s*(?:the )?(?:first|second|third|fourth|fifth|sixth|last|final) [\w-]+(?: [\w-]+)? "
+                         r"layers?\b", re.I)
 _POOL = re.compile(r"\bpool(?:ing)? size (?:of )?(?P<k>\d+(?:\s*[x×]\s*\d+)?)", re.I)
 _STRIDE = re.compile(r"\b(?:at )?stride (?:of )?(?P<s>\d+)\b", re.I)
 _VERB = re.compile(r"(?P<who>[\w.\-()]+(?:[ -][\w.\-()]+){0,3}?)\s*,?\s+(?:has|have|had|contains|with|needs|need"
@@ -96,10 +104,17 @@ def _claims(line: str) -> list[tuple[int, str, str, int, str | None, str | None]
     for m in _RF.finditer(line):
         found.append((m.start(), "rf", m["rf"], m.start("rf"), None, None))
     for m in _DEPTH.finditer(line):
-        found.append((m.start(), "depth", m["n"], m.start("n"), None, None))
+        n = m["n"].lower()
+        found.append((m.start(), "depth", str(_WORDS.index(n) + 1) if n in _WORDS else n, m.start("n"), None, None))
     for m in _FILTERS.finditer(line):
         found.append((m.start(), "filters", m["n"], m.start("n"), None, None))
-        found.append((m.start("k"), "kernel", m["k"], m.start("k"), None, None))
+        k = "k" if m["k"] else "k2" if m["k2"] else None
+        if k:
+            found.append((m.start(k), "kernel", m[k], m.start(k), None, "#same"))
+    for m in _INPUT.finditer(line):
+        found.append((m.start(), "output", m["shape"], m.start("shape"), None, "input"))
+    for m in _WAYS.finditer(line):
+        found.append((m.start(), "output", m["n"], m.start("n"), None, None))
     for m in _KERNEL.finditer(line):
         found.append((m.start(), "kernel", m["k"], m.start("k"), None, None))
     for m in _CHANNELS.finditer(line):
@@ -126,7 +141,7 @@ def read_prose(line: str, number: int, file: str, names: Callable[[str], bool] |
             given = _pair(line[:pos], int(given[5:]), names)
         elif given == "#same":
             given = subjects[-1].label if subjects else None
-        who = given or _subject(before) or _named(before, names) or (subjects[-1].label if subjects else "")
+        who = given or _subject(before, line[:pos]) or _named(before, names) or (subjects[-1].label if subjects else "")
         who = re.sub(r"^(?:the|a|an|and|but|while|whereas|so|in)\s+", "", who.strip(), flags=re.I)
         if lead and not re.search(r"\d|\w[A-Z]", who):  # "C1: ... each feature map ...", "F6: ... It has"
             who = lead[1]
@@ -144,9 +159,14 @@ def read_prose(line: str, number: int, file: str, names: Callable[[str], bool] |
     return subjects
 
 
-def _subject(before: str) -> str | None:
-    sentence = " ".join(re.split(r"[.;!?](?:\s|$)", before)[-1][-160:].split()) + " "  # the words just before
+def _subject(before: str, upto: str = "") -> str | None:
+    whole = re.split(r"[.;!?](?:\s|$)", before)[-1]
+    sentence = " ".join(whole[-160:].split()) + " "  # the words just before
+    # "The first convolutional layer filters the ... input image with 96 kernels": the sentence's own subject
+    lead = _LEAD_LAYER.match(re.split(r"[.;!?](?:\s|$)", upto or before)[-1])
     m = _VERB.search(sentence)
+    if lead and (not m or not re.search(r"(?i)\blayers?\b", m["who"])):
+        return lead[0].strip()
     if not m:  # "First layer (CONV1): 96 ...", "training-only heads: 3,326,696 params": a label, a colon
         label = re.search(r"([A-Za-z][\w\- .()]{0,40}):\s*(?:\S+\s+){0,2}$", sentence)
         if label:
@@ -155,7 +175,7 @@ def _subject(before: str) -> str | None:
         return bracket[1].strip() if bracket else None
     who = m["who"].strip()
     if re.search(r"(?i)\b(and|or|parameters|params|weights|flops|macs|gmacs|gflops)\b", who):
-        return None  # "25.6M parameters and needs ...": the subject said before goes on
+        return lead[0].strip() if lead else None  # "25.6M parameters and needs ...": the subject goes on
     return who
 
 

@@ -22,7 +22,10 @@ FIGURE_WORDS = {"output": "output", "macs": "MACs", "flops": "FLOPs", "rf": "RF"
                 "trainable": "trainable params", "input_size": "input size", "params_size": "params size",
                 "forward_backward_size": "forward/backward size", "total_size": "total size",
                 "trainable_size": "trainable size", "non_trainable_size": "non-trainable size",
-                "in_channels": "input channels"}
+                "in_channels": "input channels", "input": "input", "1x1": "#1x1", "3x3_reduce": "#3x3 reduce",
+                "3x3": "#3x3",
+                "5x5_reduce": "#5x5 reduce", "5x5": "#5x5", "pool_proj": "pool proj", "s1x1": "s1x1 (squeeze)",
+                "e1x1": "e1x1 (expand)", "e3x3": "e3x3 (expand)"}
 
 
 def judge_block(block: Block, networks: Networks, strict: bool) -> list[Item] | None:

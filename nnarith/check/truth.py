@@ -116,6 +116,11 @@ class Truths:
             from nnarith.check.sizes import summary_truth
 
             return summary_truth(self, figure, convention)
+        if figure == "input" and target.rows:  # what the row's first layer reads
+            first = target.rows[0]
+            return Truth(first.input.dims, f"{first.name} reads {first.input}") if first.input else None
+        if figure == "input":
+            return Truth(self.report.input.dims, "the network's input")
         if figure in ARCHITECTURE:
             from nnarith.check.architecture import arch_truth
 

@@ -26,7 +26,8 @@ _HEADERS = [
     (r"^pool ?proj", "pool_proj"),
     (r"^([se])([13]) ?x ?\2$", "fire"),  # SqueezeNet's s1x1 (squeeze), e1x1 and e3x3 (expand)
     (r"after pruning|pruned|sparsity|^# ?bits$", "pruned"),  # a model compressed after training: not its spec
-    (r"^(patch|kernel|filter|window)( size| shape)?( ?/ ?stride)?$|^kernel[ _]size$|^size ?/ ?stride$", "kernel"),
+    (r"^(patch|kernel|filter|window)( size| shape)?( ?/ ?stride)?\b|^kernel[ _]size$|^size ?/ ?stride$", "kernel"),
+    (r"^input( size| shape| resolution)?$", "input"),  # a layer table's input column: each row's input
     (r"^stride$", "stride"),
     (r"^(#? ?filters|#? ?channels|out[ _]?channels|width|#? ?kernels)$", "filters"),
     (r"^depth$", "depth"),

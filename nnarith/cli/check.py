@@ -9,17 +9,22 @@ from nnarith.errors import UsageError
 
 DOC = """Check the shapes, parameters, MACs and memory written in a document against a spec.
 
-FILE is a Markdown document (its pipe tables), a CSV file, a YAML answers file, plain text
-in the layout of course notes ('CONV1: [55x55x96]  memory: 290K  weights: 34,848'), or a
-spec, whose own expect: figures are checked. One line per figure: ✓ right, ✗ wrong, or a
-note when it is right under another convention (weights without biases, FLOPs = 2 x MACs,
-MiB vs MB, elements vs bytes, floor vs ceil); --strict counts notes wrong.
+FILE is a document: Markdown, HTML, CSV or plain text, with its tables (pipe, HTML, box-drawn,
+ruled, columns of text), model summaries (torchinfo, torchsummary, Keras, print(model)),
+course-notes lines ('CONV1: [55x55x96]  memory: 290K') and prose ('It has 25.6M parameters');
+a YAML answers file; or a spec, whose own expect: figures are checked. Rows and columns that
+name a shipped network are checked against it; --spec LABEL=SPEC names others. One line per
+figure: ✓ right, ✗ wrong, or a note when it is right under another convention (weights
+without biases, FLOPs = MACs, MiB vs MB, truncated, ...); --strict counts notes wrong. What
+could not be checked is listed with the reason.
 Exit codes: 0 all right, 1 something wrong, 2 unreadable input."""
 EXAMPLES = [
     "nnarith check examples/ci/docs/model-card.md --spec examples/ci/model.yaml",
     "nnarith check examples/ci/model.yaml",
     "nnarith check examples/homework/alexnet_notes.txt --spec alexnet_original",
     "nnarith check examples/homework/key.yaml --format json",
+    "nnarith check examples/published/resnet_table1_18_34.md --spec 18-layer=resnet18 --spec 34-layer=resnet34",
+    "nnarith check examples/published/torchvision_weights.md",
 ]
 
 
