@@ -30,7 +30,8 @@ HEADERS = [
     # summaries' columns
     ("Trainable params", ("trainable", None)), ("Non-trainable params", ("non_trainable", None)),
     # not figures: words, and what is not the network's
-    ("input size", None), ("notes", None), ("layer", None), ("kind", None), ("in_place", None), ("Weight", None),
+    ("input size", ("input", None)), ("Input", ("input", None)),  # a layer table's input column
+    ("image size", None), ("notes", None), ("layer", None), ("kind", None), ("in_place", None), ("Weight", None),
     ("Acc@1", None), ("Recipe", None),
 ]
 
