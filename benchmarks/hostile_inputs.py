@@ -64,7 +64,7 @@ def document_cases(n: int = 400_000) -> dict[str, str]:
         "a module tree 5,000 deep": "Net(\n" + "".join(f"{'  ' * (i % 50 + 1)}(m{i}): Seq(\n" for i in range(5000))
                                     + "  (x): Conv2d(3, 4, kernel_size=(3, 3))\n" + ")\n" * 5000,
         "20,000 sentences on one line": "ResNet-50 has 25.6M parameters and needs 4.1 GFLOPs. " * 20000,
-        "4 MiB of a 200-row table (just under the size limit)": _table_of(200) * (4_000_000 // len(_table_of(200))),
+        "4 MiB of 200-row tables (past the figure limit)": _table_of(200) * (4_000_000 // len(_table_of(200))),
     }
 
 

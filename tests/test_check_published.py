@@ -134,6 +134,15 @@ def test_hostile_documents_get_an_answer(tmp_path, name):
         assert r.stderr.startswith("h.md:")
 
 
+def test_a_document_of_more_figures_than_a_spec_has_layers_is_refused_where_it_passes_them(tmp_path):
+    rows = "".join(f"| conv{i} | 64x56x56 | 36,928 |\n" for i in range(10_001))
+    (tmp_path / "big.md").write_text("| layer | output | params |\n|---|---|---|\n" + rows)
+    r = cli("check", "big.md", "--spec", "vgg16", cwd=tmp_path)
+    assert r.returncode == 2 and "states more than 20,000 figures" in r.stderr
+    # the 20,001st figure: the first cell of the 10,001st row, which stands on line 2 + 10,001
+    assert r.stderr.startswith("big.md:10003:15:")
+
+
 TABLE_TEXT = st.text(alphabet="|│┃├└─━┏┓┡┩=_- \t\n:()[]<>/xX×*^$#@,.0123456789abcdeflmnoprstuvACDGKMLNPST²⁹",
                      max_size=600)
 

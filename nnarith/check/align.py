@@ -24,12 +24,12 @@ from collections import Counter
 from nnarith.check.claims import Block, Subject
 from nnarith.check.prose import GENERIC
 from nnarith.check.shapes import read_shapes, shape_matches
+from nnarith.check.trees import resolve_containers
 from nnarith.check.truth import Target, Truths
 from nnarith.check.vocabulary import kinds_of, name_tokens, special
 
 Match = list[Target] | str  # the targets, or why there are none
 WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
-FUNCTIONAL = {"add", "concat", "identity", "flatten"}  # functions in most PyTorch models: in no module summary
 FAMILIES = [{"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu"},
             {"maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap"}]  # d2l's LeNet: sigmoid, avg pool
 ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "final": -1}
@@ -82,10 +82,13 @@ class Aligner:
                 "the spec has no training-only heads"
         if s.depth is not None and not kinds_of(s.kind or ""):
             return "container"  # resolved once the rows under it are aligned
+        if s.printed and s.depth is None and s.kind and not kinds_of(s.kind):
+            return self._after(pointer)  # torchsummary's 'BasicBlock-11': printed after the layers it holds
         if s.kind == "prose":
             return self._prose(s)
         kinds = kinds_of(s.kind or "") or kinds_of(s.label) or _listed(s) or _cell_kinds(s)
         found = self._by_name(s, kinds) if counts[s.label.lower()] == 1 and not s.printed else None
+        found = self._narrowed(found, s) if found else found
         if found:
             ends = [self.order[r.name] for f in found for r in f.rows if r.name in self.order]
             return found, (max(ends) + 1 if ends else pointer)
@@ -103,6 +106,27 @@ class Aligner:
         if s.lists and len(s.lists) > 1:  # 'average pool, 1000-d fc, softmax'
             return self._listed_span(i, s.lists)
         return [t.row(self.rows[i])], i + 1
+
+    def _narrowed(self, found: list[Target], s: Subject) -> list[Target]:
+        """A named block whose row describes one of its layers (DenseNet's 'Transition Layer (1) | 1 × 1 conv')."""
+        cell = next((c.text for c in s.claims if c.name == "arch"), "")
+        kinds = kinds_of(cell) if cell and "[" not in cell and not re.search(r"[,;]", cell) else None
+        block = next((t for t in found if t.kind == "block"), None)
+        if not kinds or block is None:
+            return found
+        row = next((r for r in block.rows if r.kind in kinds), None)
+        return [self.truths.row(row)] if row is not None else found
+
+    def _after(self, pointer: int) -> Match:
+        """The block that the layers aligned just before end: the smallest that ends with the last of them."""
+        if pointer == 0:
+            return "no layers before it to hold"
+        last = self.rows[pointer - 1]
+        for k in range(len(last.path) - 1, 0, -1):
+            rows = self.truths.blocks.get(last.path[:k], [])
+            if rows and rows[-1].name == last.name and len(rows) > 1:
+                return [self.truths.span(rows)]
+        return f"no block of the spec ends at {last.name}"
 
     def _next(self, kinds: set[str], pointer: int, shape) -> int | None:
         candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind in kinds][:LOOKAHEAD]
@@ -221,99 +245,12 @@ class Aligner:
         return f"cannot tell what '{s.label}' is: name a layer of the spec, or the network"
 
     def _containers(self, block: Block, out: list[Match]) -> None:
-        """Rows of a printed module tree that contain others: the layers under them.
+        resolve_containers(self, block, out)
 
-        A container with aligned layers under it spans them. One printed at its summed depth
-        (no rows under it) takes the layers between its aligned neighbours, inside its parent's,
-        shared with the containers printed beside it by the coarsest blocks that give one each."""
-        boxes = [i for i, m in enumerate(out) if m == "container"]
-        if not boxes:
-            return
-        parent: dict[int, int | None] = {}
-        inner: dict[int, list[int]] = {i: [] for i in boxes}
-        stack: list[int] = []
-        for j, s in enumerate(block):
-            while stack and (s.depth is None or s.depth <= block[stack[-1]].depth):
-                stack.pop()
-            if j in inner:
-                parent[j] = stack[-1] if stack else None
-            for i in stack:
-                inner[i].append(j)
-            if j in inner:
-                stack.append(j)
-        spans: dict[int, list] = {}
-        for i in boxes:
-            rows = self._rows_of([out[j] for j in inner[i] if j not in inner])
-            if rows:
-                spans[i] = self.rows[self.order[rows[0].name]:self.order[rows[-1].name] + 1]
-        for i in sorted(boxes, key=lambda i: block[i].depth):
-            if i in spans:
-                continue
-            run = [j for j in _run(block, boxes, spans, i) if parent[j] == parent[i]]
-            region = spans.get(parent[i]) if parent[i] is not None else self.rows
-            gap = self._gap(out, spans, inner, region or [], run)
-            for j, rows in zip(run, _share(gap, len(run))):
-                spans[j] = rows
-        for i in boxes:
-            rows = spans.get(i, [])
-            while len(rows) > 1 and rows[-1].kind in FUNCTIONAL:
-                rows = rows[:-1]
-            out[i] = [self.truths.span(rows)] if rows else f"no layers of the spec under '{block[i].label}'"
-
-    def _gap(self, out: list[Match], spans: dict, inner: dict, region: list, run: list[int]) -> list:
-        """The layers of `region` between what is aligned before the run and after it."""
-        if not region:
-            return []
-        lo, hi = self.order[region[0].name], self.order[region[-1].name] + 1
-        ancestors = {k for k, kids in inner.items() if run[0] in kids}
-        for j, m in enumerate(out):
-            if j in run or j in ancestors:
-                continue
-            rows = spans.get(j) or (self._rows_of([m]) if m != "container" and j not in inner else [])
-            inside = [self.order[r.name] for r in rows if lo <= self.order[r.name] < hi]
-            if not inside:
-                continue
-            if j < run[0]:
-                lo = max(lo, max(inside) + 1)
-            elif j > run[-1]:
-                hi = min(hi, min(inside))
-        return self.rows[lo:hi]
-
-    def _rows_of(self, matches: list[Match]):
+    def rows_of(self, matches: list[Match]) -> list:
+        """The rows of some matches, in the network's order."""
         rows = [r for m in matches if not isinstance(m, str) for t in m for r in t.rows if r.name in self.order]
         return sorted(rows, key=lambda r: self.order[r.name])
-
-
-def _run(block: Block, boxes: list[int], spans: dict, i: int) -> list[int]:
-    """The unresolved containers printed beside block[i], at its depth."""
-    unresolved = [j for j in boxes if j not in spans and block[j].depth == block[i].depth]
-    lo = hi = unresolved.index(i)
-    while lo > 0 and unresolved[lo - 1] == unresolved[lo] - _step(block, unresolved[lo - 1], unresolved[lo]):
-        lo -= 1
-    while hi + 1 < len(unresolved) and unresolved[hi + 1] == unresolved[hi] + _step(block, unresolved[hi],
-                                                                                  unresolved[hi + 1]):
-        hi += 1
-    return unresolved[lo:hi + 1]
-
-
-def _step(block: Block, a: int, b: int) -> int:
-    """b - a when only rows deeper than block[a] lie between them (they are a's, or its children)."""
-    between = block[a + 1:b]
-    return b - a if all(s.depth is not None and s.depth > block[a].depth for s in between) else -1
-
-
-def _share(rows: list, parts: int) -> list[list]:
-    """Layers split among containers printed side by side, by the coarsest blocks that give one each."""
-    if parts == 1:
-        return [rows]
-    for level in range(1, 12):
-        groups: dict[tuple, list] = {}
-        for r in rows:
-            groups.setdefault(r.path[:level], []).append(r)
-        found = [g for g in groups.values() if not all(r.kind in FUNCTIONAL for r in g)]
-        if len(found) == parts:
-            return found
-    return [[] for _ in range(parts)]
 
 
 def _stated_shape(s: Subject):

@@ -49,6 +49,7 @@ class Subject:
     each: bool = False  # 'each convolutional layer': every target must agree, not one of them
 
 
+MAX_CLAIMS = 20_000  # figures in one document: as many as the layers a spec may have
 Block = list[Subject]  # subjects aligned together: one table, one notes file, one answers file
 
 

@@ -21,7 +21,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from nnarith.check.claims import Block, Claim, Skipped, Subject
+from nnarith.check.claims import MAX_CLAIMS, Block, Claim, Skipped, Subject
 from nnarith.check.html import read_html
 from nnarith.check.layouts import RULE, header_like, is_box_border, read_box, read_ruled, split_columns
 from nnarith.check.modules import read_module_tree, starts_module_tree
@@ -47,9 +47,12 @@ class Reading:
     kinds: list[tuple[str, int]] = field(default_factory=list)  # by block: 'table', 'notes', 'prose' or
     # 'summary', and the line it starts at (a table's header)
 
+    claims: int = 0  # read so far, in all blocks but the labelled lines
+
     def add(self, block: Block, kind: str, line: int) -> None:
         self.blocks.append(block)
         self.kinds.append((kind, line))
+        self.claims += sum(len(s.claims) for s in block)
 
 
 def pipe_cells(line: str) -> Cells:
@@ -80,17 +83,24 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
     tool = tool_of(text)
     out = Reading()
     notes: Block = []
+    noted = 0  # the figures of the labelled lines
     fenced = False
     i = 0
 
     def table(block: Block | None, head: int, what: str) -> None:
         if block:
             _caption_unit(block, lines, head)
+            if names is not None and all(s.total and not s.network for s in block):  # whose figures?
+                network = _heading_network(lines, head, names)
+                for s in block:
+                    s.network = network
             out.add(block, "table", head)
         elif any(_FIGURE_WORDS.search(x) for x in lines[head - 1:head]):
             out.skipped.append(Skipped(head, what, "no column of figures nnarith knows"))
 
     while i < len(lines):
+        if out.claims + noted > MAX_CLAIMS:
+            break  # past the limit: the check refuses the document, at the figure past it
         line = lines[i]
         if _FENCE.match(line):
             fenced = not fenced
@@ -132,6 +142,7 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
             out.add([subject], "summary", i + 1)
         elif printed := _PRINTED.match(line):  # d2l's "Conv2d output shape:\t torch.Size([1, 6, 28, 28])"
             loc = Loc(file, i + 1, printed.start("shape") + 1)
+            noted += 1
             notes.append(Subject(printed["cls"], Loc(file, i + 1, printed.start("cls") + 1),
                                  [Claim("output", printed["shape"].strip(), loc)], kind=printed["cls"]))
         elif not fenced and not line.lstrip().startswith(("#", "//")):
@@ -139,6 +150,7 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
             subject = read_line(text_line, i + 1, file)
             if subject is not None and subject.claims and not _prose_first(subject, text_line):
                 notes.append(subject)
+                noted += len(subject.claims)
             elif prose := read_prose(text_line, i + 1, file, names):
                 out.add(prose, "prose", i + 1)
             elif _FIGURE_WORDS.search(line) and re.search(r"\d", line) and not RULE.match(line):
@@ -156,6 +168,16 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
 
 
 _CAPTION = re.compile(r"(?i)\(?\bin (thousands|millions|billions)\b|\((millions|billions|M|G|K)\)")
+
+
+def _heading_network(lines: list[str], head: int, names: Names) -> str | None:
+    """'**ResNet50_Weights.IMAGENET1K_V1**:' above a table of a network's figures: the network it names."""
+    for k in range(head - 2, max(-1, head - 8), -1):
+        words = re.findall(r"[A-Za-z][\w.\-]*", plain(lines[k]))
+        hit = next((w.rstrip(".:") for w in words if names(w.rstrip(".:"))), None)
+        if hit:
+            return hit
+    return None
 
 
 def _caption_unit(block: Block, lines: list[str], head: int) -> None:

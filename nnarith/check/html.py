@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from nnarith.check.claims import Block
 from nnarith.check.tables import Cells, Names, read_table
 
+MAX_COLUMNS = 200
+
 
 class _Tables(HTMLParser):
     def __init__(self) -> None:
@@ -41,6 +43,9 @@ class _Tables(HTMLParser):
         if tag in ("td", "th") and self.cell is not None and self.row is not None:
             text = " ".join("".join(self.cell[0]).split())
             spans = self.spans[-1] if self.spans else {}
+            if len(self.row[1]) >= MAX_COLUMNS:  # no table of figures is this wide
+                self.cell = None
+                return
             while spans.get(len(self.row[1]), 0) > 0:  # a cell above spans this row: it is empty here
                 spans[len(self.row[1])] -= 1
                 self.row[1].append(("", self.cell[2]))

@@ -64,7 +64,7 @@ def read_line(line: str, number: int, file: str) -> Subject | None:
             found = None
         if found and not _KEY.search(line, pos):  # "Params (M): 25.6", "GMACs: 4.1": a figure of the whole network
             value = line[pos:].strip()
-            if not stated(found[0], value):
+            if not stated(found[0], value) or not _FIGURE_START.match(value):
                 return None
             col = pos + len(line[pos:]) - len(line[pos:].lstrip()) + 1
             return Subject(label.strip(), Loc(file, number, label_col),

@@ -26,7 +26,7 @@ _WORD = (r"(?P<prefix>[GMKT]|giga|mega|kilo)?-?(?P<word>trainable parameters|tra
          r"flops|flop|macs|mac|multiply-adds|mult-adds|multiply-accumulates|multiply-accumulate operations)\b")
 _COUNT = re.compile(rf"(?P<num>{_NUMBER})\s*(?:{_WORD})(?:\s*\((?P<again>{_NUMBER})\))?", re.I)
 _PAIR = re.compile(rf"(?<![\d.,])(?P<a>\d[\d.,]*)/(?P<b>{_NUMBER})\s*(?:{_WORD})", re.I)  # "15.3/19.6 billion FLOPs"
-_KEYED = re.compile(r"\b(?P<word>parameters|params|weights|flops|macs)\s*:\s*(?P<num>[^.;]*\d[^;]*?)(?=\.\s|;|$)",
+_KEYED = re.compile(r"\b(?P<word>parameters|params|weights|flops|macs)\s*:\s*(?P<num>[(~≈\d][^;]*?)(?=\.\s|;|$)",
                     re.I)  # "Parameters: (11*11*3)*96 = 35K"
 _MAPS = re.compile(r"\b(?:feature maps?|f\. maps|maps)\s+(?P<shape>\d+@\d+\s*[x×]\s*\d+)", re.I)
 _UNITS = re.compile(r"^\s*[\w\-]+:\s*layer (?P<n>\d+)\b", re.I)  # LeNet's "C5: layer 120"

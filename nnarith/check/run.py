@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.check.answers import expect_entries, read_answers
-from nnarith.check.claims import Skipped
+from nnarith.check.claims import MAX_CLAIMS, Skipped
 from nnarith.check.documents import Reading, read_csv
 from nnarith.check.documents import read_document as read_document_text
 from nnarith.check.judge import Item
@@ -123,6 +123,10 @@ def _beside(spec: str, path: str) -> str:
 
 def _judged(result: Result, reading: Reading, networks: Networks, strict: bool, hint: str,
             tables: bool = False) -> Result:
+    claims = [c for block in reading.blocks for s in block for c in s.claims]
+    if len(claims) > MAX_CLAIMS:
+        raise SpecError(f"'{result.file}' states more than {MAX_CLAIMS:,} figures; nnarith checks at most that "
+                        "many in one document", claims[MAX_CLAIMS].loc, hint="check it in parts")
     result.skipped = list(reading.skipped)
     for n, block in enumerate(reading.blocks):
         if not block:

@@ -71,3 +71,17 @@ def summary_truth(truths: Truths, figure: str, tool: str | None) -> Truth | None
         return Truth(total, f"input {report.input_bytes:,} + forward/backward {fb[0]:,} + params "
                             f"{(t.params + stats) * per:,} = {total:,} bytes")
     return None
+
+
+def torchinfo_macs(truths: Truths, target) -> Truth | None:
+    """MACs, and torchinfo's mult-adds: a convolution's bias adds counted, and the parameters of a layer
+    that is not a convolution (batch norm's scale and shift) counted as its mult-adds."""
+    rows = truths.report.rows if target.kind == "total" else target.rows
+    truth = truths.truth(target, "macs")
+    theirs = sum(r.macs + (r.shape.numel if r.biases else 0) if r.kind in ("conv", "deconv") else r.params
+                 for r in rows)
+    if truth is not None and theirs != truth.value:
+        truth.others.append((theirs, "torchinfo's mult-adds, which count a convolution's bias adds, and the "
+                             "parameters of a layer that is not one (batch norm's scale and shift, a linear "
+                             "layer's biases)", f"{theirs:,} by torchinfo's definition"))
+    return truth

@@ -47,6 +47,9 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
                names: Names | None = None) -> Block | None:
     """A table's rows as subjects; None when no column holds a figure."""
     columns = [_column(h, names) for h in header]
+    pairs = _pairs(header, rows, file)
+    if pairs is not None:
+        return pairs
     if not any(c.figure or c.network for c in columns):
         return None
     heads = [clean(h).lower() for h in header]
@@ -100,6 +103,25 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
             block.append(subject)
     _tree(block)
     return block
+
+
+def _pairs(header: list[str], rows: list[tuple[int, Cells]], file: str) -> Block | None:
+    """A table of two columns, figure names and values ('| num_params | 25557032 |', '| GFLOPS | 4.09 |'),
+    its header a row like the others: figures of the whole network."""
+    if len(header) != 2 or not rows or any(len(cells) != 2 for _, cells in rows):
+        return None
+    every = [(rows[0][0] - 2, [(header[0], 1), (header[1], 1)])] + rows
+    named = [(line, cells, header_figure(clean(cells[0][0]))) for line, cells in every]
+    if sum(f is not None for *_, f in named) < 2 or any(header_figure(clean(c[1][0])) for _, c, _ in named):
+        return None
+    block = []
+    for line, cells, found in named:
+        value = clean(cells[1][0])
+        if found and stated(found[0], value):
+            loc = Loc(file, line, cells[1][1])
+            block.append(Subject(clean(cells[0][0]), Loc(file, line, cells[0][1]), [Claim(found[0], value, loc,
+                                                                                           found[1])], total=True))
+    return block or None
 
 
 def _configurations(columns: list[Column], rows: list[tuple[int, Cells]], file: str) -> Block:

@@ -9,14 +9,14 @@ network a second time, pooling that rounds the other way).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
 from nnarith.analysis import receptive
 from nnarith.analysis.report import Report, Row
 from nnarith.layers.base import INPLACE
-from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
+from nnarith.spec.nodes import Network
 
 COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "other_ops")
 SAME_SHAPE = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax", "dropout", "identity",
@@ -127,13 +127,19 @@ class Truths:
             return arch_truth(self, target if target.kind != "total" else Target("the network", "block",
                                                                                  self.report.rows), figure)
         if figure == "macs" and convention == "torchinfo" and target.kind != "input":
-            return self._torchinfo_macs(target)
+            from nnarith.check.sizes import torchinfo_macs
+
+            return torchinfo_macs(self, target)
         if target.kind == "input":
             return self._input(figure)
         if target.kind == "total":
             return self._total(figure)
         if target.kind == "block":
-            return self._block(target, figure)
+            truth = self._block(target, figure)
+            if figure == "params" and convention == "torchsummary" and truth is not None and truth.value:
+                truth.others.append((0, "torchsummary's Param # of a module that holds others: its own parameters "
+                                        "only", f"{target.name} holds its parameters in its layers"))
+            return truth
         return self._row(target.rows[0], figure)
 
     def _row(self, r: Row, figure: str) -> Truth | None:
@@ -265,19 +271,6 @@ class Truths:
             return Truth(getattr(t, figure), f"{n} = {getattr(t, figure):,}")
         return None
 
-    def _torchinfo_macs(self, target: Target) -> Truth | None:
-        """MACs, and torchinfo's mult-adds: a layer that is not a convolution counts its parameters."""
-        rows = self.report.rows if target.kind == "total" else target.rows
-        truth = self.truth(target, "macs")
-        theirs = sum(r.macs + (r.shape.numel if r.biases else 0) if r.kind in ("conv", "deconv") else r.params
-                     for r in rows)
-        if truth is not None and theirs != truth.value:
-            truth.others.append((theirs, "torchinfo's mult-adds, which count a convolution's bias adds, and the "
-                                 "parameters of a layer that is not one (batch norm's scale and shift, a linear "
-                                 "layer's biases)",
-                                 f"{theirs:,} by torchinfo's definition"))
-        return truth
-
     def _with_heads(self, truth: Truth, figure: str) -> Truth:
         """Totals counted with the training-only heads too (torchvision's inception_v3 weights: 27.2M)."""
         a = self.report.aux_totals
@@ -302,48 +295,7 @@ class Truths:
     def variant(self) -> Truths | None:
         """The network analysed again with every pooling layer rounding the other way."""
         if self._variant is False:
-            self._variant = None
-            pools = [leaf.layer for leaf in _leaves(self.net.body) if leaf.layer.kind in POOLS] if self.net else []
-            if pools:
-                from nnarith.analysis.walk import analyze_prefix
+            from nnarith.check.variants import pooling_variant
 
-                report, complete = analyze_prefix(_flip_pools(self.net), batch=self.report.batch,
-                                                  dtype=self.report.dtype)
-                self._variant = Truths(report)
-                self._variant.complete = complete
-                self._variant.convention = (
-                    "floor vs ceil, pooling rounding up (ceil mode, as Caffe)"
-                    if not any(p.ceil for p in pools)
-                    else "floor vs ceil, pooling rounding down (PyTorch's default)"
-                    if all(p.ceil for p in pools) else "floor vs ceil, every pooling layer rounding the other way")
+            self._variant = pooling_variant(self)
         return self._variant or None
-
-
-def _leaves(node):
-    if isinstance(node, Leaf):
-        yield node
-    elif isinstance(node, Seq):
-        for child in node.children:
-            yield from _leaves(child)
-    elif isinstance(node, Merge):
-        for branch in node.branches:
-            yield from _leaves(branch)
-    else:
-        yield from _leaves(node.body)
-
-
-def _flip_pools(net: Network) -> Network:
-    def node(n):
-        if isinstance(n, Leaf):
-            layer = n.layer
-            if layer.kind in POOLS:
-                layer = type(layer)({**layer.args, "ceil": not layer.ceil}, layer.locs, layer.loc, layer.name)
-            return replace(n, layer=layer)
-        if isinstance(n, Seq):
-            return replace(n, children=[node(c) for c in n.children])
-        if isinstance(n, Merge):
-            return replace(n, branches=[node(b) for b in n.branches])
-        assert isinstance(n, Aux)
-        return replace(n, body=node(n.body))
-
-    return replace(net, body=node(net.body))

@@ -25,7 +25,8 @@ _HEADERS = [
     (r"^#? ?([35]) ?[x×] ?\1$", "square"),
     (r"^pool ?proj", "pool_proj"),
     (r"^([se])([13]) ?x ?\2$", "fire"),  # SqueezeNet's s1x1 (squeeze), e1x1 and e3x3 (expand)
-    (r"after pruning|pruned|sparsity|^# ?bits$", "pruned"),  # a model compressed after training: not its spec
+    (r"after pruning|pruned|sparsity|^# ?bits$|file ?size|checkpoint|download", "pruned"),
+    (r"^min[ _]size$|^categories$|transforms", None),  # a model compressed after training: not its spec
     (r"^(patch|kernel|filter|window)( size| shape)?( ?/ ?stride)?\b|^kernel[ _]size$|^size ?/ ?stride$", "kernel"),
     (r"^input( size| shape| resolution)?$", "input"),  # a layer table's input column: each row's input
     (r"^stride$", "stride"),

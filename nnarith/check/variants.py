@@ -1,0 +1,58 @@
+"""The network analysed a second time under another convention: every pooling layer rounding the
+other way (floor vs ceil), for figures written as Caffe or a paper rounds them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nnarith.check.truth import POOLS, Truths
+from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
+
+
+def pooling_variant(truths: Truths) -> Truths | None:
+    """The network with its pooling rounding the other way, analysed as far as it still fits; None without pooling."""
+    net = truths.net
+    pools = [leaf.layer for leaf in _leaves(net.body) if leaf.layer.kind in POOLS] if net else []
+    if not pools:
+        return None
+    from nnarith.analysis.walk import analyze_prefix
+
+    report, complete = analyze_prefix(_flip_pools(net), batch=truths.report.batch, dtype=truths.report.dtype)
+    variant = Truths(report)
+    variant.complete = complete
+    variant.convention = (
+        "floor vs ceil, pooling rounding up (ceil mode, as Caffe)"
+        if not any(p.ceil for p in pools)
+        else "floor vs ceil, pooling rounding down (PyTorch's default)"
+        if all(p.ceil for p in pools) else "floor vs ceil, every pooling layer rounding the other way")
+    return variant
+
+
+def _leaves(node):
+    if isinstance(node, Leaf):
+        yield node
+    elif isinstance(node, Seq):
+        for child in node.children:
+            yield from _leaves(child)
+    elif isinstance(node, Merge):
+        for branch in node.branches:
+            yield from _leaves(branch)
+    else:
+        yield from _leaves(node.body)
+
+
+def _flip_pools(net: Network) -> Network:
+    def node(n):
+        if isinstance(n, Leaf):
+            layer = n.layer
+            if layer.kind in POOLS:
+                layer = type(layer)({**layer.args, "ceil": not layer.ceil}, layer.locs, layer.loc, layer.name)
+            return replace(n, layer=layer)
+        if isinstance(n, Seq):
+            return replace(n, children=[node(c) for c in n.children])
+        if isinstance(n, Merge):
+            return replace(n, branches=[node(b) for b in n.branches])
+        assert isinstance(n, Aux)
+        return replace(n, body=node(n.body))
+
+    return replace(net, body=node(net.body))
