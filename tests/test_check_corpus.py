@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.corpus_verdicts import DOCUMENTS, compare
+from tests.corpus_verdicts import DOCUMENTS, HELDOUT, HELDOUT2, compare
+
+EVERY = DOCUMENTS + HELDOUT + HELDOUT2
 
 
-@pytest.mark.parametrize("doc", DOCUMENTS, ids=[d.name for d in DOCUMENTS])
+@pytest.mark.parametrize("doc", EVERY, ids=[str(d.path.relative_to(d.path.parents[1])) for d in EVERY])
 def test_every_document_is_read(doc):
     """Each document's figures are read and judged, nothing ends in an error."""
     outcome = compare(doc)

@@ -116,12 +116,13 @@ def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
         if layer is None:
             return Truth("none", f"{target.name} has no kernel") if figure == "kernel" else None
         k, s = _dims(layer.kernel), _dims(getattr(layer, "stride", None), layer.kernel)
-        text = f"{r.name}: kernel {'x'.join(map(str, k))}, stride {s[0] if len(set(s)) == 1 else s}"
+        stride = f"stride {s[0] if len(set(s)) == 1 else 'x'.join(map(str, s))}"
         field = {"size": k, "stride": s}
+        text = f"{r.name}: {'x'.join(map(str, k))}, {stride}"
         if r.input is not None and r.kind in ("conv", "deconv") and len(r.input.dims) > 1:  # 11×11×3: its depth
             field["depth"] = r.input.dims[0] // max(getattr(layer, "groups", 1) or 1, 1)
-            text += f", {field['depth']} input channels per filter"
-        return Truth(field, text) if figure == "kernel" else Truth(s, text)
+            text += f", over {field['depth']} channels"
+        return Truth(field, text) if figure == "kernel" else Truth(s, f"{r.name}: {stride}")
     if figure == "filters":
         r = next((r for r in reversed(rows) if r.kind in WEIGHTED), None)
         return Truth(r.shape.dims[0], f"{r.name} outputs {r.shape.dims[0]} channels") if r else None

@@ -13,7 +13,7 @@ import re
 
 from nnarith.analysis.walk import analyze
 from nnarith.check.truth import Truths
-from nnarith.errors import SpecError, UsageError
+from nnarith.errors import UsageError
 from nnarith.spec import load_spec, shipped
 
 
@@ -71,12 +71,7 @@ class Networks:
             raise UsageError("which network does the document describe? give --spec SPEC (a spec file or a "
                              "shipped spec's name), or --spec LABEL=SPEC for each network it names")
         if spec not in self.loaded:
-            try:
-                net = load_spec(spec, self.input)
-            except SpecError as e:
-                if label is not None:
-                    e.message = f"{e.message} (for '{label}')" if hasattr(e, "message") else e.message
-                raise
+            net = load_spec(spec, self.input)
             self.loaded[spec] = Truths(analyze(net, dtype=self.dtype), net)
             self.used.append(spec)
         return self.loaded[spec]

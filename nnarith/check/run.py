@@ -136,7 +136,7 @@ def _judged(result: Result, reading: Reading, networks: Networks, strict: bool, 
         if kind == "prose":  # a sentence whose subject is not found is not a wrong figure: it is said
             for i in items or [i for s in block for i in judge_unmatched(s)]:
                 if i.true_text == "unknown":
-                    result.skipped.append(Skipped(i.line, "the sentence", i.note))
+                    result.skipped.append(Skipped(i.line, "the sentence", i.note.removeprefix(UNCHECKABLE)))
                 else:
                     result.items.append(i)
             continue
