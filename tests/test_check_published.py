@@ -170,3 +170,41 @@ def test_any_text_is_checked_or_refused_with_a_location(tmp_path_factory, text):
         assert "f.md" in str(e.loc) if getattr(e, "loc", None) else True
         return
     assert result.items
+
+
+def test_a_table_of_figure_names_and_values_under_the_heading_that_names_its_network(tmp_path):
+    """torchvision's model page: '**ResNet50_Weights.IMAGENET1K_V2**:' above '| num_params | 25557032 |'."""
+    text = ("**ResNet50_Weights.IMAGENET1K_V2**:\n\n| acc@1 (on ImageNet-1K) | 80.858 |\n|---|---|\n"
+            "| num_params | 25557032 |\n| GFLOPS | 4.09 |\n| File size | 97.8 MB |\n")
+    result = check(tmp_path, text)
+    assert [(i.what, i.status) for i in result.items] == [("ResNet50_Weights.IMAGENET1K_V2 params", "ok"),
+                                                         ("ResNet50_Weights.IMAGENET1K_V2 FLOPs", "note")]
+    assert result.items[0].expected == 25_557_032 and [s.line for s in result.skipped] == [7]
+
+
+def test_torchsummary_prints_a_block_after_its_layers(tmp_path):
+    rows = ["Conv2d-1  [-1, 64, 112, 112]  9,408", "BatchNorm2d-2  [-1, 64, 112, 112]  128",
+            "ReLU-3  [-1, 64, 112, 112]  0", "MaxPool2d-4  [-1, 64, 56, 56]  0"]
+    rows += [f"{k}-{i}  [-1, 64, 56, 56]  {p}" for i, (k, p) in enumerate(
+        [("Conv2d", "36,864"), ("BatchNorm2d", 128), ("ReLU", 0), ("Conv2d", "36,864"), ("BatchNorm2d", 128),
+         ("ReLU", 0), ("BasicBlock", 0)], 5)]
+    text = "        Layer (type)   Output Shape   Param #\n" + "=" * 40 + "\n" + "\n".join(
+        "    " + r.replace("  ", "      ") for r in rows) + "\n"
+    result = check(tmp_path, text, "resnet18", "s.txt")
+    block = [i for i in result.items if i.what.startswith("layer1.basic1 ")]
+    # its params: the block's 2 x (64*64*9 + 128) = 73,984, which torchsummary, counting a module's own, prints 0
+    assert [(i.what, i.status) for i in block] == [("layer1.basic1 output", "ok"), ("layer1.basic1 params", "note")]
+    assert "own parameters only" in block[1].note
+
+
+def test_a_sequence_table_of_repeated_blocks(tmp_path):
+    """MobileNetV2's Table 2: each row n blocks with c output channels, the first of stride s."""
+    text = ("| Input | Operator | t | c | n | s |\n|---|---|---|---|---|---|\n"
+            "| 224² × 3 | conv2d | - | 32 | 1 | 2 |\n| 112² × 32 | bottleneck | 1 | 16 | 1 | 1 |\n"
+            "| 112² × 16 | bottleneck | 6 | 24 | 2 | 2 |\n| 56² × 24 | bottleneck | 6 | 32 | 3 | 2 |\n")
+    result = check(tmp_path, text, "mobilenet_v2")
+    got = {(i.line, i.what.split()[-1]): (i.status, i.expected) for i in result.items}
+    assert got[(5, "filters")] == ("ok", 24) and got[(5, "stride")] == ("ok", [2, 2])  # 112 -> 56
+    assert got[(6, "input")] == ("ok", [24, 56, 56]) and got[(6, "filters")] == ("ok", 32)
+    assert [(s.line, "'bottleneck' names no layer kind" in s.reason) for s in result.skipped] == [
+        (4, True), (5, True), (6, True)]  # a word no layer kind matches: said, not judged

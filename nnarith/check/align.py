@@ -92,6 +92,8 @@ class Aligner:
         if found:
             ends = [self.order[r.name] for f in found for r in f.rows if r.name in self.order]
             return found, (max(ends) + 1 if ends else pointer)
+        if not kinds and s.repeats:  # MobileNetV2's "bottleneck, n = 3": the next three blocks
+            return self._units(pointer, s.repeats)
         if not kinds:
             return (f"cannot tell which layer '{s.label}' is: name it as the spec does, or say its kind (conv, "
                     "pool, fc...)")
@@ -130,6 +132,9 @@ class Aligner:
 
     def _next(self, kinds: set[str], pointer: int, shape) -> int | None:
         candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind in kinds][:LOOKAHEAD]
+        if not candidates and kinds == {"conv"}:  # MobileNetV2's last "conv2d 1x1" on a 1x1 map is a linear layer
+            candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind == "fc"
+                          and self.rows[i].input is not None and set(self.rows[i].input.dims[1:]) <= {1}][:1]
         family = next((f for f in FAMILIES if kinds <= f), None)
         if not candidates and family and not any(r.kind in kinds for r in self.rows):
             # the spec's activation or pooling there is of another kind: the row still means that layer
@@ -141,6 +146,21 @@ class Aligner:
             if fits:
                 return fits[0]
         return candidates[0]
+
+    def _units(self, start: int, count: int):
+        """The next `count` blocks of the network's top level; layers outside blocks run together as one."""
+        end, seen, key = start, 0, None
+        for j in range(start, len(self.rows)):
+            r = self.rows[j]
+            k = r.path[0] if len(r.path) > 1 else ""
+            if k != key:
+                if seen == count:
+                    break
+                seen, key = seen + 1, k
+            end = j
+        if seen < count:
+            return f"the spec has fewer than {count} blocks after {self.rows[start - 1].name if start else 'the input'}"
+        return [self.truths.span(self.rows[start:end + 1])], end + 1
 
     def _span(self, start: int, weighted: int):
         seen, end = 0, start
@@ -232,6 +252,10 @@ class Aligner:
         ordinal = re.search(r"\b(" + "|".join(ORDINALS) + r")\b", who)
         if kinds and (ordinal or re.match(r"(each|every|all)\b", who)):  # "the first convolutional layer"
             rows = [r for r in self.rows if r.kind in kinds]
+            if "spatial" in who:  # "all spatial convolutions": not the pointwise 1x1 ones
+                from nnarith.check.architecture import kernel_of
+
+                rows = [r for r in rows if max(kernel_of(self.truths, r) or [1]) > 1]
             if ordinal:
                 k = ORDINALS[ordinal[1]]
                 return [self.truths.row(rows[k])] if -len(rows) <= k < len(rows) else \

@@ -21,6 +21,8 @@ from nnarith.check.truth import Target, Truth, Truths
 from nnarith.check.vocabulary import kinds_of
 from nnarith.spec.nodes import Aux, Leaf, Merge, Seq
 
+UNCHECKABLE = "cannot be checked: "  # as resolve.py marks what is said, not judged
+
 WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
 COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj", "s1x1", "e1x1", "e3x3")
 _K = r"(\d+)\s*[x×]\s*(\d+)"
@@ -47,6 +49,11 @@ def _dims(value: Any, default: Any = None) -> list[int] | None:
     if value is None:
         return None
     return list(value) if isinstance(value, (list, tuple)) else [value, value]
+
+
+def kernel_of(truths: Truths, row: Row) -> list[int] | None:
+    """A layer's kernel, per dimension; None for a layer without one."""
+    return _dims(getattr(_layer(truths, row), "kernel", None))
 
 
 def _layer(truths: Truths, row: Row):
@@ -100,6 +107,10 @@ def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
     rows = target.rows
     if not rows:
         return None
+    if figure == "stride" and len(rows) > 1 and rows[0].input is not None and len(rows[-1].shape.dims) > 1 \
+            and len(rows[0].input.dims) == len(rows[-1].shape.dims):  # a sequence: how much it downsamples
+        s = [a // b for a, b in zip(rows[0].input.dims[1:], rows[-1].shape.dims[1:]) if b]
+        return Truth(s, f"{rows[0].input} in, {rows[-1].shape} out: stride {s[0] if len(set(s)) == 1 else s}")
     if figure in ("kernel", "stride"):
         r, layer = _with_kernel(truths, rows)
         whole = ("gap", "adaptive_avgpool", "adaptive_maxpool")
@@ -205,6 +216,9 @@ def judge_arch(claim: Claim, what: str, truths: Truths, target: Target) -> Item:
             parts.append(piece)
     for part in parts:
         _part(part, truths, rows, wrong, notes, true)
+    if not wrong and not notes and not true:  # 'bottleneck': a word that names no layer to compare
+        return Item(claim.loc.line, what, claim.text, None, WRONG, "", claim.loc.col, "unknown",
+                    f"{UNCHECKABLE}'{claim.text}' names no layer kind or hyperparameter nnarith compares")
     status = WRONG if wrong else NOTE if notes else OK
     return Item(claim.loc.line, what, claim.text, None, status, "; ".join(t for t in true if t), claim.loc.col,
                 "; ".join(t for t in true if t) or "as stated", "; ".join(wrong or notes))
@@ -223,6 +237,10 @@ def _part(part: str, truths: Truths, rows: list[Row], wrong: list, notes: list, 
         return
     pool = kinds and kinds & {"maxpool", "avgpool", "gap", "adaptive_avgpool", "adaptive_maxpool"}
     cands = [r for r in rows if (kinds is None and r.kind in WEIGHTED) or (kinds and r.kind in kinds)]
+    if not cands and kinds == {"conv"} and any(r.kind == "fc" and r.input is not None
+                                               and set(r.input.dims[1:]) <= {1} for r in rows):
+        notes.append("a 1x1 convolution of a 1x1 map: the spec's linear layer")
+        return
     if not cands:
         if kinds == {"softmax"} and rows[-1].kind != "softmax":
             notes.append("no softmax in the spec: it outputs logits, and the softmax is in the loss")

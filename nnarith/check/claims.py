@@ -47,6 +47,7 @@ class Subject:
     lists: list[str] = field(default_factory=list)  # layers a cell lists ('average pool, 1000-d fc')
     printed: bool = False  # a tool's label, class and index ('Conv2d-3', 'Conv2d: 1-1'): not a name
     each: bool = False  # 'each convolutional layer': every target must agree, not one of them
+    repeats: int | None = None  # MobileNetV2's n: the row is a sequence of that many blocks
 
 
 MAX_CLAIMS = 20_000  # figures in one document: as many as the layers a spec may have

@@ -15,7 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nnarith.check.claims import Block, Claim, Subject, stated
-from nnarith.check.vocabulary import KIND_HEADERS, LABEL_HEADERS, clean, header_figure, kinds_of, read_label
+from nnarith.check.vocabulary import (
+    KIND_HEADERS,
+    LABEL_HEADERS,
+    SEQUENCE_HEADERS,
+    clean,
+    header_figure,
+    kinds_of,
+    read_label,
+)
 from nnarith.errors import Loc
 
 Cells = list[tuple[str, int]]  # (text, 1-based column) of one row
@@ -47,6 +55,10 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
                names: Names | None = None) -> Block | None:
     """A table's rows as subjects; None when no column holds a figure."""
     columns = [_column(h, names) for h in header]
+    operators = any(re.fullmatch(r"operators?", clean(h).lower()) for h in header)
+    if operators:  # MobileNetV2: t, c, n, s
+        columns = [Column(SEQUENCE_HEADERS[clean(h).lower()]) if clean(h).lower() in SEQUENCE_HEADERS else c
+                   for h, c in zip(header, columns)]
     pairs = _pairs(header, rows, file)
     if pairs is not None:
         return pairs
@@ -72,6 +84,8 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
         subject = read_label(clean(text), Loc(file, line, col))
         if kind is not None and kind < len(cells) and clean(cells[kind][0]):
             subject.kind = clean(cells[kind][0])
+        if operators and label < len(cells) and clean(cells[label][0]):  # "conv2d 1x1", "avgpool 7x7"
+            subject.claims.append(Claim("arch", clean(cells[label][0]), Loc(file, line, cells[label][1])))
         row_figure = header_figure(subject.label) if networks and subject.label else None
         if row_figure:  # 'FLOPs | 1.8×10^9 | 3.6×10^9': the totals of each network
             subject.total = True
@@ -82,7 +96,10 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
                 continue
             value = clean(cells[i][0])
             loc = Loc(file, line, cells[i][1])
-            if column.figure and stated(column.figure, value):
+            if column.figure in ("repeats", "expansion"):  # how the row's blocks are made, not a figure
+                if column.figure == "repeats" and value.isdigit():
+                    subject.repeats = int(value)
+            elif column.figure and stated(column.figure, value):
                 subject.claims.append(Claim(column.figure, value, loc, column.unit))
                 if column.figure == "depth" and value.isdigit() and int(value) > 1:
                     subject.span = int(value)

@@ -50,7 +50,9 @@ _HEADERS = [
 ]
 LABEL_HEADERS = (r"^(layer|layers|name|layer name|module|block|stage|layer \(type.*\)|#?|model|models|network"
                  r"|architecture|arch|weight|weights|method|net)$")
-KIND_HEADERS = r"^(kind|type|layer type|operation|op)$"
+KIND_HEADERS = r"^(kind|type|layer type|operation|op|operator)$"
+# MobileNetV2's Table 2 names its columns by letter: expansion t, channels c, repeats n, stride s
+SEQUENCE_HEADERS = {"c": "filters", "s": "stride", "n": "repeats", "t": "expansion"}
 _UNIT_WORDS = re.compile(r"^(kib|mib|gib|tib|kb|mb|gb|tb|bytes?|thousands?|millions?|billions?|trillions?"
                          r"|[kmgtb])$", re.I)
 
