@@ -146,7 +146,7 @@ def arch_truth(truths: Truths, target: Target, figure: str) -> Truth | None:
         return Truth(n, f"{r.name} reads {n:,} {'features' if flat else 'channels'}")
     if figure == "depth":
         n = depth(rows, min(len(r.path) for r in rows) - 1)
-        return Truth(n, f"{n} layers with weights on the longest path through {target.name}")
+        return Truth(n, f"{n} layer{'' if n == 1 else 's'} with weights on the longest path through {target.name}")
     if figure in COLUMNS:
         found = _googlenet(truths, rows).get(figure)
         return Truth(found[0], found[1]) if found else Truth(0, f"{target.name} has no such convolution")

@@ -49,6 +49,7 @@ def judge_block(block: Block, networks: Networks, strict: bool) -> list[Item] | 
     if all(isinstance(m, str) for ms in matches.values() for m in ms) and not any(s.exact for s in block):
         return None
     items = []
+    models = any(s.network for s in block)  # a table of models: a row that names none of ours is another's
     for s in block:
         for claim in s.claims:
             labels = _about(s, claim, columns)
@@ -58,7 +59,10 @@ def judge_block(block: Block, networks: Networks, strict: bool) -> list[Item] | 
                 continue
             found = [(label, matches[label][index[label][id(s)]]) for label in labels]
             results = [_item(s, m, claim, networks.truths(label), strict) for label, m in found]
-            items.append(_combined(results, labels, claim, s))
+            item = _combined(results, labels, claim, s)
+            if models and not s.network and item.true_text == "unknown" and not item.note.startswith(UNCHECKABLE):
+                item.note = f"{UNCHECKABLE}'{s.label}' names no network with a spec: give --spec '{s.label}=SPEC'"
+            items.append(item)
     return items
 
 
