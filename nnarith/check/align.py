@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import islice
 
 from nnarith.check.claims import Block, Subject
 from nnarith.check.prose import GENERIC
 from nnarith.check.shapes import read_shapes, shape_matches
 from nnarith.check.trees import resolve_containers
 from nnarith.check.truth import Target, Truths
-from nnarith.check.vocabulary import kinds_of, name_tokens, special
+from nnarith.check.vocabulary import WEIGHTED, kinds_of, name_tokens, special
 
 Match = list[Target] | str  # the targets, or why there are none
-WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
 FAMILIES = [{"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu"},
             {"maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap"}]  # d2l's LeNet: sigmoid, avg pool
 ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "final": -1}
@@ -51,8 +51,7 @@ class Aligner:
                 full = ".".join(r.path[:i])
                 self.names.setdefault(full.lower(), full)
                 self.names.setdefault(squash(full), full)
-                self.names.setdefault(squash(r.path[i - 1]) if i == 1 else "", full)
-        self.names.pop("", None)
+        self.block_names = {p[-1] for p in truths.blocks}
 
     def align(self, block: Block) -> list[Match]:
         counts = Counter(s.label.lower() for s in block)
@@ -131,7 +130,8 @@ class Aligner:
         return f"no block of the spec ends at {last.name}"
 
     def _next(self, kinds: set[str], pointer: int, shape) -> int | None:
-        candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind in kinds][:LOOKAHEAD]
+        candidates = list(islice((i for i in range(pointer, len(self.rows)) if self.rows[i].kind in kinds),
+                                 LOOKAHEAD))
         if not candidates and kinds == {"conv"}:  # MobileNetV2's last "conv2d 1x1" on a 1x1 map is a linear layer
             candidates = [i for i in range(pointer, len(self.rows)) if self.rows[i].kind == "fc"
                           and self.rows[i].input is not None and set(self.rows[i].input.dims[1:]) <= {1}][:1]
@@ -216,7 +216,7 @@ class Aligner:
         for part in parts:
             children = self._children(prefix)
             if part.isdigit():
-                blocks = [c for c in children if c[-1] in self._blocks]
+                blocks = [c for c in children if c[-1] in self.block_names]
                 if int(part) >= len(blocks):
                     return None
                 prefix = blocks[int(part)]
@@ -226,10 +226,6 @@ class Aligner:
                     return None
                 prefix = hit
         return ".".join(prefix)
-
-    @property
-    def _blocks(self) -> set[str]:
-        return {p[-1] for p in self.truths.blocks}
 
     def _children(self, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The parts under a path, looking through the merges and branches a spec adds."""

@@ -15,15 +15,12 @@ import re
 from typing import Any
 
 from nnarith.analysis.report import Row
-from nnarith.check.claims import Claim
+from nnarith.check.claims import UNCHECKABLE, Claim
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.truth import Target, Truth, Truths
-from nnarith.check.vocabulary import kinds_of
+from nnarith.check.vocabulary import WEIGHTED, kinds_of
 from nnarith.spec.nodes import Aux, Leaf, Merge, Seq
 
-UNCHECKABLE = "cannot be checked: "  # as resolve.py marks what is said, not judged
-
-WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}
 COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj", "s1x1", "e1x1", "e3x3")
 _K = r"(\d+)\s*[x×]\s*(\d+)"
 
@@ -58,9 +55,7 @@ def kernel_of(truths: Truths, row: Row) -> list[int] | None:
 
 def _layer(truths: Truths, row: Row):
     if truths.layers is None:
-        truths.layers = {}
-        if truths.net is not None:
-            truths.layers = layers(truths.net.body.children)
+        truths.layers = layers(truths.net.body.children) if truths.net is not None else {}
     return truths.layers.get(row.name)
 
 
@@ -170,16 +165,16 @@ def _googlenet(truths: Truths, rows: list[Row]) -> dict[str, tuple[int, str]]:
         pooled = any(r.kind in ("maxpool", "avgpool") for r in group)
         branched = any("branch" in r.kinds for r in group)
         for r in convs:  # SqueezeNet's fire: a 1x1 squeeze, then 1x1 and 3x3 expands side by side
-            k = (_dims(getattr(_layer(truths, r), "kernel", None)) or [0])[0]
+            k = (kernel_of(truths, r) or [0])[0]
             name = f"e{k}x{k}" if branched else f"s{k}x{k}"
             out.setdefault(name, (r.shape.dims[0], f"{short(r, rows)}: {r.shape.dims[0]} filters"))
         for j, r in enumerate(convs):
-            k = _dims(getattr(_layer(truths, r), "kernel", None)) or [0]
+            k = kernel_of(truths, r) or [0]
             c = r.shape.dims[0]
             if k[0] == 1 and pooled:
                 out["pool_proj"] = (c, f"{short(r, rows)}: the 1x1 after the pooling, {c} filters")
             elif k[0] == 1 and j + 1 < len(convs):
-                n = (_dims(getattr(_layer(truths, convs[j + 1]), "kernel", None)) or [0])[0]
+                n = (kernel_of(truths, convs[j + 1]) or [0])[0]
                 out[f"{n}x{n}_reduce"] = (c, f"{short(r, rows)}: the 1x1 before the {n}x{n}, {c} filters")
             elif k[0] == 1:
                 out["1x1"] = (c, f"{short(r, rows)}: {c} filters")
@@ -276,5 +271,4 @@ def _units(rows: list[Row]) -> list[list[Row]]:
 def _main_convs(truths: Truths, rows: list[Row]) -> list[tuple[int, int]]:
     groups = _branches(rows)
     main = max(groups, key=lambda g: sum(r.kind == "conv" for r in g))
-    return [((_dims(getattr(_layer(truths, r), "kernel", None)) or [0])[0], r.shape.dims[0])
-            for r in main if r.kind == "conv"]
+    return [((kernel_of(truths, r) or [0])[0], r.shape.dims[0]) for r in main if r.kind == "conv"]

@@ -50,6 +50,7 @@ class Subject:
     repeats: int | None = None  # MobileNetV2's n: the row is a sequence of that many blocks
 
 
+UNCHECKABLE = "cannot be checked: "  # the reason of a claim the spec cannot settle: said, not judged
 MAX_CLAIMS = 20_000  # figures in one document: as many as the layers a spec may have
 Block = list[Subject]  # subjects aligned together: one table, one notes file, one answers file
 

@@ -10,6 +10,7 @@ and analysed once, when a claim first needs it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nnarith.analysis.walk import analyze
 from nnarith.check.truth import Truths
@@ -17,6 +18,7 @@ from nnarith.errors import UsageError
 from nnarith.spec import load_spec, shipped
 
 
+@lru_cache(maxsize=4096)  # prose asks of every phrase before a figure whether it names a network
 def key(label: str) -> str:
     """A network label with its spelling aside: 'ResNet50_Weights.IMAGENET1K_V2' -> 'resnet50'."""
     text = re.sub(r"(?i)_weights\b.*$", "", label.strip())

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from nnarith.analysis.report import DTYPE_BYTES
 from nnarith.check.align import Aligner, Match
-from nnarith.check.claims import Block, Claim, Subject
+from nnarith.check.claims import UNCHECKABLE, Block, Claim, Subject
 from nnarith.check.judge import WRONG, Item, judge, unmatched
 from nnarith.check.networks import Networks
 from nnarith.check.truth import Truths
 
-UNCHECKABLE = "cannot be checked: "  # a claim the spec cannot settle: said, not judged
 FIGURE_WORDS = {"output": "output", "macs": "MACs", "flops": "FLOPs", "rf": "RF", "rf_stride": "RF stride",
                 "rf_padding": "RF padding", "other_ops": "other ops", "non_trainable": "non-trainable params",
                 "trainable": "trainable params", "input_size": "input size", "params_size": "params size",
@@ -44,7 +43,7 @@ def judge_block(block: Block, networks: Networks, strict: bool) -> list[Item] | 
         truths = networks.truths(label)
         mine = [s for s in block if label in _about(s, None, columns) or any(label in _about(s, c, columns)
                                                                               for c in s.claims)]
-        matches[label] = Aligner(truths).align(mine)
+        matches[label] = aligner(truths).align(mine)
         index[label] = {id(s): i for i, s in enumerate(mine)}
     if all(isinstance(m, str) for ms in matches.values() for m in ms) and not any(s.exact for s in block):
         return None
@@ -64,6 +63,13 @@ def judge_block(block: Block, networks: Networks, strict: bool) -> list[Item] | 
                 item.note = f"{UNCHECKABLE}'{s.label}' names no network with a spec: give --spec '{s.label}=SPEC'"
             items.append(item)
     return items
+
+
+def aligner(truths: Truths) -> Aligner:
+    """One per network: its names and order are built once, not for every block of the document."""
+    if truths.aligner is None:
+        truths.aligner = Aligner(truths)
+    return truths.aligner
 
 
 def judge_unmatched(s: Subject) -> list[Item]:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.check.answers import expect_entries, read_answers
-from nnarith.check.claims import MAX_CLAIMS, Skipped
+from nnarith.check.claims import MAX_CLAIMS, UNCHECKABLE, Skipped
 from nnarith.check.documents import Reading, read_csv
 from nnarith.check.documents import read_document as read_document_text
 from nnarith.check.judge import Item
 from nnarith.check.networks import Networks, parse_specs
-from nnarith.check.resolve import UNCHECKABLE, judge_block, judge_unmatched
+from nnarith.check.resolve import judge_block, judge_unmatched
 from nnarith.check.truth import Truths
 from nnarith.errors import Loc, SpecError, UsageError
 from nnarith.spec.network import parse_network
@@ -28,8 +28,6 @@ from nnarith.spec.yaml_loader import YMap, decode, load, read_text
 FORMATS = ("markdown", "csv", "yaml", "text")
 _BY_EXTENSION = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".tsv": "csv", ".yaml": "yaml",
                  ".yml": "yaml"}
-FIGURE_WORDS = {"output": "output", "macs": "MACs", "flops": "FLOPs", "rf": "RF", "rf_stride": "RF stride",
-                "rf_padding": "RF padding"}
 
 
 @dataclass

@@ -15,15 +15,9 @@ Keras' KB are KiB.
 
 from __future__ import annotations
 
-from nnarith.analysis.report import DTYPE_BYTES, Row
-from nnarith.check.truth import Truth, Truths
-
-FUNCTIONAL = {"add", "concat", "identity", "flatten"}
-
-
-def statistics(rows: list[Row]) -> int:
-    """Batch norm's running mean and variance (nnarith's buffers, less the batch counter)."""
-    return sum(r.buffers - (1 if r.kind == "bn" else 0) for r in rows if r.buffers)
+from nnarith.analysis.report import DTYPE_BYTES
+from nnarith.check.truth import KERAS_STATISTICS, Truth, Truths, statistics
+from nnarith.check.vocabulary import FUNCTIONAL
 
 
 def _forward_backward(truths: Truths, tool: str | None, per: int) -> tuple[int, str] | None:
@@ -42,7 +36,7 @@ def summary_truth(truths: Truths, figure: str, tool: str | None) -> Truth | None
     report = truths.report
     t, per = report.totals, DTYPE_BYTES[report.dtype]
     stats = statistics(report.rows) if tool == "keras" else 0
-    keras = "running statistics counted as params, as Keras counts them"
+    keras = KERAS_STATISTICS
     if figure == "params":  # Keras' total
         return Truth(t.params, f"{t.weights:,} weights + {t.biases:,} biases = {t.params:,}",
                      others=[(t.params + stats, keras, f"{t.params:,} + {stats:,} moving mean and variance = "

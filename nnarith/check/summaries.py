@@ -36,7 +36,6 @@ _LINE = re.compile(r"^[ \t│|]*([A-Za-z][A-Za-z/-]*(?: [A-Za-z/-]+)*) ?(?:\(([^
 MAX_LINE = 200  # a totals line is short
 _UNITS = {"units.gigabytes": "G", "units.megabytes": "M", "units.kilobytes": "K", "units.terabytes": "T",
           "units.none": None, "g": "G", "m": "M", "k": "K", "t": "T", "mb": "MB", "gb": "GB", "kb": "kB"}
-TOOLS = ("torchinfo", "torchsummary", "keras")
 
 
 def tool_of(text: str) -> str | None:
@@ -60,7 +59,7 @@ def summary_line(line: str, number: int, file: str, tool: str | None) -> Subject
     figure = next((f for pattern, f in _KEYS if re.match(pattern, key)), None)
     if figure is None:
         return None
-    unit = _unit(m[2], figure, tool)
+    unit = _unit(m[2], tool)
     subject = Subject(m[1].strip(), Loc(file, number, m.start(1) + 1), total=True)
     subject.claims.append(Claim(figure, m[3].strip(), Loc(file, number, m.start(3) + 1), unit, convention=tool))
     if m[4] and re.search(r"\d", m[4]) and figure in ("params", "trainable", "non_trainable"):  # Keras
@@ -70,7 +69,7 @@ def summary_line(line: str, number: int, file: str, tool: str | None) -> Subject
     return subject
 
 
-def _unit(inner: str | None, figure: str, tool: str | None) -> str | None:
+def _unit(inner: str | None, tool: str | None) -> str | None:
     if not inner:
         return None
     unit = _UNITS.get(inner.strip().lower(), inner.strip())

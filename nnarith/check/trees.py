@@ -8,8 +8,7 @@ containers printed beside it by the coarsest blocks of the spec that give one ea
 from __future__ import annotations
 
 from nnarith.check.claims import Block
-
-FUNCTIONAL = {"add", "concat", "identity", "flatten"}  # functions in most PyTorch models: in no module summary
+from nnarith.check.vocabulary import FUNCTIONAL
 
 
 def resolve_containers(aligner, block: Block, out: list) -> None:

@@ -43,6 +43,19 @@ class Truth:
     others: list[tuple[Any, str, str]] = field(default_factory=list)  # (value, convention, derivation)
 
 
+KERAS_STATISTICS = "running statistics counted as params, as Keras counts them"
+
+
+def statistics(rows: list[Row]) -> int:
+    """Batch norm's running mean and variance (nnarith's buffers, less the batch counter), which Keras counts."""
+    return sum(r.buffers - (1 if r.kind == "bn" else 0) for r in rows if r.buffers)
+
+
+def last_map(rows: list[Row]) -> Row | None:
+    """The last row whose output is still a map (before the classifier flattens it)."""
+    return next((r for r in reversed(rows) if len(r.shape.dims) > 1), None)
+
+
 def _product(dims: tuple[int, ...]) -> str:
     return "*".join(map(str, dims))
 
@@ -62,6 +75,7 @@ class Truths:
         self.convention = ""  # of a variant: how it differs
         self.complete = True  # a variant may stop at a layer that no longer fits
         self.layers: dict | None = None  # row name -> its layer, for architecture claims
+        self.aligner = None  # align.Aligner, built once for every block aligned against this network
 
     # targets --------------------------------------------------------------------------
 
@@ -150,8 +164,8 @@ class Truths:
             t = Truth(r.params, work.get("params") or (f"{r.weights:,} weights + {r.biases:,} biases = {r.params:,}"
                                                        if r.params else f"{r.kind} has none"))
             if r.kind == "bn" and r.buffers:
-                stats = r.buffers - 1
-                t.others.append((r.params + stats, "running statistics counted as params, as Keras counts them",
+                stats = statistics([r])
+                t.others.append((r.params + stats, KERAS_STATISTICS,
                                  f"{r.params:,} + {stats:,} moving mean and variance = {r.params + stats:,}"))
             if r.biases:
                 t.others.append((r.weights, "weights without biases", self._weights(r)))
@@ -205,7 +219,7 @@ class Truths:
         n = f"sum of the {len(rows)} layers of {target.name}"
         if figure in ("output", "rf", "rf_stride", "rf_padding", "activations"):
             truth = self._row(rows[-1], figure)
-            spatial = next((r for r in reversed(rows) if len(r.shape.dims) > 1), None)
+            spatial = last_map(rows)
             if figure == "output" and len(rows[-1].shape.dims) == 1 and spatial is not None:
                 truth.also.append((spatial.shape.dims, f"{spatial.name}: the last spatial output"))
             return truth
@@ -238,7 +252,7 @@ class Truths:
         n = f"sum of {len(self.report.rows)} layers"
         if figure == "output":
             truth = Truth(self.report.output.dims, "the network's output")
-            base = next((r for r in reversed(self.report.rows) if len(r.shape.dims) > 1), None)
+            base = last_map(self.report.rows)
             if base is not None and len(self.report.output.dims) == 1:
                 truth.others.append((base.shape.dims, "the output of the convolutional base, before the classifier",
                                      f"{base.name}: the last map before the classifier"))

@@ -162,6 +162,8 @@ _KINDS = [
     (r"upsampl", {"upsample"}),
     (r"identity", {"identity"}),
 ]
+WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}  # kinds with weights: a network's depth counts them
+FUNCTIONAL = {"add", "concat", "identity", "flatten"}  # functions in most PyTorch models: in no module summary
 _INPUT = re.compile(r"^(input|image|data|input image)\b")
 _TOTAL = re.compile(r"^(total|totals|sum|overall)\b")
 
