@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnarith.analysis.arithmetic import adaptive_windows, scaled_out, transposed_out, window_out
+from nnarith.analysis.arithmetic import adaptive_reads, scaled_out, transposed_out, window_out
 from nnarith.errors import SpecErrors
 from tests.helpers import report
 
@@ -36,12 +36,28 @@ def test_transposed_out(n, k, s, p, d, op, out):
     assert transposed_out(n, k, s, p, d, op).value == out
 
 
-def test_scaled_and_adaptive():
+def test_scaled():
     assert scaled_out(5, 1.5).value == 7 and scaled_out(5, 1.5).inexact
     assert scaled_out(7, 2).value == 14 and not scaled_out(7, 2).inexact
-    assert adaptive_windows(7, 3) == [3, 3, 3]
-    assert adaptive_windows(10, 4) == [3, 3, 3, 3]  # [0,3) [2,5) [5,8) [7,10)
-    assert adaptive_windows(6, 6) == [1] * 6
+    assert scaled_out(10, 0.3).value == 3  # PyTorch's double product: 10 * 0.3 is 3.0, not 2.99...
+    assert scaled_out(7 * 10**99, 1.5).value == 105 * 10**98  # beyond a double: exact
+
+
+def _windows(n: int, o: int) -> list[int]:
+    """PyTorch's adaptive windows, one by one: [floor(i*N/O), ceil((i+1)*N/O))."""
+    return [-(-((i + 1) * n) // o) - (i * n) // o for i in range(o)]
+
+
+@pytest.mark.parametrize("n", range(1, 40))
+@pytest.mark.parametrize("o", [1, 2, 3, 4, 6, 7, 13, 39])
+def test_adaptive_reads_is_the_sum_of_the_windows(n, o):
+    assert adaptive_reads(n, o) == sum(_windows(n, o))
+
+
+def test_adaptive_reads_examples():
+    assert _windows(10, 4) == [3, 3, 3, 3]  # [0,3) [2,5) [5,8) [7,10)
+    assert adaptive_reads(10, 4) == 12 and adaptive_reads(6, 6) == 6
+    assert adaptive_reads(7, 10**99) == 7 + 10**99 - 1  # no list of 10^99 windows
 
 
 def test_non_integer_sizes_are_flagged_with_the_arithmetic():

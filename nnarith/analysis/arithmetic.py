@@ -7,6 +7,10 @@ used by --explain and by the flag on a size that does not divide.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
+from math import gcd
+
+from nnarith.text import decimal
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,7 @@ class Size:
 
 
 def _decimal(num: int, den: int) -> str:
-    return f"{num / den:.2f}".rstrip("0").rstrip(".")
+    return decimal(Fraction(num, den)).rstrip("0").rstrip(".")
 
 
 def window_out(n: int, k: int, s: int, p: int, d: int = 1, ceil: bool = False) -> Size:
@@ -57,14 +61,24 @@ def transposed_out(n: int, k: int, s: int, p: int, d: int = 1, op: int = 0) -> S
 
 
 def scaled_out(n: int, scale: float) -> Size:
-    """Upsampling by a factor: floor(N * scale), as torch.nn.Upsample does."""
-    exact = n * scale
-    out = int(exact)
+    """Upsampling by a factor: floor(N * scale), as torch.nn.Upsample does.
+
+    PyTorch multiplies in double precision (10 * 0.3 gives 3, not 2.999...), so sizes that a
+    double holds exactly (below 2^53, all that PyTorch can build) do the same. Larger ones,
+    which a double would round, multiply exactly instead.
+    """
+    exact = Fraction(n * scale) if n < 2**53 else n * Fraction(scale)
+    out = exact.numerator // exact.denominator
     if exact == out:
         return Size(out, f"{n}*{scale:g} = {out}")
-    return Size(out, f"{n}*{scale:g} = {exact:g} -> {out}", inexact=True)
+    return Size(out, f"{n}*{scale:g} = {_decimal(exact.numerator, exact.denominator)} -> {out}", inexact=True)
 
 
-def adaptive_windows(n: int, o: int) -> list[int]:
-    """Window sizes of adaptive pooling: [floor(i*N/O), ceil((i+1)*N/O)) for each i."""
-    return [-(-((i + 1) * n) // o) - (i * n) // o for i in range(o)]
+def adaptive_reads(n: int, o: int) -> int:
+    """Input elements adaptive pooling reads along one dimension: the sum over its O windows
+    [floor(i*N/O), ceil((i+1)*N/O)) of their sizes, which is N + O - gcd(N, O).
+
+    Closed form, because O may be 10^99: the ceilings sum to the floors' sum plus N plus the
+    O - gcd(N, O) windows whose end is not a whole number, and the floors cancel.
+    """
+    return n + o - gcd(n, o)

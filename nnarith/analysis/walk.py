@@ -15,6 +15,7 @@ from nnarith.errors import SpecError, raise_all
 from nnarith.layers.base import INPLACE, NEW, Shape
 from nnarith.layers.merge import merge
 from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Node, Seq
+from nnarith.text import COMPUTED_DIGITS, COMPUTED_LIMIT
 
 
 class Flow(NamedTuple):
@@ -100,6 +101,7 @@ class _Walker:
         if storage == INPLACE and x.buffer in shared:
             storage = NEW  # its input is read by another branch too: do not overwrite it
             out.work["storage"] = "allocates: its input is shared with a parallel branch"
+        _bounded(out.shape, receptive.apply(x.field, out.effect), node.loc, name)
         rf_work = receptive.explain(x.field, out.effect)
         if rf_work:
             out.work["rf"] = rf_work
@@ -132,6 +134,7 @@ class _Walker:
             e.layer = e.layer or ".".join(inner)
             raise
         field, warning = receptive.union([f.field for f in flows])
+        _bounded(out.shape, field, node.loc, ".".join(inner))
         union = receptive.explain_union(field)
         if union:
             out.work["rf"] = union
@@ -146,3 +149,13 @@ class _Walker:
                     break
         (self.aux_rows if aux else self.rows).append(row)
         return Flow(out.shape, field, self.new_buffer() if buffer is None else buffer)
+
+
+def _bounded(shape: Shape, field: receptive.Field, loc, name: str) -> None:
+    """Sizes that grow layer after layer (upsampling, transposed convs, strides compounding the
+    receptive field's jump) would otherwise grow without bound in cost as well."""
+    rf = field if isinstance(field, tuple) else ()
+    if any(d >= COMPUTED_LIMIT for d in shape.dims) or any(abs(v) >= COMPUTED_LIMIT for i in rf for v in i):
+        what = "output" if any(d >= COMPUTED_LIMIT for d in shape.dims) else "receptive field"
+        raise SpecError(f"the {what} grows past {COMPUTED_DIGITS} digits, nnarith's limit for a computed size", loc,
+                        layer=name, hint="no network is that large; sizes below 10^200 are counted exactly")

@@ -66,7 +66,7 @@ def shape(args: argparse.Namespace) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.spec import load_spec
 
-    net = load_spec(args.spec, parse_shape(args.input) if args.input else None)
+    net = load_spec(args.spec, parse_shape(args.input) if args.input is not None else None)
     report = analyze(net, batch=args.batch, dtype=args.dtype, strict=args.strict)
     write(render(report, args))
     return 0

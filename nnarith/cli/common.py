@@ -11,6 +11,7 @@ import re
 import sys
 
 from nnarith.errors import NnarithError, UsageError
+from nnarith.text import MAX_DIGITS, for_encoding, is_digits, visible
 
 FORMATS = ("table", "json", "csv", "markdown")
 DTYPES = ("fp32", "fp16", "bf16", "int8", "fp64")
@@ -19,27 +20,30 @@ DTYPES = ("fp32", "fp16", "bf16", "int8", "fp64")
 def parse_shape(text: str) -> tuple[int, ...]:
     """'3x224x224', '3,224,224' or '[3, 224, 224]' -> (3, 224, 224)."""
     parts = [p for p in re.split(r"[x×,\s]+", text.strip().strip("[]()")) if p]
-    if not 1 <= len(parts) <= 4 or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise UsageError(f"--input '{text}' is not a shape; write it like 3x224x224 (channels first)")
+    if any(is_digits(p) and len(p) > MAX_DIGITS for p in parts):
+        raise UsageError(f"--input has a size of more than {MAX_DIGITS} digits, nnarith's limit for a number")
+    if not 1 <= len(parts) <= 4 or not all(is_digits(p) and int(p) > 0 for p in parts):
+        raise UsageError(f"--input '{visible(text)}' is not a shape; write it like 3x224x224 (channels first)")
     return tuple(int(p) for p in parts)
 
 
 def positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'")
+    if not is_digits(text) or len(text) > MAX_DIGITS or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer of at most {MAX_DIGITS} digits, got "
+                                         f"'{visible(text[:40])}'")
     return int(text)
 
 
 def write(text: str) -> None:
     try:
-        sys.stdout.write(text)
+        sys.stdout.write(for_encoding(visible(text), sys.stdout.encoding))  # no escape sequence from a file
         sys.stdout.flush()
     except BrokenPipeError:  # `nnarith shape vgg16 | head` is fine
         sys.stderr.close()
 
 
 def report_error(error: NnarithError) -> int:
-    sys.stderr.write(error.render() + "\n")
+    sys.stderr.write(for_encoding(visible(error.render()) + "\n", sys.stderr.encoding))
     return error.exit_code
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from math import prod
+from math import gcd, prod
 
 from nnarith.analysis.arithmetic import Size, transposed_out, window_out
 from nnarith.analysis.receptive import UNDEFINED, Window
@@ -28,8 +28,9 @@ class _ConvBase(Layer):
         c_in, g = x.dims[0], self.groups
         for what, n in (("input channels", c_in), ("output channels", self.out)):
             if n % g:
-                both = [str(d) for d in range(1, min(c_in, self.out) + 1) if c_in % d == 0 and self.out % d == 0]
-                choices = ", ".join(both) if len(both) <= 12 else ", ".join(both[:11] + ["..."])
+                common = gcd(c_in, self.out)  # the groups that fit are its divisors: the first few, and itself
+                both = [d for d in range(1, min(common, 10_000) + 1) if common % d == 0][:11]
+                choices = ", ".join(map(str, both)) + (f", ..., {common}" if both[-1] != common else "")
                 raise self.error(f"groups={g} does not divide the {n} {what}", "groups",
                                  hint=f"groups must divide both {c_in} and {self.out}, which leaves {choices}")
         return c_in // g

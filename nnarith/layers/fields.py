@@ -44,6 +44,8 @@ class Field:
     def fail(self, value: Any, loc: Loc, where: str, expected: str, hint: str | None = None) -> SpecError:
         if hint is None and isinstance(value, bool) and "true or false" not in expected:
             hint = "YAML reads yes/no/on/off as true/false; write the value you mean, quoted if it is text"
+        if hint is None and isinstance(value, str) and any(c.isdigit() and not c.isascii() for c in value):
+            hint = "only the digits 0-9 make a number; '²', '８' and '٣' are other characters"
         return SpecError(f"{where} must be {expected}, got {_describe(value)}", loc, hint=hint)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from math import prod
 
-from nnarith.analysis.arithmetic import adaptive_windows, window_out
+from nnarith.analysis.arithmetic import adaptive_reads, window_out
 from nnarith.analysis.receptive import UNDEFINED, WHOLE, Window
 from nnarith.layers.base import Layer, Out, Shape, dim_flags, dim_texts, register, torch_class
 from nnarith.layers.fields import Bool, Spatial
@@ -88,10 +88,11 @@ class _Adaptive(Layer):
     shorthand = "out"
     fields = {"out": Spatial(doc="output size, or one per dimension")}
 
-    def adapt(self, x: Shape) -> tuple[Out, list[list[int]]]:
+    def adapt(self, x: Shape) -> tuple[Out, int]:
+        """The output, and how many input elements per channel its windows read together."""
         self.need_map(x)
         sizes = self.per_dim("out", x)
-        windows = [adaptive_windows(n, o) for n, o in zip(x.dims[1:], sizes)]
+        reads = prod(adaptive_reads(n, o) for n, o in zip(x.dims[1:], sizes))
         out = Out(Shape((x.dims[0], *sizes)))
         if all(o == 1 for o in sizes):
             out.effect = WHOLE
@@ -101,7 +102,7 @@ class _Adaptive(Layer):
         else:  # overlapping windows of varying size: not one fixed window
             out.effect = UNDEFINED
         out.work["output"] = f"adaptive: {x} -> {out.shape}"
-        return out, windows
+        return out, reads
 
 
 @register
@@ -110,8 +111,8 @@ class AdaptiveAvgPool(_Adaptive):
     help = "adaptive average pooling to a fixed output size, as torch.nn.AdaptiveAvgPool2d"
 
     def infer(self, x: Shape) -> Out:
-        out, windows = self.adapt(x)
-        out.other_ops = x.dims[0] * prod(sum(w) for w in windows)  # one add or divide per input read
+        out, reads = self.adapt(x)
+        out.other_ops = x.dims[0] * reads  # one add or divide per input read
         out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         return out
 
@@ -125,8 +126,8 @@ class AdaptiveMaxPool(_Adaptive):
     help = "adaptive max pooling to a fixed output size"
 
     def infer(self, x: Shape) -> Out:
-        out, windows = self.adapt(x)
-        out.other_ops = x.dims[0] * (prod(sum(w) for w in windows) - out.shape.numel // x.dims[0])
+        out, reads = self.adapt(x)
+        out.other_ops = x.dims[0] * (reads - out.shape.numel // x.dims[0])
         return out
 
     def torch(self, x: Shape, inplace: bool):

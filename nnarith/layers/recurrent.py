@@ -39,12 +39,10 @@ class _Recurrent(Layer):
             )
         steps, f = x.dims
         h, dirs, g = self.hidden, 2 if self.bidirectional else 1, self.gates
-        weights = macs = 0
-        f_in = f
-        for _ in range(self.layers):
-            weights += dirs * g * h * (f_in + h)
-            macs += dirs * steps * g * h * (f_in + h)
-            f_in = h * dirs
+        # The first layer reads the F features, each later one the dirs*H outputs below it:
+        # a closed form, as `layers` may be 10^99.
+        weights = dirs * g * h * ((f + h) + (self.layers - 1) * (h * dirs + h))
+        macs = steps * weights
         per_unit = _OPS[self.kind] - (0 if self.bias else _BIAS_OPS[self.kind])
         shape = Shape((steps, h * dirs), "seq") if self.sequence else Shape((h * dirs,), "flat")
         out = Out(shape, effect=WHOLE, macs=macs, weights=weights)

@@ -3,6 +3,10 @@ bytes use kB/MB/GB (10^3) and KiB/MiB/GiB (2^10) by name, never mixed."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+from nnarith.text import decimal, scientific
+
 # (size, prefix) pairs, smallest first
 _COUNT = tuple((10 ** (3 * i), p) for i, p in enumerate("KMGTPEZY", 1))
 _SI_BYTES = tuple((10 ** (3 * i), p + "B") for i, p in enumerate("kMGTPEZY", 1))
@@ -18,13 +22,13 @@ def _scaled(n: int, units: tuple[tuple[int, str], ...], small: str) -> str:
     if m < units[0][0]:
         return f"{n}{small}"
     if m >= 1000 * units[-1][0]:  # past the largest prefix: scientific notation
-        return f"{n:.2e}".replace("e+", "e") + small
+        return scientific(n) + small
     size, unit = units[0]
     for next_size, next_unit in units[1:]:  # the largest prefix not above n; most stop at once
         if m < next_size:
             break
         size, unit = next_size, next_unit
-    return f"{n / size:.2f} {unit}"
+    return f"{decimal(Fraction(n, size))} {unit}"
 
 
 def count(n: int) -> str:

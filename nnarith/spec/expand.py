@@ -20,7 +20,17 @@ from nnarith.layers import REGISTRY
 from nnarith.layers.fields import Int
 from nnarith.spec.expect import read_expect
 from nnarith.spec.nodes import Aux, Leaf, Merge, Node, Seq
-from nnarith.spec.scope import NAME_RE, Arg, Block, FatalSpecError, Scope, flat_size, resolve, resolve_deep
+from nnarith.spec.scope import (
+    NAME_RE,
+    RESERVED_NAMES,
+    Arg,
+    Block,
+    FatalSpecError,
+    Scope,
+    flat_size,
+    resolve,
+    resolve_deep,
+)
 from nnarith.spec.yaml_loader import YList, YMap
 
 MAX_LAYERS = 20_000  # after blocks and repeat expand; the deepest real networks have a few thousand
@@ -160,6 +170,9 @@ class Expander:
             if not isinstance(name, str) or not NAME_RE.match(name):
                 raise SpecError(f"name must be letters, digits and _ (not starting with a digit), "
                                 f"got {name!r}", nloc)
+            if name.lower() in RESERVED_NAMES:
+                raise SpecError(f"the name '{name}' is kept for the input and totals rows of a report", nloc,
+                                hint=f"choose another, such as '{name}_layer'")
         if "repeat" in args:
             value, rloc = resolve_deep(args["repeat"], args.loc_of("repeat"), env)
             repeat = Int(min=1).check(value, rloc, "repeat")

@@ -31,7 +31,7 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
         if key not in TOP_KEYS:
             hint = did_you_mean(key, TOP_KEYS)
             meant.add(hint.split("'")[1] if hint else None)
-            errors.append(SpecError(f"unknown top-level key '{key}'", root.key_locs[key],
+            errors.append(SpecError(f"unknown top-level key '{root.key_text(key)}'", root.key_locs[key],
                                     hint=hint or "allowed: " + ", ".join(TOP_KEYS)))
     for key in ("input", "layers"):
         if key not in root and key not in meant and not (key == "input" and input_override):
@@ -52,9 +52,10 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
             blocks = parse_blocks(root["blocks"], root.loc_of("blocks"))
         except SpecError as e:
             errors.append(e)
+            blocks = None  # the layers would only repeat it, as "unknown layer kind"
     body = Seq("", [], start)
-    expander = Expander(blocks)
-    if "layers" in root:
+    expander = Expander(blocks or {})
+    if "layers" in root and blocks is not None:
         layers, lloc = root["layers"], root.loc_of("layers")
         if not isinstance(layers, list) or not layers:
             errors.append(SpecError("'layers:' must be a non-empty list of layers", lloc))
@@ -120,10 +121,12 @@ def parse_blocks(raw: Any, loc: Loc) -> dict[str, Block]:
                             "layers:", bloc)
         for key in body:
             if key not in BLOCK_KEYS:
-                raise SpecError(f"unknown key '{key}' in block '{name}'", body.key_locs[key],
+                raise SpecError(f"unknown key '{body.key_text(key)}' in block '{name}'", body.key_locs[key],
                                 hint=did_you_mean(key, BLOCK_KEYS) or "allowed: args, layers, help")
         if "layers" not in body:
             raise SpecError(f"block '{name}' needs 'layers:'", bloc)
+        if "help" in body and not isinstance(body["help"], str):
+            raise SpecError(f"the help of block '{name}' must be text", body.loc_of("help"))
         blocks[name] = Block(name, _params(body.get("args"), body.loc_of("args"), name), body["layers"], bloc)
     return blocks
 
@@ -133,6 +136,11 @@ def _params(args: Any, loc: Loc, block: str) -> dict[str, Arg | None]:
     if args is None:
         return {}
     if isinstance(args, list):  # `args: [width, out]`: all required
+        for i, a in enumerate(args):
+            if not isinstance(a, str) or not NAME_RE.match(a):
+                raise SpecError(f"argument {i + 1} of block '{block}' must be a name (letters, digits and _)",
+                                args.loc_of(i), hint="write args: [width, out], or args: {width: 64} to give "
+                                "defaults")
         args = YMap({a: None for a in args})
         args.loc, args.key_locs, args.value_locs = loc, {}, {}
     if not isinstance(args, YMap):

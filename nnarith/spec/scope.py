@@ -14,6 +14,9 @@ from nnarith.errors import Loc, SpecError, did_you_mean
 from nnarith.spec.yaml_loader import YList
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+# Names that tables give their input and totals rows: a layer so named would be read as one of
+# them by `nnarith check` (its vocabulary.special must know each).
+RESERVED_NAMES = ("input", "image", "data", "total", "totals", "sum", "overall")
 REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)$")
 
 

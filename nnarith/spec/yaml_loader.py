@@ -14,7 +14,7 @@ booleans, 0o17 and 0x1f are integers); only plain decimal integers take a fast p
 
 from __future__ import annotations
 
-import os
+import math
 from typing import Any
 
 import yaml
@@ -34,9 +34,11 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 
 from nnarith.errors import Loc, SpecError
+from nnarith.spec.files import MAX_FILE_BYTES, decode, read_text  # noqa: F401  (read from here too)
+from nnarith.text import MAX_DIGITS, too_large, too_large_text, visible
 
-MAX_FILE_BYTES = 256 * 1024  # bounds the worst case (one-character values) to well under a second
 MAX_NESTING = 100
+_HUGE_HINT = "no network is that large; numbers below 10^100 are counted exactly"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
@@ -59,6 +61,10 @@ class YMap(dict):
     def loc_of(self, key: Any) -> Loc:
         return self.value_locs.get(key, self.loc)
 
+    def key_text(self, key: Any) -> str:
+        """A key as written: `true:` is the bool True to YAML, but 'true' to the person who wrote it."""
+        return getattr(self, "key_texts", {}).get(key, str(key))
+
 
 class YList(list):
     """A list that knows where it and each item were written."""
@@ -68,32 +74,6 @@ class YList(list):
 
     def loc_of(self, i: int) -> Loc:
         return self.item_locs[i] if i < len(self.item_locs) else self.loc
-
-
-def read_text(path: str, what: str = "spec", limit: int = MAX_FILE_BYTES) -> str:
-    """Read a spec (or another document) as UTF-8 text, with errors a person can act on."""
-    if os.path.isdir(path):
-        raise SpecError(f"'{path}' is a folder, not a {what} file", hint="name a file inside it")
-    try:
-        size = os.path.getsize(path)
-        if size > limit:
-            hint = "use blocks and repeat instead of writing layers out" if what == "spec" else None
-            raise SpecError(f"'{path}' is {size:,} bytes; {what}s are limited to {limit:,} bytes", hint=hint)
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise SpecError(f"cannot read '{path}': {e.strerror or e}") from None
-    return decode(data, path, what)
-
-
-def decode(data: bytes, file: str, what: str = "spec") -> str:
-    if b"\x00" in data:
-        raise SpecError(f"'{file}' holds binary data, not a text {what}", Loc(file, 1, 1))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise SpecError(f"'{file}' is not UTF-8 text (byte {e.start})", Loc(file, line, 1)) from None
 
 
 def load(text: str, file: str) -> Any:
@@ -137,11 +117,12 @@ def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:
 class _Open:
     """A mapping or list being read, with what is pending inside it."""
 
-    __slots__ = ("value", "anchor", "key", "key_loc", "merges")
+    __slots__ = ("value", "anchor", "key", "key_loc", "merges", "height")
 
     def __init__(self, value: Any, anchor: str | None) -> None:
         self.value = value
         self.anchor = anchor
+        self.height = 1  # levels of lists and mappings in it, aliases' included
         self.key: Any = _NONE  # a mapping's key awaiting its value
         self.key_loc: Loc | None = None
         self.merges: list[tuple[Any, Loc]] = []
@@ -155,6 +136,7 @@ class _Builder:
         self.file = file
         self.anchors: dict[str, Any] = {}
         self.reading: set[str] = set()  # anchors of collections not yet closed
+        self.heights: dict[str, int] = {}  # levels of nesting in each anchored collection
 
     def loc(self, event: Any) -> Loc:
         mark = event.start_mark
@@ -172,6 +154,7 @@ class _Builder:
             loc = None
             if kind is ScalarEvent:
                 value, tag = self.scalar(event)
+                self.text = event.value
                 is_key = tag == _MERGE
                 if event.anchor:
                     self.anchors[event.anchor] = value
@@ -198,7 +181,10 @@ class _Builder:
                     self.merge(value, done.merges)
                 if done.anchor:
                     self.anchors[done.anchor] = value
+                    self.heights[done.anchor] = done.height
                     self.reading.discard(done.anchor)
+                if stack and stack[-1].height <= done.height:
+                    stack[-1].height = done.height + 1
             elif kind is AliasEvent:
                 if event.anchor in self.reading:
                     raise SpecError(f"the alias *{event.anchor} refers to a collection that contains it "
@@ -208,6 +194,13 @@ class _Builder:
                     raise SpecError(f"the alias *{event.anchor} names no anchor defined before it",
                                     self.loc(event), hint=f"mark the value to repeat with &{event.anchor} first")
                 value = self.anchors[event.anchor]
+                height = self.heights.get(event.anchor, 0)
+                if len(stack) + height > MAX_NESTING:  # aliases nest without brackets
+                    raise SpecError(f"the alias *{event.anchor} nests lists and mappings deeper than {MAX_NESTING} "
+                                    "levels", self.loc(event), hint="use blocks and repeat for depth, not aliases "
+                                    "of aliases")
+                if stack and stack[-1].height <= height:
+                    stack[-1].height = height + 1
             elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -249,6 +242,8 @@ class _Builder:
                         hint="YAML keeps only the last of duplicate keys; remove or rename one",
                     )
                 parent.key = value
+                if not isinstance(value, str) and kind is ScalarEvent:
+                    container.__dict__.setdefault("key_texts", {})[value] = self.text
             parent.key_loc = loc
         else:  # this is the value of the pending key
             if parent.key is _MERGE:
@@ -275,7 +270,10 @@ class _Builder:
         text, tag = event.value, event.tag
         if tag is None or tag == "!":
             plain = event.implicit[0]
-            if plain and text.isdigit() and (text[0] != "0" or text == "0"):
+            if plain and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+                if len(text) > MAX_DIGITS:  # before int(): its cost grows with the square of the length
+                    raise SpecError(too_large_text(f"the number {text[:12]}..."), self.loc(event),
+                                    hint=_HUGE_HINT)
                 return int(text), _TAG + "int"  # the common case, as PyYAML would resolve it
             if not plain or (text and text[0] not in _SPECIAL_FIRST and None not in _SPECIAL_FIRST):
                 return text, _STR  # quoted, or cannot resolve to anything but a string
@@ -285,10 +283,17 @@ class _Builder:
         if tag not in _CONSTRUCTED:
             raise _tag_error(tag, self.loc(event))
         node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        if tag != _TAG + "bool" and tag != _TAG + "null" and len(text) > 2 * MAX_DIGITS:
+            raise SpecError(too_large_text(f"the number {text[:12]}..."), self.loc(event), hint=_HUGE_HINT)
         try:
-            return _constructor.construct_object(node), tag
+            value = _constructor.construct_object(node)
         except (ConstructorError, ValueError) as e:
-            raise SpecError(f"cannot read the value '{text}': {e}", self.loc(event)) from None
+            raise SpecError(f"cannot read the value '{visible(text)}': {e}", self.loc(event)) from None
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and math.isfinite(value) and too_large(value):
+            raise SpecError(too_large_text(f"the number {text[:12]}{'...' if len(text) > 12 else ''}"),
+                            self.loc(event), hint=_HUGE_HINT)
+        return value, tag
 
 
 def _hashable(value: Any) -> bool:
