@@ -10,6 +10,7 @@ from nnarith import __version__
 from nnarith.cli import analyze, check, library, torch_cmds
 from nnarith.cli.common import report_error
 from nnarith.errors import NnarithError
+from nnarith.text import visible
 
 COMMANDS = (analyze, check, library, torch_cmds)  # each module adds its subcommands
 # The commands that never import torch. They build many small objects and no cyclic garbage worth
@@ -17,8 +18,16 @@ COMMANDS = (analyze, check, library, torch_cmds)  # each module adds its subcomm
 ANALYTIC = {m.__name__ for m in (analyze, check, library)}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a control character in a bad argument is shown escaped, never sent to the terminal
+    (subcommands' parsers are of this class too)."""
+
+    def _print_message(self, message: str, file=None) -> None:
+        super()._print_message(visible(message), file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nnarith",
         description="Exact arithmetic of neural networks: shapes, parameters, MACs, memory and "
         "receptive fields from a YAML spec, without a deep-learning framework.",
