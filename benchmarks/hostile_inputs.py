@@ -19,6 +19,7 @@ from nnarith.spec import parse_spec
 from nnarith.spec.yaml_loader import MAX_FILE_BYTES, decode
 
 NNARITH = str(Path(sysconfig.get_path("scripts")) / "nnarith")
+E99 = 10**99
 
 
 def laughs(levels: int = 9) -> str:
@@ -43,6 +44,18 @@ def cases() -> dict[str, str]:
         "5,000 unknown kinds": "input: [3, 8, 8]\nlayers:\n" + "  - nope\n" * 5000,
         "10^12 output features": "input: [3, 100000, 100000]\nlayers: [conv: {out: 1000000, kernel: 1000}, "
                                  "fc: 1000000000000]\n",
+        "a number of 5,000 digits": "input: [3, 8, 8]\nlayers: [conv: {out: 1" + "0" * 5000 + ", kernel: 3}]\n",
+        "20,000 upsamplings by 10 (a size that grows)": "input: [3, 8, 8]\nlayers: [upsample: {scale: 10, "
+                                                         "repeat: 20000}]\n",
+        "20,000 strides of 10^99 (the field's jump)": "input: [3, 8, 8]\nlayers: [conv: {out: 3, kernel: 1, "
+                                                        f"stride: {E99}, repeat: 20000}}]\n",
+        "list aliases nested 3,000 deep": "x: [" + ", ".join(["&a0 [1]"] + [f"&a{i} [*a{i - 1}]"
+                                                                             for i in range(1, 3000)]) + "]\n",
+        "an LSTM of 10^99 layers": f"input: [28, 28]\nlayers: [lstm: {{hidden: 4, layers: "
+                                                              f"{E99}}}]\n",
+        "20,000 layers of 10^99 channels": f"input: [{E99}, 8, 8]\nlayers: [conv: {{out: {E99}, kernel: 3, pad: 1, "
+                                            "repeat: 20000}]\n",
+        "/dev/zero": None,
     }
 
 
@@ -73,18 +86,23 @@ def _table_of(rows: int) -> str:
         f"| conv{i} | 64x56x56 | 36,928 |\n" for i in range(rows)) + "\n"
 
 
+def _err(path: str) -> str:
+    return os.path.join(tempfile.gettempdir(), "nnarith-hostile.err") if path.startswith("/dev/") else path + ".err"
+
+
 def run(path: str, *args: str) -> tuple[float, float, int, str]:
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        err = os.open(path + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(devnull, 1)
-        os.dup2(err, 2)
-        os.execv(NNARITH, [NNARITH, *(args or ("shape",)), path, *(("--spec", "vgg16") if args else ())])
+        os.dup2(os.open(_err(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+        command, *extra = args
+        spec = ("--spec", "vgg16") if command == "check" else ()
+        os.execv(NNARITH, [NNARITH, command, path, *spec, *extra])
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - start
-    first = (Path(path + ".err").read_text().splitlines() or ["(report)"])[0]
+    first = (Path(_err(path)).read_text().splitlines() or ["(report)"])[0]
     return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), first
 
 
@@ -113,11 +131,14 @@ def main() -> None:
     print(f"{'input':<46} {'seconds':>8} {'peak RSS':>10} exit  first line")
     with tempfile.TemporaryDirectory() as tmp:
         for label, text in cases().items():
-            path = os.path.join(tmp, "hostile.yaml")
-            Path(path).write_text(text)
-            seconds, mib, code, first = run(path)
-            first = first.replace(path, "<file>")
-            print(f"{label:<46} {seconds:>8.2f} {mib:>6.1f} MiB  {code:>3}  {first[:110]}")
+            path = "/dev/zero" if text is None else os.path.join(tmp, "hostile.yaml")
+            if text is not None:
+                Path(path).write_text(text)
+            for extra in ((), ("--exact",), ("-f", "json")) if "channels" in label else ((),):
+                seconds, mib, code, first = run(path, "shape", *extra)
+                first = first.replace(path, "<file>")
+                what = f"{label} {' '.join(extra)}".strip()
+                print(f"{what[:46]:<46} {seconds:>8.2f} {mib:>6.1f} MiB  {code:>3}  {first[:110]}")
         print(f"\n{'document for nnarith check --spec vgg16':<46} {'seconds':>8} {'peak RSS':>10} exit  last line")
         for label, text in document_cases().items():
             path = os.path.join(tmp, "hostile.md")

@@ -42,9 +42,10 @@ def kinds(args: argparse.Namespace) -> int:
     from nnarith.layers.fields import REQUIRED
 
     classes = sorted({cls.kind: cls for cls in REGISTRY.values()}.items())
-    if args.kind:
+    if args.kind is not None:
         if args.kind not in REGISTRY:
-            raise SpecError(f"unknown layer kind '{args.kind}'", hint=did_you_mean(args.kind, REGISTRY))
+            raise SpecError(f"unknown layer kind '{args.kind}'",
+                            hint=did_you_mean(args.kind, REGISTRY) or "'nnarith kinds' lists them all")
         classes = [(REGISTRY[args.kind].kind, REGISTRY[args.kind])]
     out = []
     for name, cls in classes:
@@ -54,7 +55,7 @@ def kinds(args: argparse.Namespace) -> int:
         for field, spec in cls.fields.items():
             default = "required" if spec.default is REQUIRED else f"default {spec.default!r}"
             out.append(f"    {field:<15} {spec.doc} ({default})")
-    if not args.kind:
+    if args.kind is None:
         out.append("containers: seq, concat, add, aux; every layer and block also takes name: and repeat:")
     write("\n".join(out) + "\n")
     return 0
