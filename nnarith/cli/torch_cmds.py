@@ -104,7 +104,9 @@ def bench(args: argparse.Namespace) -> int:
     from nnarith.torch.render import render_benchmark
 
     net = load_spec(args.spec)
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    console = Console(stderr=True)
+    # Only on a terminal: elsewhere rich leaves an empty line on stderr, before an error too.
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("calibrating the peak", total=len(batches) * len(dtypes) * len(modes))
 
         def step(label: str, done: int) -> None:
