@@ -122,10 +122,7 @@ def export(args: argparse.Namespace) -> int:
 
     require("torch")
     from nnarith.spec import load_spec
-    from nnarith.torch.builder import build_with_report
-    from nnarith.torch.export import export_source
+    from nnarith.torch.export import export as source
 
-    net = load_spec(args.spec, parse_shape(args.input) if args.input else None)
-    model, report = build_with_report(net)
-    write(export_source(model, report, args.spec))
+    write(source(load_spec(args.spec, parse_shape(args.input) if args.input else None), args.spec))
     return 0
