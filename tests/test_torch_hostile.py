@@ -114,15 +114,19 @@ def test_the_memory_check_says_the_prediction_and_what_is_available():
     report = analyze(load_spec("lenet5"))
     model, activations = guard.predicted_bytes(report, 1_000_000)
     assert (model, activations) == (61_706 * 4, 36_472 * 1_000_000)
-    guard.fits("running", model, activations, (model + activations, "a test"))  # exactly fits
-    guard.fits("running", model, activations, None)  # nothing known: no check
+    # inference holds at least the input batch, and s2's input (c1's 6x28x28) with its 6x14x14 output
+    assert guard.live_bytes(report, 1_000_000) == (1 * 32 * 32 + 6 * 28 * 28 + 6 * 14 * 14) * 4 * 1_000_000
+    guard.fits("running", model, activations, "all", (model + activations, "a test"))  # exactly fits
+    guard.fits("running", model, activations, "all", None)  # nothing known: no check
     with pytest.raises(guard.TooLarge) as e:
-        guard.fits("benchmarking lenet5 at batch 1000000", model, activations, (8 * 10**9, "a test"))
+        guard.fits("benchmarking lenet5 at batch 1000000", model, activations, "every layer's output",
+                   (8 * 10**9, "a test"))
     assert str(e.value) == (
         "benchmarking lenet5 at batch 1000000 needs about 36.47 GB (nnarith's prediction: parameters and buffers "
-        "246.82 kB + activations 36.47 GB), but 8.00 GB of memory is available (a test); use a smaller --batch")
-    with pytest.raises(guard.TooLarge, match="the parameters alone do not fit; nnarith shape and calc give"):
-        guard.fits("building", 10**12, 0, (10**9, "a test"))
+        "246.82 kB + activations 36.47 GB: every layer's output), but 8.00 GB of memory is available (a test); "
+        "use a smaller --batch")
+    with pytest.raises(guard.TooLarge, match="needs at least 1.00 TB .* the parameters alone do not fit; nnarith"):
+        guard.fits("building", 10**12, 0, "none", (10**9, "a test"), at_least=True)
 
 
 def test_an_allocation_that_fails_anyway_is_one_line():
@@ -132,15 +136,21 @@ def test_an_allocation_that_fails_anyway_is_one_line():
                             "use a smaller --batch")
 
 
-def test_a_batch_that_does_not_fit_is_refused_before_allocating():
-    for command, doing in (("bench", "benchmarking specs/lenet5.yaml (inference, fp32)"),
-                           ("verify", "verifying specs/lenet5.yaml")):
-        message = one_line_error(cli(command, "lenet5", "--batch", "1000000000"))
-        assert re.fullmatch(
-            f"error: {re.escape(doing)} at batch 1000000000 needs about 36.47 TB \\(nnarith's prediction: "
-            f"parameters and buffers 246.82 kB \\+ activations 36.47 TB\\), but {SIZE} of memory is available "
-            f"\\((MemAvailable in /proc/meminfo|free on the GPU \\(torch.cuda.mem_get_info\\))\\); use a smaller "
-            f"--batch", message), message
+@pytest.mark.parametrize("args, doing, needs, counted", [
+    (["bench"], "benchmarking specs/lenet5.yaml (inference, fp32)", "at least 27.62 TB", "27.62 TB: the input "
+     "batch, and a layer's input and output while it runs"),
+    (["bench", "--mode", "training"], "benchmarking specs/lenet5.yaml (training, fp32)", "about 36.47 TB",
+     "36.47 TB: every layer's output, kept for the backward pass"),
+    (["verify"], "verifying specs/lenet5.yaml", "about 36.47 TB", "36.47 TB: every layer's output, kept for the "
+     "checks"),
+])
+def test_a_batch_that_does_not_fit_is_refused_before_allocating(args, doing, needs, counted):
+    message = one_line_error(cli(*args, "lenet5", "--batch", "1000000000"))
+    assert re.fullmatch(
+        f"error: {re.escape(doing)} at batch 1000000000 needs {needs} \\(nnarith's prediction: parameters and "
+        f"buffers 246.82 kB \\+ activations {re.escape(counted)}\\), but {SIZE} of memory is available "
+        f"\\((MemAvailable in /proc/meminfo|free on the GPU \\(torch.cuda.mem_get_info\\))\\); use a smaller "
+        f"--batch", message), message
 
 
 def test_a_layer_too_large_to_build_is_located(tmp_path):

@@ -53,7 +53,8 @@ def _items(text: str, allowed: tuple[str, ...] | None, what: str) -> tuple:
     if not items:
         raise UsageError(f"--{what} is empty")
     if allowed is None:
-        if not all(t.isdigit() and int(t) > 0 for t in items):
+        # ASCII digits only: '²' passes isdigit() but not int(), and '٣' would be read as 3
+        if not all(t.isascii() and t.isdigit() and int(t) > 0 for t in items):
             raise UsageError(f"--{what} '{text}' must be positive integers, comma-separated, e.g. 1,8,64")
         return tuple(int(t) for t in items)
     bad = [t for t in items if t not in allowed]

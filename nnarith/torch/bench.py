@@ -131,7 +131,7 @@ def bench(spec, device: str = "auto", batches: tuple[int, ...] = (1, 8, 64), dty
     plan, notes = _plan(report, modes, dtypes, batches)
     available = guard.available_memory(dev)
     for mode, dtype, batch in plan:  # every run is checked before the first one allocates
-        guard.fits(_doing(report, mode, dtype, batch), *_predicted(report, mode, dtype, batch), available)
+        _fits(report, mode, dtype, batch, available)
     model, _ = build_with_report(net, report=report)
     model.to(dev)
     cuda = dev.type == "cuda"
@@ -190,6 +190,16 @@ def _one_value_per_channel(report: Report) -> Row | None:
 
 def _doing(report: Report, mode: str, dtype: str, batch: int) -> str:
     return f"benchmarking {guard.printable(report.file)} ({mode}, {dtype}) at batch {batch}"
+
+
+def _fits(report: Report, mode: str, dtype: str, batch: int, available: tuple[int, str] | None) -> None:
+    model, activations = _predicted(report, mode, dtype, batch)
+    if mode == "training":
+        counted, at_least = "every layer's output, kept for the backward pass", False
+    else:
+        counted, at_least = "the input batch, and a layer's input and output while it runs", True
+        activations = guard.live_bytes(report, batch, DTYPES[dtype].itemsize)
+    guard.fits(_doing(report, mode, dtype, batch), model, activations, counted, available, at_least)
 
 
 def _predicted(report: Report, mode: str, dtype: str, batch: int) -> tuple[int, int]:

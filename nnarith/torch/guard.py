@@ -82,15 +82,28 @@ def predicted_bytes(report: Report, batch: int, itemsize: int = FP32, training: 
     return held * FP32, activations * itemsize * batch
 
 
-def fits(what: str, model: int, activations: int, available: tuple[int, str] | None) -> None:
+def live_bytes(report: Report, batch: int, itemsize: int = FP32) -> int:
+    """At least what inference holds at once: the input batch, and a layer's input and output
+    while it runs (its input uncounted in the first top-level layer or block, where it may be
+    the input batch itself). Inference frees the rest as it goes, so the sum would refuse
+    batches that fit."""
+    first = report.rows[0].path[0] if report.rows else None
+    x = report.input.numel
+    peak = max((x + (r.input.numel if r.input and r.path[0] != first else 0) + r.held for r in report.rows),
+               default=x)
+    return peak * itemsize * batch
+
+
+def fits(what: str, model: int, activations: int, counted: str, available: tuple[int, str] | None,
+         at_least: bool = False) -> None:
     """Refuse before allocating when nnarith's prediction exceeds the memory available."""
     if available is None or model + activations <= available[0]:
         return
     fix = ("the parameters alone do not fit; nnarith shape and calc give its figures without building it"
            if model > available[0] else "use a smaller --batch")
-    raise TooLarge(f"{what} needs about {size(model + activations)} (nnarith's prediction: parameters "
-                   f"and buffers {size(model)} + activations {size(activations)}), but {size(available[0])} "
-                   f"of memory is available ({available[1]}); {fix}")
+    raise TooLarge(f"{what} needs {'at least' if at_least else 'about'} {size(model + activations)} (nnarith's "
+                   f"prediction: parameters and buffers {size(model)} + activations {size(activations)}: "
+                   f"{counted}), but {size(available[0])} of memory is available ({available[1]}); {fix}")
 
 
 @contextmanager

@@ -96,7 +96,8 @@ def checked(net: Network, device: str, batch: int) -> Report:
     report = analyze(net)
     guard.buildable(report)
     model, activations = guard.predicted_bytes(report, batch, training=True)  # the aux heads run too
-    guard.fits(doing(report, batch), model, activations, guard.available_memory(torch.device(device)))
+    guard.fits(doing(report, batch), model, activations, "every layer's output, kept for the checks",
+               guard.available_memory(torch.device(device)))
     return report
 
 
