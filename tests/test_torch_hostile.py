@@ -170,7 +170,7 @@ def test_a_layer_too_large_to_build_is_located(tmp_path):
 def test_a_layer_too_large_to_allocate_is_refused(tmp_path):
     (tmp_path / "big.yaml").write_text(BIG)
     tail = "the parameters alone do not fit; nnarith shape and calc give its figures without building it"
-    message = one_line_error(cli("verify", "big.yaml", "--batch", "1", cwd=tmp_path))
+    message = one_line_error(cli("verify", "lenet5", "big.yaml", "--batch", "1", cwd=tmp_path))  # before lenet5 runs
     assert "(nnarith's prediction: parameters and buffers 11.20 TB + activations" in message
     assert message.endswith(tail)
     with pytest.raises(guard.TooLarge, match=re.escape(tail)):

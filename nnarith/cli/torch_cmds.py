@@ -78,9 +78,12 @@ def verify(args: argparse.Namespace) -> int:
 
         results = [against(load_spec(args.specs[0], shape), args.against, args.device, args.batch)]
     else:
+        from nnarith.torch.verify import checked
         from nnarith.torch.verify import verify as run
 
-        nets = [load_spec(s, shape) for s in args.specs]  # every spec is read before any model runs
+        nets = [load_spec(s, shape) for s in args.specs]  # every spec is read before any model runs,
+        for net in nets:  # and checked to fit, so that no result is lost to a later refusal
+            checked(net, args.device, args.batch)
         results = [run(net, args.device, args.batch) for net in nets]
     if args.format == "json":
         docs = [r.json() for r in results]

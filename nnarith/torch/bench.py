@@ -176,9 +176,10 @@ def _plan(report: Report, modes: tuple[str, ...], dtypes: tuple[str, ...],
         wanted = batches
         if mode == "training" and single and 1 in batches:
             wanted = tuple(dict.fromkeys(2 if b == 1 else b for b in batches))
-            notes.append(f"training at batch 1 is impossible: batch norm '{single.name}' sees one value per "
-                         f"channel (its input is {single.input}), and PyTorch cannot normalise one value in "
-                         f"training mode; batch 2 is timed instead")
+            note = (f"training at batch 1 is impossible: batch norm '{single.name}' sees one value per channel "
+                    f"(its input is {single.input}), and PyTorch cannot normalise one value in training mode; "
+                    f"batch 2 is timed instead")
+            notes += [note] if note not in notes else []
         plan += [(mode, dtype, batch) for dtype in dtypes for batch in wanted]
     return plan, notes
 
