@@ -16,6 +16,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from nnarith.analysis.walk import analyze  # noqa: E402
+from nnarith.errors import SpecError  # noqa: E402
 from nnarith.spec import load_spec, parse_spec, shipped  # noqa: E402
 from nnarith.torch.builder import build_with_report  # noqa: E402
 from nnarith.torch.export import docstring, export, export_source, string_literal  # noqa: E402
@@ -82,6 +83,14 @@ def test_a_layer_too_large_to_build_is_located_and_one_too_large_to_allocate_is_
     (tmp_path / "big.yaml").write_text("input: [3, 8, 8]\nlayers:\n  - conv: {out: 100000000000, kernel: 3}\n")
     r = cli("export", "big.yaml", "--torch", cwd=tmp_path)  # 11.2 TB of weights, were they allocated
     assert r.returncode == 0 and '("conv1", nn.Conv2d(3, 100000000000, kernel_size=(3, 3)' in r.stdout, r.stderr
+    # an output PyTorch could not hold does not stop the source being printed; a buffer does
+    up = export(parse_spec(f"input: [3, 8, 8]\nlayers: [upsample: {10**21}]\n", "up.yaml"), "up.yaml")
+    assert '("upsample1", nn.Upsample(scale_factor=1e+21, mode=\'nearest\')),' in up
+    with pytest.raises(SpecError) as e:
+        export(parse_spec(f"input: [{3 * 10**22}]\nlayers: [bn: {{affine: false}}]\n", "bn.yaml"), "bn.yaml")
+    assert e.value.render().splitlines()[:2] == [
+        "bn.yaml:2:10: error: 60,000,000,000,000,000,000,001 buffer elements are more than one PyTorch tensor can "
+        "hold (2^63 - 1 bytes)", "  in layer 'bn1'"]
 
 
 NAMES = ['three """ quotes""" + __import__("os").system("echo pwned") + """', "back\\slash at the end\\",

@@ -165,6 +165,13 @@ def test_a_layer_too_large_to_build_is_located(tmp_path):
         with pytest.raises(SpecError) as e:
             run()
         assert e.value.render().splitlines() == located
+    up = parse_spec(f"input: [3, 8, 8]\nlayers: [upsample: {10**21}]\n", "up.yaml")
+    with pytest.raises(SpecError) as e:  # an output too large to hold: built, but it cannot run
+        verify(up)
+    assert e.value.render().splitlines() == [
+        "up.yaml:2:10: error: about 10^44 output elements per image are more than one PyTorch tensor can hold "
+        "(2^63 - 1 bytes)", "  in layer 'upsample1'", "  hint: nnarith shape and calc give its figures; PyTorch "
+        "cannot run it"]
 
 
 def test_a_layer_too_large_to_allocate_is_refused(tmp_path):

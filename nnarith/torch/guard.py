@@ -45,14 +45,17 @@ def require_device(device: str) -> None:
         raise UsageError(f"--device cuda: {why}; run on the CPU with --device cpu")
 
 
-def buildable(report: Report) -> None:
-    """Every tensor the model holds fits PyTorch's int64 sizes (located at the first that does not)."""
+def buildable(report: Report, run: bool = True) -> None:
+    """Every tensor the model holds, and with `run` every output, fits PyTorch's int64 sizes
+    (located at the first that does not). Printing source needs no outputs."""
     for row in report.rows + report.aux_rows:
-        for what, count in (("weights", row.weights), ("output elements per image", row.activations)):
+        counts = [("weights", row.weights), ("biases", row.biases), ("buffer elements", row.buffers)]
+        for what, count in counts + ([("output elements per image", row.activations)] if run else []):
             if count * FP32 > INT64:
+                cannot = "run" if what.startswith("output") else "build"
                 raise SpecError(f"{_count(count)} {what} are more than one PyTorch tensor can hold "
                                 f"(2^63 - 1 bytes)", row.loc, layer=row.name,
-                                hint="nnarith shape and calc give its figures; PyTorch cannot build it")
+                                hint=f"nnarith shape and calc give its figures; PyTorch cannot {cannot} it")
 
 
 def _count(n: int) -> str:
