@@ -59,6 +59,10 @@ def test_bad_bench_options():
     for args in (["--batch", "0"], ["--dtype", "fp8"], ["--mode", "serving"]):
         r = cli("bench", "lenet5", *args)
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    for batch in ("\u00b2", "\u0663", "8,\uff18"):  # superscript two, Arabic-Indic three, fullwidth eight
+        r = cli("bench", "lenet5", "--batch", batch)
+        assert r.returncode == 2 and r.stderr == (f"error: --batch '{batch}' must be positive integers, "
+                                                  f"comma-separated, e.g. 1,8,64\n"), r.stderr
 
 
 @pytest.mark.gpu

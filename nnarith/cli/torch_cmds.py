@@ -53,7 +53,8 @@ def _items(text: str, allowed: tuple[str, ...] | None, what: str) -> tuple:
     if not items:
         raise UsageError(f"--{what} is empty")
     if allowed is None:
-        if not all(t.isdigit() and int(t) > 0 for t in items):
+        # ASCII digits only: '²' passes isdigit() but not int(), and '٣' would be read as 3
+        if not all(t.isascii() and t.isdigit() and int(t) > 0 for t in items):
             raise UsageError(f"--{what} '{text}' must be positive integers, comma-separated, e.g. 1,8,64")
         return tuple(int(t) for t in items)
     bad = [t for t in items if t not in allowed]
@@ -77,9 +78,12 @@ def verify(args: argparse.Namespace) -> int:
 
         results = [against(load_spec(args.specs[0], shape), args.against, args.device, args.batch)]
     else:
+        from nnarith.torch.verify import checked
         from nnarith.torch.verify import verify as run
 
-        nets = [load_spec(s, shape) for s in args.specs]  # every spec is read before any model runs
+        nets = [load_spec(s, shape) for s in args.specs]  # every spec is read before any model runs,
+        for net in nets:  # and checked to fit, so that no result is lost to a later refusal
+            checked(net, args.device, args.batch)
         results = [run(net, args.device, args.batch) for net in nets]
     if args.format == "json":
         docs = [r.json() for r in results]
@@ -104,7 +108,9 @@ def bench(args: argparse.Namespace) -> int:
     from nnarith.torch.render import render_benchmark
 
     net = load_spec(args.spec)
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    console = Console(stderr=True)
+    # Only on a terminal: elsewhere rich leaves an empty line on stderr, before an error too.
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("calibrating the peak", total=len(batches) * len(dtypes) * len(modes))
 
         def step(label: str, done: int) -> None:
@@ -120,10 +126,7 @@ def export(args: argparse.Namespace) -> int:
 
     require("torch")
     from nnarith.spec import load_spec
-    from nnarith.torch.builder import build_with_report
-    from nnarith.torch.export import export_source
+    from nnarith.torch.export import export as source
 
-    net = load_spec(args.spec, parse_shape(args.input) if args.input else None)
-    model, report = build_with_report(net)
-    write(export_source(model, report, args.spec))
+    write(source(load_spec(args.spec, parse_shape(args.input) if args.input else None), args.spec))
     return 0

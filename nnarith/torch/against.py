@@ -11,28 +11,83 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 
 import torch
 from torch import nn
 
 from nnarith.errors import UsageError
+from nnarith.spec import load_spec
 from nnarith.spec.nodes import Network
+from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
-from nnarith.torch.verify import Check, Verification, unfused
+from nnarith.torch.verify import Check, Verification, checked, doing, unfused
+
+WANTED = "an nn.Module, or a function or class that builds one with no arguments, e.g. torchvision.models:resnet50"
 
 
 def load_factory(target: str):
+    """What MODULE:NAME names: an nn.Module, or a callable to build one (checked before it is called)."""
     module_name, _, attr = target.partition(":")
     if not module_name or not attr:
-        raise UsageError(f"--against '{target}' is not MODULE:FACTORY, e.g. torchvision.models:resnet50")
+        raise _refuse(f"--against '{target}' is not MODULE:FACTORY, e.g. torchvision.models:resnet50")
     try:
         module = importlib.import_module(module_name)
     except Exception as e:  # an import can fail in any way; say how
-        raise UsageError(f"--against: cannot import '{module_name}': {type(e).__name__}: {e}") from None
-    factory = getattr(module, attr, None)
-    if not callable(factory):
-        raise UsageError(f"--against: '{module_name}' has no callable '{attr}'")
+        raise _refuse(f"--against: cannot import '{module_name}': {type(e).__name__}: {e}") from None
+    if not hasattr(module, attr):
+        raise _refuse(f"--against '{target}': '{module_name}' has no '{attr}'; give {WANTED}")
+    factory = getattr(module, attr)
+    if isinstance(factory, nn.Module):
+        return factory
+    found = _kind(factory)
+    if found:
+        raise _refuse(f"--against '{target}' is {found}; give {WANTED}")
+    try:
+        inspect.signature(factory).bind()
+    except TypeError:
+        needs = [p.name for p in inspect.signature(factory).parameters.values()
+                 if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        raise _refuse(f"--against '{target}': {attr}() needs arguments ({', '.join(needs)}); give {WANTED}") from None
+    except ValueError:  # no signature to read: it is called, and what it returns is checked
+        pass
     return factory
+
+
+def _kind(obj: object) -> str:
+    """What obj is, where that is enough to refuse it without calling it ('' if it may be a factory).
+    Built-ins are refused uncalled: os:system or builtins:exit would run, not build."""
+    if inspect.isclass(obj):
+        return "" if issubclass(obj, nn.Module) else f"a class that is not an nn.Module ({_name(obj)})"
+    if inspect.isbuiltin(obj):
+        return f"a built-in function ({_name(obj)})"
+    return "" if callable(obj) else f"{_what(obj)}, not callable"
+
+
+def _model(target: str) -> nn.Module:
+    factory = load_factory(target)
+    if isinstance(factory, nn.Module):
+        return factory
+    try:
+        model = factory()
+    except (Exception, SystemExit) as e:  # the user's code can fail in any way; say how
+        raise _refuse(f"--against '{target}': calling it failed: {type(e).__name__}: {e}") from None
+    if not isinstance(model, nn.Module):
+        raise _refuse(f"--against '{target}': calling it returned {_what(model)}, not an nn.Module; give {WANTED}")
+    return model
+
+
+def _refuse(message: str) -> UsageError:
+    return UsageError(guard.printable(message))  # one line, whatever the names or the exception hold
+
+
+def _name(obj: object) -> str:
+    module = getattr(obj, "__module__", None)
+    return f"{module}.{obj.__qualname__}" if module else obj.__qualname__
+
+
+def _what(value: object) -> str:
+    return "None" if value is None else f"a {_name(type(value))}"
 
 
 def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bool]], tuple, int]:
@@ -58,13 +113,18 @@ def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bo
 
 
 def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 2) -> Verification:
-    theirs = load_factory(target)().eval().to(device)
-    ours, report = build_with_report(spec)
-    ours.eval().to(device)
-    x = torch.randn(batch, *report.input.dims, device=device)
+    net = spec if isinstance(spec, Network) else load_spec(spec)
+    report = checked(net, device, batch)
+    theirs = _model(target)
+    target = guard.printable(target)  # it names checks in the output
+    with guard.out_of_memory(doing(report, batch)):
+        theirs.eval().to(device)
+        ours, _ = build_with_report(net, report=report)
+        ours.eval().to(device)
+        x = torch.randn(batch, *report.input.dims, device=device)
+        mine, my_out, my_macs = _trace(ours, x)
+        other, their_out, their_macs = _trace(theirs, x)
     result = Verification(report.name, report.file, device, batch)
-    mine, my_out, my_macs = _trace(ours, x)
-    other, their_out, their_macs = _trace(theirs, x)
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     result.add(f"params: spec vs {target}", count(ours), count(theirs))
     result.add(f"MACs per image: spec vs {target} (FlopCounterMode / 2)", my_macs, their_macs)

@@ -19,7 +19,11 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from nnarith.analysis.report import Report
+from nnarith.analysis.report import Report, Row
+from nnarith.analysis.walk import analyze
+from nnarith.spec import load_spec
+from nnarith.spec.nodes import Network
+from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -121,7 +125,14 @@ def bench(spec, device: str = "auto", batches: tuple[int, ...] = (1, 8, 64), dty
           modes: tuple[str, ...] = ("inference",), on_step: Callable[[str, int], None] | None = None) -> Benchmark:
     """on_step(label, done) is called before each measurement, with how many are done."""
     dev, name, fallback = choose_device(device)
-    model, report = build_with_report(spec)
+    net = spec if isinstance(spec, Network) else load_spec(spec)
+    report = analyze(net)
+    guard.buildable(report)
+    plan, notes = _plan(report, modes, dtypes, batches)
+    available = guard.available_memory(dev)
+    for mode, dtype, batch in plan:  # every run is checked before the first one allocates
+        _fits(report, mode, dtype, batch, available)
+    model, _ = build_with_report(net, report=report)
     model.to(dev)
     cuda = dev.type == "cuda"
     torch.backends.cudnn.benchmark = True
@@ -129,27 +140,71 @@ def bench(spec, device: str = "auto", batches: tuple[int, ...] = (1, 8, 64), dty
     if channels_last:
         model.to(memory_format=torch.channels_last)
     result = Benchmark(report.name, name, fallback,
-                       "torch.cuda.max_memory_allocated" if cuda else "process peak RSS (since start)")
+                       "torch.cuda.max_memory_allocated" if cuda else "process peak RSS (since start)", notes=notes)
     for dtype in dtypes:
         result.peak_tflops[dtype] = round(peak_tflops(dev, dtype), 3)
     inplace = {m: m.inplace for m in model.modules() if isinstance(getattr(m, "inplace", None), bool)}
-    for mode in modes:
+    for mode, dtype, batch in plan:
         # Autograd keeps some outputs for the backward pass (sigmoid's, tanh's), and an in-place op
         # after them would overwrite one: training runs with in-place ops turned off.
         for m, on in inplace.items():
             m.inplace = on and mode == "inference"
-        for dtype in dtypes:
-            for batch in batches:
-                if on_step:
-                    on_step(f"{mode} {dtype} batch {batch}", len(result.results))
-                run = _run(model, report, dev, dtype, mode, batch, channels_last, result.peak_tflops[dtype])
-                if run.fraction_of_peak is None:
-                    note = (f"{dtype}: the model ran faster than the {dtype} matmul calibration "
-                            f"({result.peak_tflops[dtype]} TFLOP/s), so that is no peak; fraction not reported")
-                    if note not in result.notes:
-                        result.notes.append(note)
-                result.results.append(run)
+        if on_step:
+            on_step(f"{mode} {dtype} batch {batch}", len(result.results))
+        with guard.out_of_memory(_doing(report, mode, dtype, batch)):
+            run = _run(model, report, dev, dtype, mode, batch, channels_last, result.peak_tflops[dtype])
+        if run.fraction_of_peak is None:
+            note = (f"{dtype}: the model ran faster than the {dtype} matmul calibration "
+                    f"({result.peak_tflops[dtype]} TFLOP/s), so that is no peak; fraction not reported")
+            if note not in result.notes:
+                result.notes.append(note)
+        result.results.append(run)
     return result
+
+
+def _plan(report: Report, modes: tuple[str, ...], dtypes: tuple[str, ...],
+          batches: tuple[int, ...]) -> tuple[list[tuple[str, str, int]], list[str]]:
+    """The (mode, dtype, batch) runs in order, and a note for each batch changed.
+
+    Batch norm in training mode needs two values per channel: where one layer sees a single
+    value per image (a 1x1 map, or features after flatten), batch 1 cannot train, and batch 2,
+    the smallest that can, is timed in its place."""
+    single = _one_value_per_channel(report)
+    notes: list[str] = []
+    plan = []
+    for mode in modes:
+        wanted = batches
+        if mode == "training" and single and 1 in batches:
+            wanted = tuple(dict.fromkeys(2 if b == 1 else b for b in batches))
+            note = (f"training at batch 1 is impossible: batch norm '{single.name}' sees one value per channel "
+                    f"(its input is {single.input}), and PyTorch cannot normalise one value in training mode; "
+                    f"batch 2 is timed instead")
+            notes += [note] if note not in notes else []
+        plan += [(mode, dtype, batch) for dtype in dtypes for batch in wanted]
+    return plan, notes
+
+
+def _one_value_per_channel(report: Report) -> Row | None:
+    return next((r for r in report.rows + report.aux_rows
+                 if r.kind == "bn" and r.input is not None and r.input.numel == r.input.dims[0]), None)
+
+
+def _doing(report: Report, mode: str, dtype: str, batch: int) -> str:
+    return f"benchmarking {guard.printable(report.file)} ({mode}, {dtype}) at batch {batch}"
+
+
+def _fits(report: Report, mode: str, dtype: str, batch: int, available: tuple[int, str] | None) -> None:
+    model, activations = _predicted(report, mode, dtype, batch)
+    if mode == "training":
+        counted, at_least = "every layer's output, kept for the backward pass", False
+    else:
+        counted, at_least = "the input batch, and a layer's input and output while it runs", True
+        activations = guard.live_bytes(report, batch, DTYPES[dtype].itemsize)
+    guard.fits(_doing(report, mode, dtype, batch), model, activations, counted, available, at_least)
+
+
+def _predicted(report: Report, mode: str, dtype: str, batch: int) -> tuple[int, int]:
+    return guard.predicted_bytes(report, batch, DTYPES[dtype].itemsize, training=mode == "training")
 
 
 def _run(model, report: Report, dev: torch.device, dtype: str, mode: str, batch: int, channels_last: bool,
@@ -189,7 +244,7 @@ def _run(model, report: Report, dev: torch.device, dtype: str, mode: str, batch:
         peak_bytes = torch.cuda.max_memory_allocated()
     else:
         peak_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    predicted = report.totals.params * 4 + report.totals.activations * DTYPES[dtype].itemsize * batch
+    predicted = sum(_predicted(report, mode, dtype, batch))
     fraction = round(tflops / peak, 4) if 0 < tflops <= peak else None
     return Result(batch, dtype, mode, round(ms, 4), round(q[2] - q[0], 4), round(batch / (ms / 1e3), 2),
                   round(tflops, 4), fraction, peak_bytes, predicted, len(times))

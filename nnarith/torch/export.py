@@ -10,10 +10,14 @@ from __future__ import annotations
 import inspect
 import re
 
+import torch
 from torch import nn
 
 from nnarith.analysis.report import Report
-from nnarith.torch import modules
+from nnarith.analysis.walk import analyze
+from nnarith.spec.nodes import Network
+from nnarith.torch import guard, modules
+from nnarith.torch.builder import build_with_report
 
 # Helper classes in the order they are defined, with what each one needs.
 HELPERS = ["Sequence", "AuxHead", "Network", "Concat", "Add", "FlattenLinear", "Maxout", "_Steps", "RNN",
@@ -23,6 +27,37 @@ NEEDS = {"AuxHead": {"Sequence"}, "Network": {"Sequence", "AuxHead"}, "RNN": {"_
 CONTAINERS = (modules.Concat, modules.Add, nn.Sequential)
 
 
+def export(net: Network, spec_file: str) -> str:
+    """The source of a spec's model, built on the meta device: printing it allocates no weights,
+    so a layer of any size PyTorch can describe is printed at once."""
+    report = analyze(net)
+    guard.buildable(report, run=False)
+    with torch.device("meta"):
+        model, _ = build_with_report(net, report=report)
+    return export_source(model, report, spec_file)
+
+
+def docstring(report: Report, spec_file: str) -> str:
+    """The exported file's docstring, as text (export_source writes it as a literal)."""
+    source = f"\nSource: {report.source}" if report.source else ""
+    dims = ", ".join(map(str, report.input.dims))
+    return (f"{report.name} as a PyTorch module, written by `nnarith export {spec_file} --torch`.\n{source}\n"
+            f"Input: [N, {dims}]. Module names follow the spec's layer names.\n")
+
+
+def string_literal(text: str) -> str:
+    """A triple-quoted Python literal whose value is exactly `text`, whatever the spec's name,
+    source or path hold: backslashes and quotes are escaped (no `\\U`, no closing quotes, so
+    no code from a spec), control characters written as escapes; other text stays readable."""
+    return '"""' + "".join(map(_escape, text)) + '"""'
+
+
+def _escape(c: str) -> str:
+    if c in '\\"':
+        return "\\" + c
+    return c if c == "\n" or c.isprintable() else ascii(c)[1:-1]
+
+
 def export_source(model: modules.Network, report: Report, spec_file: str) -> str:
     used: set[str] = set()
     body = _module(model, "    ", used)
@@ -30,11 +65,7 @@ def export_source(model: modules.Network, report: Report, spec_file: str) -> str
         used |= NEEDS.get(name, set())
     helpers = "\n\n".join(inspect.getsource(getattr(modules, name)).rstrip() for name in HELPERS if name in used)
     dims = ", ".join(map(str, report.input.dims))
-    source = f"\nSource: {report.source}" if report.source else ""
-    return f'''"""{report.name} as a PyTorch module, written by `nnarith export {spec_file} --torch`.
-{source}
-Input: [N, {dims}]. Module names follow the spec's layer names.
-"""
+    return f'''{string_literal(docstring(report, spec_file))}
 
 from __future__ import annotations
 
@@ -62,7 +93,7 @@ def _module(module: nn.Module, indent: str, used: set[str]) -> str:
     if isinstance(module, CONTAINERS):
         used.add(cls)
         inner = indent + "    "
-        items = "".join(f'{inner}("{name}", {_module(child, inner, used)}),\n'
+        items = "".join(f'{inner}({_name(name)}, {_module(child, inner, used)}),\n'
                         for name, child in module.named_children())
         into = f", into={module.into}" if isinstance(module, modules.Add) else ""
         return f"{cls}(OrderedDict([\n{items}{indent}]){into})"
@@ -70,6 +101,13 @@ def _module(module: nn.Module, indent: str, used: set[str]) -> str:
         used.add(cls)
         return repr(module)
     return "nn." + _constructor(module)
+
+
+def _name(name: str) -> str:
+    """A module name as a literal: in double quotes where that needs no escape (spec names are
+    identifiers), else as repr writes it."""
+    text = repr(name)
+    return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in name else text
 
 
 def _constructor(module: nn.Module) -> str:

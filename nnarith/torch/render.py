@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nnarith.render import units
 from nnarith.torch.bench import Benchmark
+from nnarith.torch.guard import printable
 from nnarith.torch.verify import Check, Verification
 
 MAX_LISTED = 25
@@ -31,7 +32,9 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) 
 
 def render_verification(v: Verification, all_checks: bool = False) -> str:
     verdict = "PASSED" if v.passed else "FAILED"
-    out = [f"{v.name}  ({v.file})  on {v.device}, batch {v.batch}: {verdict} ({len(v.checks)} checks)", ""]
+    # A spec's name and path are the user's text: no control characters reach the terminal.
+    out = [f"{printable(v.name)}  ({printable(v.file)})  on {v.device}, batch {v.batch}: {verdict} "
+           f"({len(v.checks)} checks)", ""]
     rows: list[tuple[str, ...]] = []
     groups: dict[str, list[Check]] = {}
     for c in v.checks:
@@ -58,7 +61,7 @@ def render_verification(v: Verification, all_checks: bool = False) -> str:
 
 
 def render_benchmark(b: Benchmark) -> str:
-    out = [f"{b.name} on {b.device}"]
+    out = [f"{printable(b.name)} on {printable(b.device)}"]
     if b.fallback:
         out.append(b.fallback)
     peaks = ", ".join(f"{d} {p:g} TFLOP/s" for d, p in b.peak_tflops.items())
@@ -72,7 +75,8 @@ def render_benchmark(b: Benchmark) -> str:
     head = ("mode", "dtype", "batch", "ms median", "IQR ms", "images/s", "TFLOP/s", "of peak", "peak memory",
             "predicted", "runs")
     out += _table(head, rows, set(range(2, 11)))
-    out += ["", f"peak memory: {b.memory_measure}; predicted: parameters (fp32) + activations (nnarith's count)",
+    out += ["", f"peak memory: {b.memory_measure}; predicted: parameters and buffers (fp32) + activations "
+                "(nnarith's count)",
             "TFLOP/s from nnarith's FLOPs (2 x MACs; training counts 3 x the forward)"]
-    out += [f"note: {n}" for n in b.notes]
+    out += [f"note: {printable(n)}" for n in b.notes]
     return "\n".join(out) + "\n"

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 import torch
 
 from nnarith.analysis.report import Report
+from nnarith.analysis.walk import analyze
 from nnarith.spec import load_spec
 from nnarith.spec.nodes import Network
+from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 
 MERGES = ("concat", "add")
@@ -70,11 +72,12 @@ class Verification:
 def verify(spec: Network | str, device: str = "cpu", batch: int = 2,
            input: tuple[int, ...] | None = None) -> Verification:
     net = spec if isinstance(spec, Network) else load_spec(spec, input)
-    model, report = build_with_report(net)
-    model.eval().to(device)
-    x = torch.randn(batch, *report.input.dims, device=device)
-    result = Verification(report.name, report.file, device, batch)
-    with warnings.catch_warnings():
+    report = checked(net, device, batch)
+    with guard.out_of_memory(doing(report, batch)), warnings.catch_warnings():
+        model, _ = build_with_report(net, report=report)
+        model.eval().to(device)
+        x = torch.randn(batch, *report.input.dims, device=device)
+        result = Verification(report.name, report.file, device, batch)
         warnings.filterwarnings("ignore", message=".*padding='same'.*")  # PyTorch's note on even kernels
         warnings.filterwarnings("ignore", message=".*torch.jit.*deprecated", category=DeprecationWarning)  # fvcore
         outputs = _outputs(model, report, x)
@@ -84,6 +87,22 @@ def verify(spec: Network | str, device: str = "cpu", batch: int = 2,
         _check_flop_counter(result, report, model, x)
         _check_memory(result, report, outputs, x)
     return result
+
+
+def checked(net: Network, device: str, batch: int) -> Report:
+    """The analysis, once the device exists and the model and every layer's output (all kept,
+    for the memory check) fit: refused before anything is allocated."""
+    guard.require_device(device)
+    report = analyze(net)
+    guard.buildable(report)
+    model, activations = guard.predicted_bytes(report, batch, training=True)  # the aux heads run too
+    guard.fits(doing(report, batch), model, activations, "every layer's output, kept for the checks",
+               guard.available_memory(torch.device(device)))
+    return report
+
+
+def doing(report: Report, batch: int) -> str:
+    return f"verifying {guard.printable(report.file)} at batch {batch}"
 
 
 @contextmanager
