@@ -19,6 +19,7 @@ from torch import nn
 from nnarith.errors import UsageError
 from nnarith.spec import load_spec
 from nnarith.spec.nodes import Network
+from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 from nnarith.torch.verify import Check, Verification, checked, doing, unfused
@@ -78,7 +79,7 @@ def _model(target: str) -> nn.Module:
 
 
 def _refuse(message: str) -> UsageError:
-    return UsageError(guard.printable(message))  # one line, whatever the names or the exception hold
+    return UsageError(visible(message.replace("\n", "\\n")))  # one line, whatever the names or the exception hold
 
 
 def _name(obj: object) -> str:
@@ -116,7 +117,7 @@ def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 
     net = spec if isinstance(spec, Network) else load_spec(spec)
     report = checked(net, device, batch)
     theirs = _model(target)
-    target = guard.printable(target)  # it names checks in the output
+    target = visible(target)  # it names checks in the output
     with guard.out_of_memory(doing(report, batch)):
         theirs.eval().to(device)
         ours, _ = build_with_report(net, report=report)

@@ -23,6 +23,7 @@ from nnarith.analysis.report import Report, Row
 from nnarith.analysis.walk import analyze
 from nnarith.spec import load_spec
 from nnarith.spec.nodes import Network
+from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 
@@ -190,7 +191,7 @@ def _one_value_per_channel(report: Report) -> Row | None:
 
 
 def _doing(report: Report, mode: str, dtype: str, batch: int) -> str:
-    return f"benchmarking {guard.printable(report.file)} ({mode}, {dtype}) at batch {batch}"
+    return f"benchmarking {visible(report.file)} ({mode}, {dtype}) at batch {batch}"
 
 
 def _fits(report: Report, mode: str, dtype: str, batch: int, available: tuple[int, str] | None) -> None:

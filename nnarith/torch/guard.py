@@ -26,15 +26,9 @@ class TooLarge(NnarithError):
     """A model or batch that does not fit in the memory available (exit 2)."""
 
 
-def printable(text: str) -> str:
-    """Control characters (ANSI escapes, \\x01, U+2028) written as escapes, so that a spec's
-    name cannot drive the terminal; other text is kept."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-
-
 def size(n: int) -> str:
-    """Bytes with a decimal prefix; a power of ten past the largest prefix (and float's range)."""
-    return units.si_bytes(n) if n < 10**27 else f"about 10^{math.floor(math.log10(n))} B"
+    """Bytes with a decimal prefix, or scientific notation past the largest (exact at any size)."""
+    return units.si_bytes(n)
 
 
 def require_device(device: str) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from nnarith.render import units
+from nnarith.text import visible
 from nnarith.torch.bench import Benchmark
-from nnarith.torch.guard import printable
 from nnarith.torch.verify import Check, Verification
 
 MAX_LISTED = 25
@@ -33,7 +33,7 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) 
 def render_verification(v: Verification, all_checks: bool = False) -> str:
     verdict = "PASSED" if v.passed else "FAILED"
     # A spec's name and path are the user's text: no control characters reach the terminal.
-    out = [f"{printable(v.name)}  ({printable(v.file)})  on {v.device}, batch {v.batch}: {verdict} "
+    out = [f"{visible(v.name)}  ({visible(v.file)})  on {v.device}, batch {v.batch}: {verdict} "
            f"({len(v.checks)} checks)", ""]
     rows: list[tuple[str, ...]] = []
     groups: dict[str, list[Check]] = {}
@@ -61,7 +61,7 @@ def render_verification(v: Verification, all_checks: bool = False) -> str:
 
 
 def render_benchmark(b: Benchmark) -> str:
-    out = [f"{printable(b.name)} on {printable(b.device)}"]
+    out = [f"{visible(b.name)} on {visible(b.device)}"]
     if b.fallback:
         out.append(b.fallback)
     peaks = ", ".join(f"{d} {p:g} TFLOP/s" for d, p in b.peak_tflops.items())
@@ -78,5 +78,5 @@ def render_benchmark(b: Benchmark) -> str:
     out += ["", f"peak memory: {b.memory_measure}; predicted: parameters and buffers (fp32) + activations "
                 "(nnarith's count)",
             "TFLOP/s from nnarith's FLOPs (2 x MACs; training counts 3 x the forward)"]
-    out += [f"note: {printable(n)}" for n in b.notes]
+    out += [f"note: {visible(n)}" for n in b.notes]
     return "\n".join(out) + "\n"

@@ -24,6 +24,7 @@ from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.spec import load_spec
 from nnarith.spec.nodes import Network
+from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 
@@ -102,7 +103,7 @@ def checked(net: Network, device: str, batch: int) -> Report:
 
 
 def doing(report: Report, batch: int) -> str:
-    return f"verifying {guard.printable(report.file)} at batch {batch}"
+    return f"verifying {visible(report.file)} at batch {batch}"
 
 
 @contextmanager
