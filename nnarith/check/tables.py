@@ -10,6 +10,7 @@ labelled with a network's name is about that whole network.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,21 @@ def _column(header: str, names: Names | None) -> Column:
     if text and names is not None and names(text):
         return Column(network=text)
     return Column()
+
+
+def looks_like_csv(text: str) -> bool:
+    """Comma- or semicolon-separated records under a header naming a figure (nnarith's own CSV,
+    piped in without a file name to tell it by)."""
+    head = [line for line in text.split("\n", 6)[:6] if line.strip()][:5]
+    if len(head) < 2 or "|" in head[0]:
+        return False
+    delimiter = ";" if ";" in head[0] and "," not in head[0] else ","
+    try:
+        records = list(csv.reader(head, delimiter=delimiter))
+    except csv.Error:
+        return False
+    widths = {len(r) for r in records}
+    return len(widths) == 1 and widths.pop() >= 3 and any(header_figure(h) for h in records[0])
 
 
 def _none(text: str) -> bool:
@@ -129,7 +145,8 @@ def _pairs(header: list[str], rows: list[tuple[int, Cells]], file: str) -> Block
         return None
     every = [(rows[0][0] - 2, [(header[0], 1), (header[1], 1)])] + rows
     named = [(line, cells, header_figure(clean(cells[0][0]))) for line, cells in every]
-    if sum(f is not None for *_, f in named) < 2 or any(header_figure(clean(c[1][0])) for _, c, _ in named):
+    if sum(f is not None for *_, f in named) < 2 or any(header_figure(clean(c[1][0])) and not re.search(
+            r"\d", c[1][0]) for _, c, _ in named):  # a header row ('layer | params'); '20 = 16 weights' is a value
         return None
     block = []
     for line, cells, found in named:
