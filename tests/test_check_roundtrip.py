@@ -23,7 +23,7 @@ from nnarith.analysis.report import Report, Row
 from nnarith.analysis.walk import analyze
 from nnarith.check.run import Result, check_file
 from nnarith.cli.analyze import render
-from nnarith.spec import load_spec, shipped
+from nnarith.spec import load_spec, parse_spec, shipped
 from tests.helpers import ENV, ROOT, cli
 
 FORMATS = ("markdown", "csv", "text")
@@ -36,6 +36,31 @@ blocks:
 layers:
   - h: {expect: {output: 4x8x8, params: 20}}
 """
+INLINE = {  # aux heads where a block's name is also the head's: in a branch, nested, alone in a seq
+    "aux_in_block": AUX_IN_BLOCK,
+    "aux_in_branches": """\
+input: [4, 8, 8]
+blocks:
+  res:
+    layers:
+      - add: {branches: {main: [conv: {out: 4, kernel: 3, pad: 1}, aux: {layers: [gap, fc: 5]}, relu], skip: identity}}
+      - relu
+layers:
+  - conv: {out: 4, kernel: 1}
+  - res
+  - seq: {name: s, layers: [res, aux: {name: side, layers: [flatten, fc: 2]}, maxpool: {kernel: 3, stride: 2}]}
+  - seq: {name: only, layers: [aux: {layers: [gap, fc: 7]}]}
+  - gap
+  - fc: 10
+""",
+    "aux_nested": """\
+input: [3, 16, 16]
+blocks:
+  inner: {layers: [conv: {out: 8, kernel: 3}, aux: {layers: [conv: {out: 2, kernel: 1}, gap]}, bn]}
+  outer: {layers: [inner, seq: {name: deep, layers: [inner, aux: {layers: [gap, fc: 4]}]}, relu]}
+layers: [outer, outer, fc: 3]
+""",
+}
 
 
 @cache
@@ -121,19 +146,29 @@ def test_the_cases_cover_every_shipped_spec_and_depth():
     assert [d for s, f, d in CASES if s == "vgg16" and f == "csv"] == [None]  # no blocks: nothing to collapse
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("depth", [None, 1, 2])
-def test_an_aux_head_inside_a_block(tmp_path, monkeypatch, fmt, depth):
-    """Issue 10, item 1: the block's figures are its trunk's (4x8x8, 4*4 + 4 = 20 params), as
-    `shape --depth 1` prints them; the head's (3, 4*3 + 3 = 15 params) are printed apart."""
-    spec = tmp_path / "aux.yaml"
-    spec.write_text(AUX_IN_BLOCK)
+def inline_cases() -> list[tuple[str, str, int | None]]:
+    out = []
+    for name, text in INLINE.items():
+        report = analyze(parse_spec(text, f"{name}.yaml"))
+        deepest = max(len(r.path) for r in report.rows + report.aux_rows)
+        out += [(name, fmt, depth) for depth in [None, *range(1, deepest)] for fmt in FORMATS]
+    return out
+
+
+@pytest.mark.parametrize("name, fmt, depth", inline_cases())
+def test_aux_heads_inside_blocks(tmp_path, monkeypatch, name, fmt, depth):
+    """Issue 10, item 1: a block's figures are its trunk's, as `shape --depth` prints them; the
+    heads inside it are printed apart (CSV: training_only.NAME; text: the heads' own table)."""
+    spec = tmp_path / f"{name}.yaml"
+    spec.write_text(INLINE[name])
     report = analyze(load_spec(str(spec)))
     result = piped(printed(report, fmt, depth), str(spec), monkeypatch)
     assert_all_right(result, figures(report, fmt, depth), fmt)
-    if depth == 1:
-        h1 = {i.what: i.expected for i in result.items if i.what.startswith("h1 ")}
-        assert h1["h1 output"] == [4, 8, 8] and h1["h1 params"] == 4 * 4 + 4
+    if name == "aux_in_block" and depth == 1:  # trunk 4x8x8 and 4*4 + 4 = 20; the head 3 and 4*3 + 3 = 15
+        h1 = {i.what: i.expected for i in result.items if "h1 " in i.what}
+        assert (h1["h1 output"], h1["h1 params"]) == ([4, 8, 8], 4 * 4 + 4)
+        if fmt != "markdown":  # Markdown gives the heads' totals only
+            assert (h1["training_only.h1 output"], h1["training_only.h1 params"]) == ([3], 4 * 3 + 3)
 
 
 def test_an_aux_head_inside_a_block_against_its_expect(tmp_path):

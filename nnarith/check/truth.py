@@ -75,6 +75,7 @@ class Truths:
         self.report = report
         self.net = net
         self.by_name = {r.name: r for r in report.rows + report.aux_rows}
+        self.aux_names = {r.name for r in report.aux_rows}
         # every path prefix: the rows under it. A block's aux head is reported apart, as --depth sums it
         self.blocks, self.aux_blocks = _prefixes(report.rows), _prefixes(report.aux_rows)
         self.variant: Truths | None | bool = False  # pooling rounding the other way; variants.py computes it
@@ -106,7 +107,7 @@ class Truths:
     def named(self, name: str) -> list[Target]:
         """What a full name denotes: a row, a block, or both (a merge is its row and its block)."""
         aux, name = name.startswith("training_only."), name.removeprefix("training_only.")  # nnarith's CSV
-        found = [self.row(self.by_name[name])] if name in self.by_name else []
+        found = [self.row(self.by_name[name])] if name in (self.aux_names if aux else self.by_name) else []
         path = tuple(name.split("."))
         rows = self.aux_blocks.get(path, []) if aux else self.blocks.get(path) or self.aux_blocks.get(path, [])
         if found and rows:  # a merge: its branches' rows, then its own
