@@ -210,3 +210,39 @@ def test_the_real_commands_through_a_pipe(tmp_path, spec, fmt, depth):
     on_title = sum(i["line"] == 2 for i in doc["items"]) if fmt == "text" else 0
     want = figures(report, fmt, int(depth) if depth else None)
     assert doc["summary"] == {"ok": want + on_title, "wrong": 0, "notes": 0} and doc["skipped"] == []
+
+
+@pytest.mark.parametrize("spec", sorted(shipped()))
+def test_the_deepest_depth_collapses_nothing(spec):
+    """Why the cases stop one short of the deepest nesting: from there on --depth changes nothing."""
+    report = analysed(spec)
+    deepest = max(len(r.path) for r in report.rows + report.aux_rows)
+    assert printed(report, "csv", deepest) == printed(report, "csv", None)
+
+
+@pytest.mark.parametrize("text, csv", [
+    ("name,kind,output,params\ninput,input,1x28x28,0\n", True),  # nnarith's own header
+    ("layer;params;macs\nconv1;156;117600\n", True),
+    ("layer,#3x3 reduce,params\ninception3a,96,163696\n", True),  # digits in a header, but no figure
+    ("It has 25.6M parameters, 4.1 GFLOPs, and needs\nabout 100 MB of memory, 3 GPUs, and a day.\n", False),
+    ("a,b\n1,2\n", False),  # two columns, neither a figure's
+    ("layer,params\n", False),  # a header alone
+])
+def test_csv_on_standard_input_is_told_by_its_header(text, csv):
+    from nnarith.check.run import detect
+
+    assert detect("-", text) == ("csv" if csv else "text")
+
+
+@pytest.mark.parametrize("written, value, stated", [
+    ("61,706 = 61,470 weights + 236 biases", 61_706, "61,706 = 61,470 weights + 236 biases"),
+    ("96 weights + 3 biases = 99 in all", 99, "96 weights + 3 biases = 99"),
+    ("34,848 weights", 34_848, "34,848"),  # not a sum: the weights alone, as before
+])
+def test_a_sum_of_weights_and_biases_is_the_sum(written, value, stated):
+    from nnarith.check.claims import Claim
+    from nnarith.check.judge import parse
+    from nnarith.errors import Loc
+
+    parts, text = parse(Claim("params", written, Loc("t.txt", 1, 1)))
+    assert [p.lo for p in parts][-1] == value and all(p.lo == p.hi for p in parts) and text == stated

@@ -60,7 +60,8 @@ def looks_like_csv(text: str) -> bool:
     except csv.Error:
         return False
     widths = {len(r) for r in records}
-    return len(widths) == 1 and widths.pop() >= 3 and any(header_figure(h) for h in records[0])
+    prose = any(len(h) > 40 or re.search(r"(?<![x\d])\d[\d,.]*\s*[KMG]?(?:\s|$)", h) for h in records[0])
+    return len(widths) == 1 and widths.pop() >= 3 and not prose and any(header_figure(h) for h in records[0])
 
 
 def _none(text: str) -> bool:
