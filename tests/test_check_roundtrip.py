@@ -246,3 +246,24 @@ def test_a_sum_of_weights_and_biases_is_the_sum(written, value, stated):
 
     parts, text = parse(Claim("params", written, Loc("t.txt", 1, 1)))
     assert [p.lo for p in parts][-1] == value and all(p.lo == p.hi for p in parts) and text == stated
+
+
+def test_the_totals_below_the_text_table_are_located_on_their_own_lines(monkeypatch):
+    text = printed(analysed("lenet5"), "text", None)
+    lines = text.splitlines()
+    result = piped(text, "lenet5", monkeypatch)
+    for item in result.items:
+        if item.what in ("total params", "total buffers", "total FLOPs"):
+            assert item.stated in lines[item.line - 1], (item.line, item.what)
+    assert lines[next(i.line for i in result.items if i.what == "total buffers") - 1].split() == ["buffers", "0", \
+        "(non-trainable,", "as", "model.buffers()", "counts)"]
+
+
+def test_the_working_of_explain_is_not_read_as_the_networks_totals(monkeypatch):
+    """shape --explain's 'conv1 (conv)' and its figures are one layer's, not a table of the network's:
+    left to a reader of their own (its output lines are still misread, by the labelled-lines reader)."""
+    text = render(analysed("lenet5"), Namespace(format="table", depth=None, exact=False, explain=True))
+    working = text.splitlines().index("Working: each figure's arithmetic, numbers filled in") + 1
+    result = piped(text, "lenet5", monkeypatch)  # was: 'cannot read the rf r = 1 + (5-1)*1 = 5', exit 2
+    assert not [i for i in result.items if i.line > working and i.what.split()[-1] in ("params", "MACs", "memory",
+                                                                                      "RF")]

@@ -69,14 +69,15 @@ def _none(text: str) -> bool:
 
 
 def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
-               names: Names | None = None) -> Block | None:
-    """A table's rows as subjects; None when no column holds a figure."""
+               names: Names | None = None, head: tuple[int, Cells] | None = None) -> Block | None:
+    """A table's rows as subjects; None when no column holds a figure. head: the header's line and
+    cells, where the reader knows them (else it is taken to be two lines above the rows, as in Markdown)."""
     columns = [_column(h, names) for h in header]
     operators = any(re.fullmatch(r"operators?", clean(h).lower()) for h in header)
     if operators:  # MobileNetV2: t, c, n, s
         columns = [Column(SEQUENCE_HEADERS[clean(h).lower()]) if clean(h).lower() in SEQUENCE_HEADERS else c
                    for h, c in zip(header, columns)]
-    pairs = _pairs(header, rows, file)
+    pairs = _pairs(header, rows, file, head)
     if pairs is not None:
         return pairs
     if not any(c.figure or c.network for c in columns):
@@ -139,12 +140,13 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
     return block
 
 
-def _pairs(header: list[str], rows: list[tuple[int, Cells]], file: str) -> Block | None:
+def _pairs(header: list[str], rows: list[tuple[int, Cells]], file: str,
+           head: tuple[int, Cells] | None) -> Block | None:
     """A table of two columns, figure names and values ('| num_params | 25557032 |', '| GFLOPS | 4.09 |'),
     its header a row like the others: figures of the whole network."""
     if len(header) != 2 or not rows or any(len(cells) != 2 for _, cells in rows):
         return None
-    every = [(rows[0][0] - 2, [(header[0], 1), (header[1], 1)])] + rows
+    every = [head or (rows[0][0] - 2, [(header[0], 1), (header[1], 1)])] + rows
     named = [(line, cells, header_figure(clean(cells[0][0]))) for line, cells in every]
     if sum(f is not None for *_, f in named) < 2 or any(header_figure(clean(c[1][0])) and not re.search(
             r"\d", c[1][0]) for _, c, _ in named):  # a header row ('layer | params'); '20 = 16 weights' is a value
