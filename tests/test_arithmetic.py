@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nnarith.analysis.arithmetic import adaptive_reads, scaled_out, transposed_out, window_out
-from nnarith.errors import SpecErrors
+from nnarith.errors import SpecError, SpecErrors
 from tests.helpers import report
 
 
@@ -16,15 +16,23 @@ from tests.helpers import report
     (227, 11, 4, 0, 1, False, 55, "(227 - 11)/4 + 1 = 55"),
     (20, 3, 1, 0, 2, False, 16, "(20 - 2*(3-1) - 1)/1 + 1 = 16"),
     # ceil mode, as PyTorch: ceil((112 - 3)/2) + 1 = 56
-    (112, 3, 2, 0, 1, True, 56, "ceil((112 - 3)/2) + 1 = 56"),
-    (5, 2, 2, 1, 1, True, 3, "ceil((5 + 2*1 - 2)/2) + 1 = 4 -> 3 (the last window would start in the padding)"),
+    (112, 3, 2, 0, 1, True, 56, "(112 - 3)/2 + 1 = 55.5 -> 56 (ceil)"),
+    (7, 2, 2, 0, 1, True, 4, "(7 - 2)/2 + 1 = 3.5 -> 4 (ceil)"),  # issue 10, item 3
+    (5, 2, 2, 1, 1, True, 3, "(5 + 2*1 - 2)/2 + 1 = 3.5 -> 4 (ceil) -> 3 (the last window would start in the "
+                             "padding)"),
     (14, 2, 2, 0, 1, True, 7, "(14 - 2)/2 + 1 = 7"),
+    (7, 3, 2, 1, 1, True, 4, "(7 + 2*1 - 3)/2 + 1 = 4"),  # divides: ceil changes nothing
 ])
 def test_window_out(n, k, s, p, d, ceil, out, text):
     size = window_out(n, k, s, p, d, ceil)
     assert (size.value, size.text) == (out, text)
+    num = n + 2 * p - d * (k - 1) - 1
+    assert size.inexact == (num % s != 0)  # flagged exactly when the division leaves a remainder
     if not ceil:
-        assert size.value == (n + 2 * p - d * (k - 1) - 1) // s + 1
+        assert size.value == num // s + 1
+    else:  # rounded up, less a last window that would start in the right padding
+        up = -(-num // s) + 1
+        assert size.value == (up - 1 if (up - 1) * s >= n + p else up)
 
 
 @pytest.mark.parametrize("n, k, s, p, d, op, out", [
@@ -74,8 +82,22 @@ def test_flags_name_the_dimension_when_they_differ():
     assert row.warnings == ["H: (8 - 3)/3 + 1 = 2.67 -> 2; W: (10 - 3)/3 + 1 = 3.33 -> 3"]
 
 
-def test_ceil_mode_is_not_flagged():
-    assert report("maxpool: {kernel: 3, stride: 2, ceil: true}", (1, 112, 112)).rows[0].warnings == []
+@pytest.mark.parametrize("layer, n, flags", [
+    # issue 10, item 3: (7 - 2)/2 + 1 = 3.5 does not divide, whichever way it is rounded
+    ("maxpool: {kernel: 2, stride: 2, ceil: true}", 7, ["(7 - 2)/2 + 1 = 3.5 -> 4 (ceil)"]),
+    ("avgpool: {kernel: 3, stride: 2, ceil: true}", 112, ["(112 - 3)/2 + 1 = 55.5 -> 56 (ceil)"]),
+    ("maxpool: {kernel: 2, stride: 2, ceil: true}", 8, []),  # (8 - 2)/2 + 1 = 4
+])
+def test_ceil_mode_flags_sizes_that_do_not_divide(layer, n, flags):
+    row = report(layer, (1, n, n)).rows[0]
+    assert row.warnings == flags
+    if flags:
+        with pytest.raises(SpecError) as err:  # one error alone is raised as itself
+            report(layer, (1, n, n), strict=True)
+        assert err.value.message == f"the size does not divide: {flags[0]}"
+        assert err.value.hint.startswith("PyTorch rounds it up (ceil mode); ")
+    else:
+        assert report(layer, (1, n, n), strict=True).rows[0].shape.dims == (1, n // 2, n // 2)
 
 
 def test_strict_turns_every_flag_into_an_error():

@@ -17,7 +17,7 @@ from nnarith.text import decimal
 class Size:
     value: int  # what PyTorch produces
     text: str  # the arithmetic, numbers filled in
-    inexact: bool = False  # the division left a remainder and was floored
+    inexact: bool = False  # the division left a remainder and was rounded (floored, or ceil mode's up)
 
 
 def _decimal(num: int, den: int) -> str:
@@ -42,13 +42,12 @@ def window_out(n: int, k: int, s: int, p: int, d: int = 1, ceil: bool = False) -
             return Size(out, f"{expr} = {out}")
         return Size(out, f"{expr} = {_decimal(num + s, s)} -> {out}", inexact=True)
     out = -(-num // s) + 1
-    division = expr[: expr.rindex(" + 1")]
-    text = f"ceil({division}) + 1 = {out}" if num % s else f"{expr} = {out}"
+    text = f"{expr} = {_decimal(num + s, s)} -> {out} (ceil)" if num % s else f"{expr} = {out}"
     # PyTorch drops a last window that would start inside the right padding.
     if out > 1 and (out - 1) * s >= n + p:
         out -= 1
         text += f" -> {out} (the last window would start in the padding)"
-    return Size(out, text)
+    return Size(out, text, inexact=num % s != 0)  # rounded up: a size that does not divide, as floored ones
 
 
 def transposed_out(n: int, k: int, s: int, p: int, d: int = 1, op: int = 0) -> Size:

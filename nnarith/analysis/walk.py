@@ -114,8 +114,8 @@ class _Walker:
             for flag in out.flags:
                 self.strict_errors.append(SpecError(
                     f"the size does not divide: {flag}", node.loc, layer=name,
-                    hint="PyTorch floors it; change the kernel, stride or padding so that it "
-                    "divides, or drop --strict",
+                    hint=f"PyTorch {'rounds it up (ceil mode)' if '(ceil)' in flag else 'floors it'}; change the "
+                    "kernel, stride or padding so that it divides, or drop --strict",
                 ))
         (self.aux_rows if aux else self.rows).append(row)
         return Flow(out.shape, row.rf, x.buffer if storage != NEW else self.new_buffer())

@@ -85,7 +85,8 @@ class Aligner:
             return self._after(pointer)  # torchsummary's 'BasicBlock-11': printed after the layers it holds
         if s.kind == "prose":
             return self._prose(s)
-        kinds = kinds_of(s.kind or "") or kinds_of(s.label) or _listed(s) or _cell_kinds(s)
+        kinds = kinds_of(s.kind or "") or kinds_of(s.label) or (kinds_of(s.lists[0]) if s.lists else None) \
+            or _cell_kinds(s)
         found = self._by_name(s, kinds) if counts[s.label.lower()] == 1 and not s.printed else None
         found = self._narrowed(found, s) if found else found
         if found:
@@ -187,11 +188,12 @@ class Aligner:
             return self._stage(f"layer{int(stage[1]) - 1}")
         plain = re.sub(r"(?i)\s*\blayers?\b\s*", "", s.label)  # DenseNet's 'Transition Layer (1)': transition1
         tokens = [*name_tokens(s.label), squash(s.label), squash(plain)]
+        aux = "training_only." if label.startswith("training_only.") else ""  # a block's head, not its trunk
         for token in tokens:
             full = self.names.get(token) or self._module_path(token)
             if not full:
                 continue
-            found = self.truths.named(full)
+            found = self.truths.named(aux + full)
             rows = [t for t in found if t.kind != "block"]
             if kinds and rows and rows[0].kind not in kinds and len(found) == 1:
                 continue  # 'POOL1' is no name for a conv that happens to be called pool1
@@ -289,10 +291,6 @@ def _cell_kinds(s: Subject) -> set[str] | None:
     cell = next((c.text for c in s.claims if c.name == "arch"), "")
     if cell and not s.lists:
         s.lists = [p.strip() for p in re.split(r"[,;]", cell) if p.strip()]
-    return kinds_of(s.lists[0]) if s.lists else None
-
-
-def _listed(s: Subject) -> set[str] | None:
     return kinds_of(s.lists[0]) if s.lists else None
 
 

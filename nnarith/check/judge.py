@@ -51,7 +51,7 @@ def parse(figure: Claim) -> tuple[list, str]:
 
     An unreadable figure is an error at its location.
     """
-    text = figure.text
+    text, cuts = _unlabelled(figure.text)
     if figure.convention == "keras":  # Keras' KB, MB and GB are binary: 136.04 KB for 139,304 bytes
         text = re.sub(r"\b([KMG])B\b", lambda m: m[1] + "iB", text)
     try:
@@ -68,7 +68,25 @@ def parse(figure: Claim) -> tuple[list, str]:
         loc = Loc(figure.loc.file, figure.loc.line, figure.loc.col + e.offset)
         hint = HINTS.get(figure.name, "write it like 34,848, 3.2M, 61 million, 1.16 MB or (11*11*3)*96 = 34,848")
         raise SpecError(f"cannot read the {figure.name} '{text}': {e}", loc, hint=hint) from None
-    return parts, figure.text[:end].strip()
+    return parts, figure.text[:end + sum(n for at, n in cuts if at <= end)].strip()
+
+
+_LABELLED_SUM = re.compile(r"(?i)(\d[\d,.]*\s*[KMG]?)(\s+(?:weights?|biases?))(\s*\+\s*)(\d[\d,.]*\s*[KMG]?)"
+                           r"(\s+(?:weights?|biases?))\b")
+
+
+def _unlabelled(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """'61,706 = 61,470 weights + 236 biases' read as the sum it is: the words out, and where (in the
+    text left) how many characters went, to find the end of the figure in the text as written."""
+    cuts: list[tuple[int, int]] = []
+    out, last = [], 0
+    for m in _LABELLED_SUM.finditer(text):
+        out.append(text[last:m.start()])
+        at = len("".join(out))
+        cuts += [(at + len(m[1]), len(m[2])), (at + len(m[1]) + len(m[3]) + len(m[4]), len(m[5]))]
+        out.append(m[1] + m[3] + m[4])
+        last = m.end()
+    return "".join(out) + text[last:], cuts
 
 
 def judge(figure: Claim, what: str, truth: Truth, bytes_per: int, strict: bool,

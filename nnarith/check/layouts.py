@@ -15,9 +15,11 @@ from nnarith.check.vocabulary import header_figure
 
 BOX_CELL = "│┃║"
 _BORDER = re.compile(r"^\s*[┏┡┗┌├└╭╰╞╘╔╚━─═┳╇┻┬┼┴╤╪╧┯┷┿╂+\-\s]*[━─═]{3,}[━─═┳╇┻┬┼┴┓┩┛┐┤┘╮╯╡╛╗╝+\-\s]*$")
-RULE = re.compile(r"^\s*([=_\-])\1{19,}\s*$")  # ====, ____ or ---- across the table
+# ====, ____ or ---- across the table; or a rule under each column ('──────  ───────', nnarith's own)
+RULE = re.compile(r"^\s*(?:([=_\-])\1{19,}|[─━═]{2,}(?:[ \t]+[─━═]{2,})+)\s*$")
 MAX_COLUMNS = 64  # a header line with more cells than this is not a table's
 _GAP = re.compile(r"\t+|\s{2,}")
+_EXPLAINED = re.compile(r"^\S+ \(\w+\)$")  # shape --explain: 'conv1 (conv)', then its figures, indented
 _TREE = re.compile(r"^[\s│├└─|`+\\]*")  # torchinfo's depth-idx tree in front of a label
 
 
@@ -164,7 +166,28 @@ def read_ruled(lines: list[str], head: int, file: str, names: Names | None):
         else:
             rows.append((i + 1, _place(cells, starts)))
         i += 1
-    return read_table([t for t, _ in header_cells], rows, file, names), i
+    block = read_table([t for t, _ in header_cells], rows, file, names, (head + 1, header_cells))
+    if block and _explained(lines, head):
+        return None, i  # shape --explain's working: its arithmetic is no table (a reader of its own is missing)
+    if block and _training_only(lines, head):
+        for s in block:  # nnarith's own tables of the aux heads: their rows and totals, not the network's
+            s.label = "training-only heads" if s.total or s.label.lower() == "total" else f"training_only.{s.label}"
+            s.total = False
+    return block, i
+
+
+def _explained(lines: list[str], head: int) -> bool:
+    """The figures of one layer that shape --explain prints under its name, each with its arithmetic."""
+    k = head
+    while k > 0 and re.match(r"    [a-zA-Z][\w ]*?\s{2,}\S", lines[k]) and head - k < 8:
+        k -= 1
+    return k < head and bool(_EXPLAINED.match(lines[k]))
+
+
+def _training_only(lines: list[str], head: int) -> bool:
+    """Under nnarith's title 'Training-only heads (...)' or 'Training-only totals'."""
+    above = next((lines[k] for k in range(head - 1, max(-1, head - 3), -1) if lines[k].strip()), "")
+    return bool(re.match(r"(?i)\s*training.only (heads|totals)\b", above))
 
 
 def _row_like(line: str, columns: int) -> bool:

@@ -15,6 +15,7 @@ from nnarith.check.claims import UNCHECKABLE, Block, Claim, Subject
 from nnarith.check.judge import WRONG, Item, judge, unmatched
 from nnarith.check.networks import Networks
 from nnarith.check.truth import Truths
+from nnarith.check.variants import rounded_otherwise
 
 FIGURE_WORDS = {"output": "output", "macs": "MACs", "flops": "FLOPs", "rf": "RF", "rf_stride": "RF stride",
                 "rf_padding": "RF padding", "other_ops": "other ops", "non_trainable": "non-trainable params",
@@ -118,7 +119,7 @@ def _item(s: Subject, match: Match, claim: Claim, truths: Truths, strict: bool) 
 
             return judge_arch(claim, f"{target.name} arch", truths, target)
         truth = truths.truth(target, claim.name, claim.convention)
-        item = (judge(claim, what, truth, per, strict, lambda t=target: truths.rounded_otherwise(t, claim.name))
+        item = (judge(claim, what, truth, per, strict, lambda t=target: rounded_otherwise(truths, t, claim.name))
                 if truth is not None
                 else unmatched(claim, what, f"the {target.name} has no {word}" if target.kind != "total"
                                else f"nnarith cannot check a {word} figure of the whole network"))

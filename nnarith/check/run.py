@@ -20,6 +20,7 @@ from nnarith.check.documents import read_document as read_document_text
 from nnarith.check.judge import Item
 from nnarith.check.networks import Networks, parse_specs
 from nnarith.check.resolve import judge_block, judge_unmatched
+from nnarith.check.tables import looks_like_csv
 from nnarith.check.truth import Truths
 from nnarith.errors import Loc, SpecError, UsageError
 from nnarith.spec.network import parse_network
@@ -63,7 +64,7 @@ def detect(path: str, text: str) -> str:
         return _BY_EXTENSION[ext]
     if re.search(r"^\s*\|?\s*:?-+:?\s*\|", text, re.M):
         return "markdown"
-    return "text"
+    return "csv" if looks_like_csv(text) else "text"
 
 
 def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | None = None, strict: bool = False,

@@ -10,6 +10,7 @@ labelled with a network's name is about that whole network.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,19 +48,36 @@ def _column(header: str, names: Names | None) -> Column:
     return Column()
 
 
+def looks_like_csv(text: str) -> bool:
+    """Comma- or semicolon-separated records under a header naming a figure (nnarith's own CSV,
+    piped in without a file name to tell it by)."""
+    head = [line for line in text.split("\n", 6)[:6] if line.strip()][:5]
+    if len(head) < 2 or "|" in head[0]:
+        return False
+    delimiter = ";" if ";" in head[0] and "," not in head[0] else ","
+    try:
+        records = list(csv.reader(head, delimiter=delimiter))
+    except csv.Error:
+        return False
+    widths = {len(r) for r in records}
+    prose = any(len(h) > 40 or re.search(r"(?<![x\d])\d[\d,.]*\s*[KMG]?(?:\s|$)", h) for h in records[0])
+    return len(widths) == 1 and widths.pop() >= 3 and not prose and any(header_figure(h) for h in records[0])
+
+
 def _none(text: str) -> bool:
     return text.strip() in ("", "--", "-", "—", "–", "n/a", "N/A", "?")
 
 
 def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
-               names: Names | None = None) -> Block | None:
-    """A table's rows as subjects; None when no column holds a figure."""
+               names: Names | None = None, head: tuple[int, Cells] | None = None) -> Block | None:
+    """A table's rows as subjects; None when no column holds a figure. head: the header's line and
+    cells, where the reader knows them (else it is taken to be two lines above the rows, as in Markdown)."""
     columns = [_column(h, names) for h in header]
     operators = any(re.fullmatch(r"operators?", clean(h).lower()) for h in header)
     if operators:  # MobileNetV2: t, c, n, s
         columns = [Column(SEQUENCE_HEADERS[clean(h).lower()]) if clean(h).lower() in SEQUENCE_HEADERS else c
                    for h, c in zip(header, columns)]
-    pairs = _pairs(header, rows, file)
+    pairs = _pairs(header, rows, file, head)
     if pairs is not None:
         return pairs
     if not any(c.figure or c.network for c in columns):
@@ -122,14 +140,16 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
     return block
 
 
-def _pairs(header: list[str], rows: list[tuple[int, Cells]], file: str) -> Block | None:
+def _pairs(header: list[str], rows: list[tuple[int, Cells]], file: str,
+           head: tuple[int, Cells] | None) -> Block | None:
     """A table of two columns, figure names and values ('| num_params | 25557032 |', '| GFLOPS | 4.09 |'),
     its header a row like the others: figures of the whole network."""
     if len(header) != 2 or not rows or any(len(cells) != 2 for _, cells in rows):
         return None
-    every = [(rows[0][0] - 2, [(header[0], 1), (header[1], 1)])] + rows
+    every = [head or (rows[0][0] - 2, [(header[0], 1), (header[1], 1)])] + rows
     named = [(line, cells, header_figure(clean(cells[0][0]))) for line, cells in every]
-    if sum(f is not None for *_, f in named) < 2 or any(header_figure(clean(c[1][0])) for _, c, _ in named):
+    if sum(f is not None for *_, f in named) < 2 or any(header_figure(clean(c[1][0])) and not re.search(
+            r"\d", c[1][0]) for _, c, _ in named):  # a header row ('layer | params'); '20 = 16 weights' is a value
         return None
     block = []
     for line, cells, found in named:

@@ -4,7 +4,7 @@ A target is a layer (a report row), a block (the rows under a dotted path, summe
 `--depth` sums them), the input, or the totals. Each figure comes with its derivation,
 taken from the layers' own `work` where they show it, and with the values it would have
 under other conventions (weights without biases, FLOPs = 2 x MACs, and, by analysing the
-network a second time, pooling that rounds the other way).
+network a second time, pooling that rounds the other way: variants.py).
 """
 
 from __future__ import annotations
@@ -60,6 +60,14 @@ def _product(dims: tuple[int, ...]) -> str:
     return "*".join(map(str, dims))
 
 
+def _prefixes(rows: list[Row]) -> dict[tuple[str, ...], list[Row]]:
+    blocks: dict[tuple[str, ...], list[Row]] = {}
+    for r in rows:
+        for i in range(1, len(r.path)):
+            blocks.setdefault(r.path[:i], []).append(r)
+    return blocks
+
+
 class Truths:
     """The figures of one analysed network, by target."""
 
@@ -67,11 +75,10 @@ class Truths:
         self.report = report
         self.net = net
         self.by_name = {r.name: r for r in report.rows + report.aux_rows}
-        self.blocks: dict[tuple[str, ...], list[Row]] = {}  # every path prefix: the rows under it
-        for r in report.rows + report.aux_rows:
-            for i in range(1, len(r.path)):
-                self.blocks.setdefault(r.path[:i], []).append(r)
-        self._variant: Truths | None | bool = False  # not computed yet
+        self.aux_names = {r.name for r in report.aux_rows}
+        # every path prefix: the rows under it. A block's aux head is reported apart, as --depth sums it
+        self.blocks, self.aux_blocks = _prefixes(report.rows), _prefixes(report.aux_rows)
+        self.variant: Truths | None | bool = False  # pooling rounding the other way; variants.py computes it
         self.convention = ""  # of a variant: how it differs
         self.complete = True  # a variant may stop at a layer that no longer fits
         self.layers: dict | None = None  # row name -> its layer, for architecture claims
@@ -99,28 +106,17 @@ class Truths:
 
     def named(self, name: str) -> list[Target]:
         """What a full name denotes: a row, a block, or both (a merge is its row and its block)."""
-        name = name.removeprefix("training_only.")
-        found = [self.row(self.by_name[name])] if name in self.by_name else []
-        rows = self.blocks.get(tuple(name.split(".")), [])
+        aux, name = name.startswith("training_only."), name.removeprefix("training_only.")  # nnarith's CSV
+        found = [self.row(self.by_name[name])] if name in (self.aux_names if aux else self.by_name) else []
+        path = tuple(name.split("."))
+        rows = self.aux_blocks.get(path, []) if aux else self.blocks.get(path) or self.aux_blocks.get(path, [])
         if found and rows:  # a merge: its branches' rows, then its own
             rows = rows + [found[0].rows[0]]
         if rows:
-            found.append(Target(name, "block", rows))
+            found.append(Target(f"training_only.{name}" if aux else name, "block", rows))
         return found
 
     # figures --------------------------------------------------------------------------
-
-    def rounded_otherwise(self, target: Target, figure: str) -> list[tuple[Any, str, str]]:
-        """The figure's values with pooling rounding the other way (asked only when the others fail)."""
-        if target.kind == "input" or figure not in ("output", *COUNTS, "memory", "activations"):
-            return []
-        variant = self.variant()
-        twin = variant.twin(target) if variant else None
-        other = variant.truth(twin, figure) if twin else None
-        if other is None:
-            return []
-        return [(other.value, variant.convention, other.derivation),
-                *((v, f"{variant.convention}; {c}", d) for v, c, d in other.others)]
 
     def truth(self, target: Target, figure: str, convention: str | None = None) -> Truth | None:
         """The figure's true value under the default conventions, with the others' values.
@@ -293,23 +289,3 @@ class Truths:
             truth.others.append((truth.value + extra, "the training-only heads counted too",
                                  f"{truth.value:,} + {extra:,} in the training-only heads = {truth.value + extra:,}"))
         return truth
-
-    # the other rounding ---------------------------------------------------------------
-
-    def twin(self, target: Target) -> Target | None:
-        """The same target in this (variant) analysis, where it was analysed in full."""
-        if target.kind == "input" or (target.kind == "total" and self.complete):
-            return target
-        found = self.named(target.name)
-        twin = next((t for t in found if (t.kind == "block") == (target.kind == "block")), None)
-        if twin is None or (not self.complete and twin.rows[-1].name != target.rows[-1].name):
-            return None  # the variant stopped inside this block
-        return twin
-
-    def variant(self) -> Truths | None:
-        """The network analysed again with every pooling layer rounding the other way."""
-        if self._variant is False:
-            from nnarith.check.variants import pooling_variant
-
-            self._variant = pooling_variant(self)
-        return self._variant or None

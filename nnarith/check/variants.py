@@ -4,9 +4,36 @@ other way (floor vs ceil), for figures written as Caffe or a paper rounds them."
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from nnarith.check.truth import POOLS, Truths
+from nnarith.check.truth import COUNTS, POOLS, Target, Truths
 from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
+
+
+def rounded_otherwise(truths: Truths, target: Target, figure: str) -> list[tuple[Any, str, str]]:
+    """The figure's values with pooling rounding the other way (asked only when the others fail)."""
+    if target.kind == "input" or figure not in ("output", *COUNTS, "memory", "activations"):
+        return []
+    if truths.variant is False:
+        truths.variant = pooling_variant(truths)
+    variant = truths.variant
+    twin = _twin(variant, target) if variant else None
+    other = variant.truth(twin, figure) if twin else None
+    if other is None:
+        return []
+    return [(other.value, variant.convention, other.derivation),
+            *((v, f"{variant.convention}; {c}", d) for v, c, d in other.others)]
+
+
+def _twin(variant: Truths, target: Target) -> Target | None:
+    """The same target in the variant analysis, where it was analysed in full."""
+    if target.kind == "input" or (target.kind == "total" and variant.complete):
+        return target
+    found = variant.named(target.name)
+    twin = next((t for t in found if (t.kind == "block") == (target.kind == "block")), None)
+    if twin is None or (not variant.complete and twin.rows[-1].name != target.rows[-1].name):
+        return None  # the variant stopped inside this block
+    return twin
 
 
 def pooling_variant(truths: Truths) -> Truths | None:

@@ -132,7 +132,8 @@ def render_markdown(report: Report, *, exact: bool = False, depth: int | None = 
         out.append(f"- training-only heads: {a.params:,} params, {a.macs:,} MACs (not in the totals)")
     flags = [f"{row.name}: {w}" for row, w in report.warnings]
     if flags:
-        out += ["", "⚑ sizes that do not divide (PyTorch floors them):", *(f"- `{f}`" for f in flags)]
+        out += ["", "⚑ sizes that do not divide (PyTorch rounds them down, or up in ceil mode):",
+                *(f"- `{f}`" for f in flags)]
     if explain:
         from nnarith.render.explain import explain_markdown
 

@@ -24,7 +24,8 @@ def render_table(report: Report, *, exact: bool = False, depth: int | None = Non
         out += ["", *_summary(report, report.aux_totals, "Training-only totals")]
     flags = [f"{row.name}: {w}" for row, w in report.warnings]
     if flags:
-        out += ["", "Flags: sizes that do not divide (PyTorch floors them; --strict makes them errors)"]
+        out += ["", "Flags: sizes that do not divide (PyTorch rounds them down, or up in ceil mode; --strict makes "
+                "them errors)"]
         out += [f"  !{i} {f}" for i, f in enumerate(flags, 1)]
     if explain:
         from nnarith.render.explain import explain_text
