@@ -61,7 +61,7 @@ def detect(path: str, text: str) -> str:
     ext = os.path.splitext(path)[1].lower()
     if ext in _BY_EXTENSION:
         return _BY_EXTENSION[ext]
-    if re.search(r"^\s*\|?\s*:?-+:?\s*\|", text, re.M):
+    if re.search(r"^[ \t]*(?:\|[ \t]*)?:?-+:?[ \t]*\|", text, re.M):  # one way to match: linear on long blanks
         return "markdown"
     return "text"
 
@@ -94,7 +94,7 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
         reading.blocks = [block]
     networks = Networks(default, labelled, input, dtype)
     if fmt == "csv":
-        reading.blocks = read_csv(text, name, networks.names)
+        reading.blocks = read_csv(text, name, networks.names, reading.skipped)
         reading.kinds = [("table", 1)] * len(reading.blocks)
         tables = True
     elif fmt in ("markdown", "text"):
