@@ -92,6 +92,10 @@ def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
         if key in RESERVED:
             continue
         kloc = root.key_locs[key]
+        if isinstance(key, bool) or key is None:  # `yes:`, `true:`, `null:` are not the words written
+            word = "null" if key is None else "a boolean"
+            raise SpecError(f"YAML reads this key as {word}, not as a layer's name", kloc,
+                            hint="quote it: 'yes': {params: 1}")
         if not isinstance(value, YMap):
             raise SpecError(f"'{key}' must map figure names to the answers", root.loc_of(key),
                             hint=f"for example '{key}: {{output: 55x55x96, params: 34944}}'")
