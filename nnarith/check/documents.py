@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -59,17 +60,19 @@ class Reading:
         self.claims += sum(len(s.claims) for s in block)
 
 
-def pipe_cells(line: str) -> Cells:
-    """Split a pipe-table line into (text, 1-based column) cells; `\\|` is a literal pipe."""
+def pipe_cells(line: str, limit: int = MAX_COLUMNS + 1) -> Cells:
+    """Split a pipe-table line into (text, 1-based column) cells, at most `limit` of them (a line of a
+    million pipes is not a million cells); `\\|` is a literal pipe."""
     cells = []
     body = line.rstrip("\n")
     lead = len(body) - len(body.lstrip())
     start = lead + 1 if body.lstrip().startswith("|") else 0
-    for end in [m.start() for m in _PIPE.finditer(body, start)] + [len(body)]:  # a regex: lines may be long
+    ends = itertools.chain((m.start() for m in _PIPE.finditer(body, start)), [len(body)])
+    for end in itertools.islice(ends, limit):  # a regex: lines may be long
         text = body[start:end]
         cells.append((text.replace("\\|", "|").strip(), start + len(text) - len(text.lstrip()) + 1))
         start = end + 1
-    if cells and not cells[-1][0] and body.rstrip().endswith("|"):
+    if cells and not cells[-1][0] and body.rstrip().endswith("|") and start >= len(body):
         cells.pop()
     return cells
 

@@ -85,15 +85,14 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
         reading.blocks = [block]
     networks = Networks(default, labelled, input, dtype)
     if fmt == "yaml" and named and not default:  # the answers name their spec: only what they may name
-        spec_text, display = named_spec(named, path, named_loc, allow_spec_path)
+        spec_text, display, default = named_spec(named, path, named_loc, allow_spec_path)
         try:
             net = parse_spec(spec_text, display, input)
         except SpecError as e:
             e.loc = e.loc or named_loc
             raise
-        networks.loaded[display], networks.default = Truths(analyze(net, dtype=dtype), net), display
-        networks.used.append(display)
-        default = display
+        networks.loaded[default], networks.default = Truths(analyze(net, dtype=dtype), net), default
+        networks.used.append(default)
     if fmt == "csv":
         reading.blocks = read_csv(text, name, networks.names, reading.skipped)
         reading.kinds = [("table", 1)] * len(reading.blocks)

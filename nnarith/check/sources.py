@@ -55,8 +55,9 @@ def read_document(path: str) -> str:
     return decode(data, "<stdin>", "document")
 
 
-def named_spec(named: str, answers: str, loc: Loc | None, allow_path: bool) -> tuple[str, str]:
-    """The text of the spec an answers file names, and the name messages give it.
+def named_spec(named: str, answers: str, loc: Loc | None, allow_path: bool) -> tuple[str, str, str]:
+    """The text of the spec an answers file names, the name messages give it, and the name --spec would
+    give it (a shipped spec's stem, as rows that name that network give it too).
 
     Without allow_path, only a file inside the answers file's folder tree (symbolic links
     resolved) or a shipped spec; with it, also any path, as given."""
@@ -71,11 +72,11 @@ def named_spec(named: str, answers: str, loc: Loc | None, allow_path: bool) -> t
         if not _LAYERS.search(text):  # not a spec: say so, and quote nothing of it
             raise SpecError(f"'{named}' is not a spec: it has no top-level 'layers:'", loc,
                             hint="name a spec file, or a shipped spec's name ('nnarith list' shows them)")
-        return text, found
+        return text, found, found
     stem = named[:-5] if named.endswith(".yaml") else named
     library = shipped()
     if stem in library and not re.search(r"[/\\]", stem):
-        return read_bounded(library[stem], "spec", MAX_FILE_BYTES), f"specs/{stem}.yaml"
+        return read_bounded(library[stem], "spec", MAX_FILE_BYTES), f"specs/{stem}.yaml", stem
     path_like = re.search(r"[/\\]", named) or os.path.isabs(named) or os.path.lexists(near)
     if not inside and not allow_path and (folder is None or path_like):
         what = ("is not a shipped spec, and an answers file read from standard input may name no other"
