@@ -78,6 +78,12 @@ def document_cases(n: int = 400_000) -> dict[str, str]:
                                     + "  (x): Conv2d(3, 4, kernel_size=(3, 3))\n" + ")\n" * 5000,
         "20,000 sentences on one line": "ResNet-50 has 25.6M parameters and needs 4.1 GFLOPs. " * 20000,
         "4 MiB of 200-row tables (past the figure limit)": _table_of(200) * (4_000_000 // len(_table_of(200))),
+        "a cell of 40,000 '['": "| layer | params |\n|---|---|\n| conv1_1 | " + "[" * 40_000 + " |\n",
+        "a header of 40,000 '['": "| layer | " + "[" * 40_000 + " |\n|---|---|\n| conv1_1 | 1,792 |\n",
+        "5,000 '─' before a colon": "─" * 5_000 + ": 5 params\n",
+        "a pipe table 1,000,000 columns wide": "| " + "|" * 1_000_000 + " |\n|---|---|\n| conv1_1 | 1 |\n",
+        "an exponent of 10^8 (1e100000000)": "| layer | params |\n|---|---|\n| conv1_1 | 1e100000000 |\n",
+        "200,000 'Total: 5 params' lines": "Total: 5 params\n" * 200_000,
     }
 
 

@@ -35,8 +35,8 @@ def spec_text(text: str, **kw) -> Report:
 
 
 def cli(*args: str, cwd: Path | str = ROOT, input: str | None = None,
-        pythonpath: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real command line in a subprocess, as a user would."""
+        pythonpath: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess, as a user would (killed past `timeout` seconds)."""
     env = {**ENV, "PYTHONPATH": pythonpath} if pythonpath else ENV
     return subprocess.run([sys.executable, "-m", "nnarith", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, input=input, timeout=600)
+                          text=True, env=env, input=input, timeout=timeout)

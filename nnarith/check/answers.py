@@ -19,22 +19,62 @@ from __future__ import annotations
 from typing import Any
 
 from nnarith.analysis.report import Report
-from nnarith.check.claims import Block, Claim, Subject
+from nnarith.check.claims import MAX_CLAIMS, Block, Claim, Subject
+from nnarith.check.numbers import MAX_TEXT
 from nnarith.errors import Loc, SpecError
 from nnarith.spec.expect import ALIASES, FIGURES, figure_name, unknown_hint
 from nnarith.spec.nodes import Network
 from nnarith.spec.yaml_loader import YMap
 
 RESERVED = ("spec", "title", "notes")  # top-level keys that are not rows
+_LONGEST = 10**MAX_TEXT  # an integer of more digits is refused before it is written out
 
 
 def written(value: Any, loc: Loc) -> str:
-    """A YAML value back as the text of a figure."""
-    if isinstance(value, list):
-        return "[" + ", ".join(written(v, loc) for v in value) + "]"
-    if isinstance(value, bool) or value is None or isinstance(value, dict):
-        raise SpecError(f"a figure must be a number, a shape or text such as '3.2M', got {value!r}", loc)
-    return str(value)
+    """A YAML value back as the text of a figure.
+
+    Aliases share values, so nine levels of ten (`output: *l8`) stand for 10^9 items: the text
+    is built only up to MAX_TEXT characters, the most a figure may have, and refused past it."""
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if size > MAX_TEXT:  # a list's brackets and commas add characters: few items are visited
+            raise _too_long(loc)
+
+    def write(item: Any) -> None:  # nesting is bounded by the YAML loader
+        if isinstance(item, list):
+            put("[")
+            for k, v in enumerate(item):
+                if k:
+                    put(", ")
+                write(v)
+            put("]")
+        elif isinstance(item, bool) or item is None or isinstance(item, dict):
+            raise SpecError(f"a figure must be a number, a shape or text such as '3.2M', got {_short(item)}", loc)
+        elif isinstance(item, int) and abs(item) >= _LONGEST:  # str() would also pass Python's 4,300 digits
+            raise _too_long(loc)
+        else:
+            put(str(item))
+
+    write(value)
+    return "".join(parts)
+
+
+def _too_long(loc: Loc) -> SpecError:
+    return SpecError(f"the figure is longer than {MAX_TEXT} characters, the most nnarith reads in one figure", loc,
+                     hint="write a shape such as 55x55x96, or a number such as 34,944")
+
+
+def _short(value: Any) -> str:
+    """A value for a message: a mapping's first keys, not all of them (they may be aliases of aliases)."""
+    if isinstance(value, dict):
+        keys = [f"{str(k)[:20]}: ..." for k in list(value)[:3]] + (["..."] if len(value) > 3 else [])
+        return "a mapping {" + ", ".join(keys) + "}"
+    return repr(value)
 
 
 def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
@@ -47,10 +87,15 @@ def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
     if "spec" in root and not isinstance(spec, str):
         raise SpecError("spec: must name a spec file or a shipped spec", root.loc_of("spec"))
     block = []
+    claims = 0  # an alias may repeat a mapping of many figures under every key: count while reading
     for key, value in root.items():
         if key in RESERVED:
             continue
         kloc = root.key_locs[key]
+        if isinstance(key, bool) or key is None:  # `yes:`, `true:`, `null:` are not the words written
+            word = "null" if key is None else "a boolean"
+            raise SpecError(f"YAML reads this key as {word}, not as a layer's name", kloc,
+                            hint="quote it: 'yes': {params: 1}")
         if not isinstance(value, YMap):
             raise SpecError(f"'{key}' must map figure names to the answers", root.loc_of(key),
                             hint=f"for example '{key}: {{output: 55x55x96, params: 34944}}'")
@@ -61,6 +106,10 @@ def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
                 hint = unknown_hint(fkey, [*FIGURES, *ALIASES])
                 raise SpecError(f"unknown figure '{fkey}' for '{key}'", value.key_locs[fkey], hint=hint)
             vloc = value.loc_of(fkey)
+            claims += 1
+            if claims > MAX_CLAIMS:
+                raise SpecError(f"'{file}' states more than {MAX_CLAIMS:,} figures; nnarith checks at most that many "
+                                "in one document", vloc, hint="check it in parts")
             subject.claims.append(Claim(name, written(fvalue, vloc), vloc))
         block.append(subject)
     return block, spec, root.loc_of("spec") if spec else None

@@ -18,26 +18,31 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 
 from nnarith.check.claims import MAX_CLAIMS, Block, Claim, Skipped, Subject
-from nnarith.check.html import read_html
+from nnarith.check.html import MAX_COLUMNS, read_html
 from nnarith.check.layouts import RULE, header_like, is_box_border, read_box, read_ruled, split_columns
 from nnarith.check.modules import read_module_tree, starts_module_tree
-from nnarith.check.notes import read_line
+from nnarith.check.notes import NEWLINE, read_line, text_lines
 from nnarith.check.prose import read_prose
 from nnarith.check.summaries import summary_line, tool_of
 from nnarith.check.tables import Cells, Names, read_table
 from nnarith.check.vocabulary import math_text
-from nnarith.errors import Loc
+from nnarith.errors import Loc, SpecError
 
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_PIPE = re.compile(r"(?<!\\)\|")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _PRINTED = re.compile(r"^\s*(?P<cls>[A-Z][A-Za-z0-9]*) output shape:\s*"
                       r"(?P<shape>(?:torch\.Size\()?[\[(][\d, ]*[\])]\)?)\s*$")
 _FIGURE_WORDS = re.compile(r"\b(params|parameters|weights|[gm]?flops|[gm]?macs|mult-adds|memory)\b", re.I)
 _MARKUP = re.compile(r"\*\*|__|`|^\s*>|^\s*[-*+] (?=\S)|^\s*\d+\. (?=\S)")
+
+
+TOO_WIDE = f"its columns past the {MAX_COLUMNS}th, as no table of figures is that wide"  # and each costs time
 
 
 @dataclass
@@ -55,20 +60,19 @@ class Reading:
         self.claims += sum(len(s.claims) for s in block)
 
 
-def pipe_cells(line: str) -> Cells:
-    """Split a pipe-table line into (text, 1-based column) cells; `\\|` is a literal pipe."""
-    cells, start, i = [], 0, 0
+def pipe_cells(line: str, limit: int = MAX_COLUMNS + 1) -> Cells:
+    """Split a pipe-table line into (text, 1-based column) cells, at most `limit` of them (a line of a
+    million pipes is not a million cells); `\\|` is a literal pipe."""
+    cells = []
     body = line.rstrip("\n")
     lead = len(body) - len(body.lstrip())
-    if body.lstrip().startswith("|"):
-        start = i = lead + 1
-    while i <= len(body):
-        if i == len(body) or (body[i] == "|" and body[i - 1:i] != "\\"):
-            text = body[start:i]
-            cells.append((text.replace("\\|", "|").strip(), start + len(text) - len(text.lstrip()) + 1))
-            start = i + 1
-        i += 1
-    if cells and not cells[-1][0] and body.rstrip().endswith("|"):
+    start = lead + 1 if body.lstrip().startswith("|") else 0
+    ends = itertools.chain((m.start() for m in _PIPE.finditer(body, start)), [len(body)])
+    for end in itertools.islice(ends, limit):  # a regex: lines may be long
+        text = body[start:end]
+        cells.append((text.replace("\\|", "|").strip(), start + len(text) - len(text.lstrip()) + 1))
+        start = end + 1
+    if cells and not cells[-1][0] and body.rstrip().endswith("|") and start >= len(body):
         cells.pop()
     return cells
 
@@ -79,7 +83,7 @@ def plain(line: str) -> str:
 
 
 def read_document(text: str, file: str, names: Names | None = None) -> Reading:
-    lines = text.splitlines()
+    lines = text_lines(text)
     tool = tool_of(text)
     out = Reading()
     notes: Block = []
@@ -117,9 +121,11 @@ def read_document(text: str, file: str, names: Names | None = None) -> Reading:
             header = [c for c, _ in pipe_cells(line)]
             j, rows = i + 2, []
             while j < len(lines) and "|" in lines[j] and lines[j].strip():
-                rows.append((j + 1, pipe_cells(lines[j])))
+                rows.append((j + 1, pipe_cells(lines[j])[:MAX_COLUMNS]))
                 j += 1
-            table(read_table(header, rows, file, names), i + 1, "the table")
+            if len(header) > MAX_COLUMNS:
+                out.skipped.append(Skipped(i + 1, "the table", TOO_WIDE))
+            table(read_table(header[:MAX_COLUMNS], rows, file, names), i + 1, "the table")
             i = j
             continue
         if starts_module_tree(lines, i):  # print(model)
@@ -210,18 +216,29 @@ def _table_below(lines: list[str], i: int) -> bool:
     return False
 
 
-def read_csv(text: str, file: str, names: Names | None = None) -> list[Block]:
-    first = text.split("\n", 1)[0]
+def read_csv(text: str, file: str, names: Names | None = None, skipped: list[Skipped] | None = None) -> list[Block]:
+    """The CSV's table; columns past MAX_COLUMNS are not read (said in `skipped`)."""
+    first = NEWLINE.split(text, 1)[0]
     delimiter = "\t" if "\t" in first else ";" if ";" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    records = []
-    for record in reader:
-        line = reader.line_num
-        cols, col = [], 1
-        for cell in record:
-            cols.append((cell, col))
-            col += len(cell) + 1
-        records.append((line, cols))
+    # newline="": records end at \\n, \\r\\n or \\r, as the lines of every other document do
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records, end = [], 0
+    try:
+        for record in reader:
+            line, end = end + 1, reader.line_num  # where the record starts: a quoted field may span lines
+            cols, col = [], 1
+            if len(record) > MAX_COLUMNS and skipped is not None and not skipped:
+                skipped.append(Skipped(line, "the table", TOO_WIDE))
+            for cell in record[:MAX_COLUMNS]:
+                cols.append((cell, col))
+                col += len(cell) + 1
+            records.append((line, cols))
+    except csv.Error as e:
+        where = Loc(file, end + 1, 1)
+        if "field limit" in str(e):
+            raise SpecError(f"a field of more than {csv.field_size_limit():,} characters: no figure is that long",
+                            where, hint="is a quote (\") left open? close it, or check the file in parts") from None
+        raise SpecError(f"cannot read the CSV: {e}", where) from None
     if not records:
         return []
     block = read_table([c for c, _ in records[0][1]], records[1:], file, names)

@@ -68,7 +68,8 @@ class _Tables(HTMLParser):
 
 
 def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and int(value) > 0 else 1
+    # 0-9 only: '²' passes isdigit() and fails int(); a span past 6 digits is bounded below anyway
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < len(value) <= 6 and int(value) else 1
 
 
 def read_html(text: str, file: str, first_line: int = 1, names: Names | None = None) -> tuple[list[Block], int]:

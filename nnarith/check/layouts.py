@@ -14,7 +14,9 @@ from nnarith.check.tables import Cells, Names, read_table
 from nnarith.check.vocabulary import header_figure
 
 BOX_CELL = "│┃║"
-_BORDER = re.compile(r"^\s*[┏┡┗┌├└╭╰╞╘╔╚━─═┳╇┻┬┼┴╤╪╧┯┷┿╂+\-\s]*[━─═]{3,}[━─═┳╇┻┬┼┴┓┩┛┐┤┘╮╯╡╛╗╝+\-\s]*$")
+_LEFT_ONLY, _RIGHT_ONLY = "┏┡┗┌├└╭╰╞╘╔╚╤╪╧┯┷┿╂", "┓┩┛┐┤┘╮╯╡╛╗╝"  # a border: left pieces, a rule, right pieces
+_BORDER_CHARS = re.compile(r"[┏┡┗┌├└╭╰╞╘╔╚━─═┳╇┻┬┼┴╤╪╧┯┷┿╂┓┩┛┐┤┘╮╯╡╛╗╝+\-\s]*")
+_RULE_RUN = re.compile(r"[━─═]{3}")
 # ====, ____ or ---- across the table; or a rule under each column ('──────  ───────', nnarith's own)
 RULE = re.compile(r"^\s*(?:([=_\-])\1{19,}|[─━═]{2,}(?:[ \t]+[─━═]{2,})+)\s*$")
 MAX_COLUMNS = 64  # a header line with more cells than this is not a table's
@@ -24,7 +26,13 @@ _TREE = re.compile(r"^[\s│├└─|`+\\]*")  # torchinfo's depth-idx tree in 
 
 
 def is_box_border(line: str) -> bool:
-    return bool(_BORDER.match(line)) and any(c in line for c in "┏┌╭╔━─═")
+    """_BORDER's language in linear time (the regex took cubic time on a long run of '─' before a ':'):
+    a rule of three or more after every left-only piece and before every right-only one."""
+    if not _BORDER_CHARS.fullmatch(line) or not any(c in line for c in "┏┌╭╔━─═"):
+        return False
+    left = max(line.rfind(c) for c in _LEFT_ONLY)
+    right = min((i for i in (line.find(c) for c in _RIGHT_ONLY) if i >= 0), default=len(line))
+    return left < right and _RULE_RUN.search(line, left + 1, right) is not None
 
 
 def box_cells(line: str) -> Cells:

@@ -22,7 +22,8 @@ from nnarith.spec import load_spec, shipped
 def key(label: str) -> str:
     """A network label with its spelling aside: 'ResNet50_Weights.IMAGENET1K_V2' -> 'resnet50'."""
     text = re.sub(r"(?i)_weights\b.*$", "", label.strip())
-    text = re.sub(r"(?i)[\s_-]+(model|network|net|architecture)s?$", "", text)  # 'ResNet 18 model'
+    text = re.sub(r"(?i)(?<![\s_-])[\s_-]+(model|network|net|architecture)s?$", "", text)  # 'ResNet 18 model'
+    # (the lookbehind starts the separators where they start: a label of 20,000 '-' is then linear)
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 

@@ -26,12 +26,21 @@ _SHAPE = re.compile(r"\s*(\[\s*\d+(?:\s*[x×,]\s*\d+)+\s*\]|\(\s*\d+(?:\s*[x×,]
 _LABEL = re.compile(r"\s*([A-Za-z][\w\-. ()/#+,]{0,60}?)\s*:(?=\s|$|\[)")  # bounded: labels are short
 _CELL_LABEL = re.compile(r"\s*([A-Za-z0-9][^:\t]{0,60}?)(?:\t+|\s{2,})")  # a label cell, no colon: then a gap
 MAX_LABEL_WORDS = 5
+NEWLINE = re.compile(r"\r\n|\r|\n")
 _FIGURE_START = re.compile(r"\s*(?:[~≈(\[$\d.−-]|about |in place|view|whole|n/a|undefined|torch\.Size)", re.I)
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a document as editors number them: split at \\n, \\r\\n and \\r only.
+
+    str.splitlines() also splits at \\v, \\f, U+0085 and U+2028, and line numbers then drift."""
+    lines = NEWLINE.split(text)
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 def read_notes(text: str, file: str) -> Block:
     block = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text_lines(text), 1):
         if line.lstrip().startswith(("#", "//")):
             continue
         subject = read_line(line, number, file)

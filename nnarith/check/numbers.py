@@ -26,8 +26,11 @@ from typing import Any
 MAX_TEXT = 400  # characters of one figure
 MAX_DEPTH = 40  # nested parentheses
 MAX_DIGITS = 400  # a value beyond 10^400 is not a figure of a network
+MAX_EXPONENT = 2 * MAX_DIGITS  # 1e100000000 is refused before 10**exp is computed: no mantissa brings it back
 
-_NUM = re.compile(r"(?:\d{1,3}(?:[,_\u2009\u202f\u00a0]\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+")
+# Only 0-9 are digits: \d would also read Arabic-Indic and fullwidth digits, and str.isdigit() superscripts.
+_NUM = re.compile(r"(?:[0-9]{1,3}(?:[,_\u2009\u202f\u00a0][0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+                  r"|\.[0-9]+")
 _WORD_AFTER = r"(?=$|[^A-Za-z]|(?i:flop|mac|op|param|mult|weight|activation|element))"
 _UNIT = re.compile(r"[ \t]*(KiB|MiB|GiB|TiB|kB|KB|MB|GB|TB|kb|mb|gb|tb|bytes|byte|(?i:thousand|million|billion"
                    r"|trillion)s?|[kKmMGgTBb])" + _WORD_AFTER)
@@ -100,7 +103,12 @@ def literal(text: str, unit: str | None, approx: bool, memory: bool) -> Value:
     else:
         half = Fraction(0)
     if exp:
-        value, half = value * Fraction(10) ** int(exp), half * Fraction(10) ** int(exp)
+        power = int(exp)
+        if abs(power) > MAX_EXPONENT:
+            size = "large" if power > 0 else "small"
+            raise Unreadable(f"the exponent {exp} makes the number too {size} to be a figure of a network "
+                             f"(figures are read up to 10^{MAX_DIGITS})")
+        value, half = value * Fraction(10) ** power, half * Fraction(10) ** power
     alt = ((value - half) * other, (value + half) * other) if other else None
     significant = "." in mantissa or not mantissa.endswith("0")  # 380K: trailing zeros say nothing
     return Value((value - half) * mult, (value + half) * mult, is_bytes, alt, unit if other else None, significant)
@@ -184,6 +192,7 @@ class Reader:
     def operand(self, read, back: int) -> Value | None:
         """Read an operand after an operator; None (and back off) when prose follows instead."""
         self.skip()
+        # isdigit(), not 0-9: a digit nnarith does not read is then refused by atom(), not taken for prose
         if self.pos >= len(self.text) or not (self.text[self.pos].isdigit() or self.text[self.pos] in "(.-"
                                                or _FUNC.match(self.text, self.pos)):
             self.pos = back
@@ -225,12 +234,19 @@ class Reader:
                 return Value(Fraction(op(value.lo)), Fraction(op(value.hi)), value.bytes)
             return value
         m = _NUM.match(self.text, self.pos)
+        if not m and self.pos < len(self.text) and not self.text[self.pos].isascii() \
+                and self.text[self.pos].isnumeric():
+            word = self.text[self.pos:].split()[0][:12]
+            raise Unreadable(f"'{word}' is not written with the digits 0-9, the only digits nnarith reads", self.pos)
         if not m:
             found = self.text[self.pos:self.pos + 12] or "the end"
             raise Unreadable(f"expected a number at '{found}'", self.pos)
         self.pos = m.end()
         unit = self.take(_UNIT)
         after = self.text[self.pos:self.pos + 2]
+        if after[:1] == "!":  # 5! is a factorial, not 5
+            raise Unreadable(f"cannot read '{self.text[start:self.pos + 1]}' as a number: nnarith does not "
+                             "compute factorials", start)
         if not unit and after and (after[0].isalnum() and after[0] not in "xX"
                                    or after[0] in "._," and after[1:].isdigit()):
             word = self.text[start:].split()[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 
 from nnarith.analysis.report import Report
@@ -19,12 +18,15 @@ from nnarith.check.documents import Reading, read_csv
 from nnarith.check.documents import read_document as read_document_text
 from nnarith.check.judge import Item
 from nnarith.check.networks import Networks, parse_specs
+from nnarith.check.notes import text_lines
 from nnarith.check.resolve import judge_block, judge_unmatched
+from nnarith.check.sources import named_spec, read_document
 from nnarith.check.tables import looks_like_csv
 from nnarith.check.truth import Truths
 from nnarith.errors import Loc, SpecError, UsageError
+from nnarith.spec import parse_spec
 from nnarith.spec.network import parse_network
-from nnarith.spec.yaml_loader import YMap, decode, load, read_text
+from nnarith.spec.yaml_loader import YMap, load
 
 FORMATS = ("markdown", "csv", "yaml", "text")
 _BY_EXTENSION = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".tsv": "csv", ".yaml": "yaml",
@@ -44,37 +46,27 @@ class Result:
         return sum(i.status == status for i in self.items)
 
 
-MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
-
-
-def read_document(path: str) -> str:
-    """A document's text ('-' reads standard input), with errors a person can act on."""
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise SpecError(f"standard input holds more than {MAX_DOCUMENT_BYTES:,} bytes; documents are "
-                            "limited to that")
-        return decode(data, "<stdin>", "document")
-    return read_text(path, "document", MAX_DOCUMENT_BYTES)
-
-
 def detect(path: str, text: str) -> str:
     ext = os.path.splitext(path)[1].lower()
     if ext in _BY_EXTENSION:
         return _BY_EXTENSION[ext]
-    if re.search(r"^\s*\|?\s*:?-+:?\s*\|", text, re.M):
+    if re.search(r"^[ \t]*(?:\|[ \t]*)?:?-+:?[ \t]*\|", text, re.M):  # one way to match: linear on long blanks
         return "markdown"
     return "csv" if looks_like_csv(text) else "text"
 
 
 def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | None = None, strict: bool = False,
-               dtype: str = "fp32", input: tuple[int, ...] | None = None) -> Result:
-    """spec: '--spec SPEC', or a list of --spec values (SPEC and LABEL=SPEC)."""
+               dtype: str = "fp32", input: tuple[int, ...] | None = None, allow_spec_path: bool = False) -> Result:
+    """spec: '--spec SPEC', or a list of --spec values (SPEC and LABEL=SPEC).
+
+    allow_spec_path: an answers file's `spec:` may name any file, not only one in its own folder tree."""
     text = read_document(path)
     name = "<stdin>" if path == "-" else path
     fmt = fmt or detect(path, text)
+    if fmt != "yaml" and "\r" in text:  # one kind of line end, so that every reader's ^ and $ agree
+        text = "\n".join(text_lines(text))
     default, labelled = parse_specs([spec] if isinstance(spec, str) else spec)
-    named_loc = None  # where an answers file names its spec
+    named, named_loc = None, None  # the spec an answers file names, and where
     reading = Reading()
     tables = False  # a table none of whose rows finds a subject is about something else
     if fmt == "yaml":
@@ -91,11 +83,19 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
             networks.used.append(name)
             return _judged(result, reading, networks, strict, "add expect: to its layers or top level")
         block, named, named_loc = read_answers(root, name)
-        default = default or (_beside(named, path) if named else None)
         reading.blocks = [block]
     networks = Networks(default, labelled, input, dtype)
+    if fmt == "yaml" and named and not default:  # the answers name their spec: only what they may name
+        spec_text, display, default = named_spec(named, path, named_loc, allow_spec_path)
+        try:
+            net = parse_spec(spec_text, display, input)
+        except SpecError as e:
+            e.loc = e.loc or named_loc
+            raise
+        networks.loaded[default], networks.default = Truths(analyze(net, dtype=dtype), net), default
+        networks.used.append(default)
     if fmt == "csv":
-        reading.blocks = read_csv(text, name, networks.names)
+        reading.blocks = read_csv(text, name, networks.names, reading.skipped)
         reading.kinds = [("table", 1)] * len(reading.blocks)
         tables = True
     elif fmt in ("markdown", "text"):
@@ -112,12 +112,6 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
             "yaml": "map layer names to figures: conv1: {output: 55x55x96, params: 34944}",
             "text": "write one layer a line, as 'CONV1: [55x55x96]  memory: 290K  weights: 34,848'"}[fmt]
     return _judged(Result(name, "", None), reading, networks, strict, hint, tables)
-
-
-def _beside(spec: str, path: str) -> str:
-    """A spec named in an answers file: beside that file first, then as given (or shipped)."""
-    near = os.path.join(os.path.dirname(path), spec)
-    return near if path != "-" and os.path.exists(near) else spec
 
 
 def _judged(result: Result, reading: Reading, networks: Networks, strict: bool, hint: str,

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nnarith.check.numbers import Reader, Unreadable, Value
+from nnarith.check.numbers import MAX_DIGITS, Reader, Unreadable, Value
 
 _BRACKET = re.compile(r"\s*(?:torch\.Size\(\s*)?[\[(]([^\[\]()]*)[\])]\)?")
-_AT = re.compile(r"\s*(\d+)\s*@\s*(\d+(?:\s*[x×X]\s*\d+)*)")  # 6@28x28: six maps of 28x28
-_BARE = re.compile(r"\s*(\d+(?:\s*[x×X]\s*\d+)*)(?![\d.,]\d|\s*[x×X]\s*\d)")
+_AT = re.compile(r"\s*([0-9]+)\s*@\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)")  # 6@28x28: six maps of 28x28
+_BARE = re.compile(r"\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)(?![\d.,]\d|\s*[x×X]\s*\d)")  # \d after: '6x٣' is not 6
 _OPERATOR = re.compile(r"\s*[-+*/^÷−]")
 _BATCH = {"-1", "none", "?", "n", "b", "batch", "bs", "batch_size", "*"}
 WHOLE_WORDS = {"whole", "global", "entire", "all", "whole input", "the whole input"}
@@ -29,8 +29,10 @@ def _dims(inner: str) -> Dims | None:
     items = [p for p in re.split(r"\s*[x×X,]\s*|\s+", inner.strip()) if p]
     if items and items[0].lower() in _BATCH:
         items = items[1:]
-    if not items or not all(p.isdigit() for p in items):
+    if not items or not all(p.isascii() and p.isdigit() for p in items):  # '²' and '３' are not read
         return None
+    if any(len(p) > MAX_DIGITS for p in items):  # before int(), which stops at 4,300 digits
+        raise Unreadable("the number is too large to be a figure of a network")
     return tuple(int(p) for p in items)
 
 

@@ -64,6 +64,11 @@ def looks_like_csv(text: str) -> bool:
     return len(widths) == 1 and widths.pop() >= 3 and not prose and any(header_figure(h) for h in records[0])
 
 
+def _count(text: str) -> bool:
+    """A whole count nnarith reads: digits 0-9 ('３' and '²' pass isdigit()), no more than 6 of them."""
+    return text.isascii() and text.isdigit() and len(text) <= 6
+
+
 def _none(text: str) -> bool:
     return text.strip() in ("", "--", "-", "—", "–", "n/a", "N/A", "?")
 
@@ -115,11 +120,11 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
             value = clean(cells[i][0])
             loc = Loc(file, line, cells[i][1])
             if column.figure in ("repeats", "expansion"):  # how the row's blocks are made, not a figure
-                if column.figure == "repeats" and value.isdigit():
+                if column.figure == "repeats" and _count(value):
                     subject.repeats = int(value)
             elif column.figure and stated(column.figure, value):
                 subject.claims.append(Claim(column.figure, value, loc, column.unit))
-                if column.figure == "depth" and value.isdigit() and int(value) > 1:
+                if column.figure == "depth" and _count(value) and int(value) > 1:
                     subject.span = int(value)
             elif column.network:
                 figure, unit = row_figure or ("arch", None)

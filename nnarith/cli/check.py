@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nnarith.cli.common import DTYPES, command, parse_shape, write
-from nnarith.errors import UsageError
+from nnarith.errors import NnarithError, UsageError
 
 DOC = """Check the shapes, parameters, MACs and memory written in a document against a spec.
 
@@ -42,18 +42,36 @@ def add(subparsers) -> None:
     p.add_argument("--junit", metavar="OUT.xml", help="also write a JUnit XML report: one test case per figure")
     p.add_argument("--as", dest="kind", choices=("markdown", "csv", "yaml", "text"),
                    help="how to read FILE (by default: by its extension, else by its content)")
+    p.add_argument("--allow-spec-path", action="store_true",
+                   help="let an answers file's spec: name any file; by default it names a shipped spec or a file "
+                   "in its own folder (or below), so that a document handed in cannot make nnarith read others")
     p.set_defaults(run=check)
 
 
 def check(args: argparse.Namespace) -> int:
+    from nnarith.check.output import printable_error
+
+    try:
+        return _check(args)
+    except NnarithError as e:
+        raise printable_error(e) from None  # a document's control characters do not reach the terminal
+
+
+def _check(args: argparse.Namespace) -> int:
     from nnarith.check.output import junit, render_json, render_text
     from nnarith.check.run import check_file
 
+    for option, value in (("--junit", args.junit), ("--input", args.input), *(("--spec", v) for v in args.spec or ()),
+                          *(("FILE", f) for f in args.files)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} is empty: give it a value, or leave the option out")
+    if args.files.count("-") > 1:
+        raise UsageError("'-' (standard input) is named twice; it can be read once: name it once")
     if args.format == "json" and len(args.files) > 1:
         raise UsageError("--format json reports one file; run nnarith check once per file")
-    shape = parse_shape(args.input) if args.input else None
-    results = [check_file(f, args.spec, fmt=args.kind, strict=args.strict, dtype=args.dtype, input=shape)
-               for f in args.files]
+    shape = parse_shape(args.input) if args.input is not None else None
+    results = [check_file(f, args.spec, fmt=args.kind, strict=args.strict, dtype=args.dtype, input=shape,
+                          allow_spec_path=args.allow_spec_path) for f in args.files]
     if args.junit:
         try:
             with open(args.junit, "wb") as out:
