@@ -18,30 +18,16 @@ import sys
 
 from nnarith.errors import Loc, SpecError, UsageError, did_you_mean
 from nnarith.spec import shipped
-from nnarith.spec.yaml_loader import MAX_FILE_BYTES, decode
+from nnarith.spec.files import MAX_FILE_BYTES, decode, read_text
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 _LAYERS = re.compile(r"^layers[ \t]*:", re.M)  # what every spec has, at the top level
 
 
-def read_bounded(path: str, what: str, limit: int) -> str:
-    """A file's text, reading at most limit + 1 bytes: /dev/zero and /proc files have no size to trust."""
-    if os.path.isdir(path):
-        raise SpecError(f"'{path}' is a folder, not a {what} file", hint="name a file inside it")
-    try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise SpecError(f"cannot read '{path}': {e.strerror or e}") from None
-    if len(data) > limit:
-        raise SpecError(f"'{path}' holds more than {limit:,} bytes; {what}s are limited to that")
-    return decode(data, path, what)
-
-
 def read_document(path: str) -> str:
     """A document's text ('-' reads standard input), with errors a person can act on."""
     if path != "-":
-        return read_bounded(path, "document", MAX_DOCUMENT_BYTES)
+        return read_text(path, "document", MAX_DOCUMENT_BYTES)
     if sys.stdin is None or sys.stdin.closed:  # `nnarith check - <&-`
         raise UsageError("standard input is closed: pipe the document in ('... | nnarith check - --spec SPEC'), "
                          "or name its file")
@@ -68,7 +54,7 @@ def named_spec(named: str, answers: str, loc: Loc | None, allow_path: bool) -> t
     if found is None and allow_path and os.path.isfile(named):
         found = named
     if found is not None:
-        text = read_bounded(found, "spec", MAX_FILE_BYTES)
+        text = read_text(found, "spec", MAX_FILE_BYTES)
         if not _LAYERS.search(text):  # not a spec: say so, and quote nothing of it
             raise SpecError(f"'{named}' is not a spec: it has no top-level 'layers:'", loc,
                             hint="name a spec file, or a shipped spec's name ('nnarith list' shows them)")
@@ -76,7 +62,7 @@ def named_spec(named: str, answers: str, loc: Loc | None, allow_path: bool) -> t
     stem = named[:-5] if named.endswith(".yaml") else named
     library = shipped()
     if stem in library and not re.search(r"[/\\]", stem):
-        return read_bounded(library[stem], "spec", MAX_FILE_BYTES), f"specs/{stem}.yaml", stem
+        return read_text(library[stem], "spec", MAX_FILE_BYTES), f"specs/{stem}.yaml", stem
     path_like = re.search(r"[/\\]", named) or os.path.isabs(named) or os.path.lexists(near)
     if not inside and not allow_path and (folder is None or path_like):
         what = ("is not a shipped spec, and an answers file read from standard input may name no other"

@@ -76,8 +76,8 @@ def _check(args: argparse.Namespace) -> int:
         try:
             with open(args.junit, "wb") as out:
                 out.write(junit(results))
-        except OSError as e:
-            raise UsageError(f"cannot write --junit '{args.junit}': {e.strerror or e}") from None
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+            raise UsageError(f"cannot write --junit {args.junit!r}: {getattr(e, 'strerror', None) or e}") from None
     render = render_json if args.format == "json" else render_text
     write("\n".join(render(r) for r in results))
     return 1 if any(r.count("wrong") for r in results) else 0

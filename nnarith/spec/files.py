@@ -11,7 +11,7 @@ MAX_FILE_BYTES = 256 * 1024  # bounds the worst case (one-character values) to w
 
 def read_text(path: str, what: str = "spec", limit: int = MAX_FILE_BYTES) -> str:
     """Read a spec (or another document) as UTF-8 text, with errors a person can act on."""
-    if os.path.isdir(path):
+    if os.path.isdir(path):  # False, not an error, for a name holding a NUL
         raise SpecError(f"'{path}' is a folder, not a {what} file", hint="name a file inside it")
     try:
         with open(path, "rb") as f:
@@ -19,6 +19,8 @@ def read_text(path: str, what: str = "spec", limit: int = MAX_FILE_BYTES) -> str
             size = os.fstat(f.fileno()).st_size
     except OSError as e:
         raise SpecError(f"cannot read '{path}': {e.strerror or e}") from None
+    except ValueError:  # a NUL in the name: no file can have it
+        raise SpecError(f"cannot read {path!r}: a file name cannot hold a NUL character") from None
     if len(data) > limit:
         hint = "use blocks and repeat instead of writing layers out" if what == "spec" else None
         if size > limit:
