@@ -162,3 +162,10 @@ def test_control_characters_never_reach_the_terminal(tmp_path):
         r = run("shape", "net.yaml", "-f", fmt, cwd=tmp_path)
         assert r.returncode == 0 and "\x1b" not in r.stdout and "\x07" not in r.stdout and "\x01" not in r.stdout
     assert visible("a\x1b[31mb\tc\n") == "a\\x1b[31mb\tc\n"
+
+
+def test_yaml_lines_are_counted_as_editors_count_them(tmp_path):
+    """libyaml also breaks lines at U+0085, U+2028 and U+2029; an editor does not."""
+    (tmp_path / "a.yaml").write_text('spec: lenet5\ns2: {output: "6x14x14\u2028\x85\u2029"}\nc1:\n  bogus: 156\n')
+    r = run("check", "a.yaml", cwd=tmp_path)
+    assert r.returncode == 2 and "a.yaml:4:3: error: unknown figure 'bogus'" in r.stderr, r.stderr

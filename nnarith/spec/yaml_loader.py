@@ -14,7 +14,9 @@ booleans, 0o17 and 0x1f are integers); only plain decimal integers take a fast p
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
 from typing import Any
 
 import yaml
@@ -82,24 +84,44 @@ def load(text: str, file: str) -> Any:
     An empty document gives None.
     """
     parser = _Loader(text)
+    starts = _line_starts(text)
     try:
-        return _Builder(file).run(parser.get_event)
+        return _Builder(file, starts).run(parser.get_event)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         what = e.problem or e.context or "invalid YAML"
         if "nesting depth" in what:  # libyaml's own limit (1,000), reached while it scans ahead
-            raise _too_deep(Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)) from None
+            raise _too_deep(_loc(file, mark, starts) if mark else Loc(file, 1, 1)) from None
         if e.context and "flow" in e.context and e.context_mark and e.problem_mark:
             # An unclosed [ or {: libyaml notices at the end; the mistake is where it opened.
             found = e.problem_mark
-            what += f" (noticed at line {found.line + 1}) {e.context}"
+            what += f" (noticed at line {_loc(file, found, starts).line}) {e.context}"
             mark = e.context_mark
-        loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1, 1)
+        loc = _loc(file, mark, starts) if mark else Loc(file, 1, 1)
         raise SpecError(f"YAML syntax error: {what}", loc, hint=_syntax_hint(what, text, mark)) from None
     except yaml.YAMLError as e:
         raise SpecError(f"YAML syntax error: {e}", Loc(file, 1, 1)) from None
     finally:
         parser.dispose()
+
+
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _line_starts(text: str) -> list[int] | None:
+    """Where each line starts, counted as editors count them (at \\n, \\r\\n and \\r), for a text
+    in which YAML counts more breaks (U+0085, U+2028, U+2029); None where both agree."""
+    if not _OTHER_BREAKS.search(text):
+        return None
+    return [0] + [m.end() for m in _LINE_END.finditer(text)]
+
+
+def _loc(file: str, mark: Any, starts: list[int] | None) -> Loc:
+    if starts is None:
+        return Loc(file, mark.line + 1, mark.column + 1)
+    line = bisect.bisect_right(starts, mark.index)  # marks' index counts characters
+    return Loc(file, line, mark.index - starts[line - 1] + 1)
 
 
 def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:
@@ -132,15 +154,15 @@ _NONE = object()
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, starts: list[int] | None = None) -> None:
         self.file = file
+        self.starts = starts
         self.anchors: dict[str, Any] = {}
         self.reading: set[str] = set()  # anchors of collections not yet closed
         self.heights: dict[str, int] = {}  # levels of nesting in each anchored collection
 
     def loc(self, event: Any) -> Loc:
-        mark = event.start_mark
-        return Loc(self.file, mark.line + 1, mark.column + 1)
+        return _loc(self.file, event.start_mark, self.starts)
 
     def run(self, next_event) -> Any:
         stack: list[_Open] = []
@@ -218,7 +240,7 @@ class _Builder:
                 continue
             if loc is None:
                 mark = event.start_mark
-                loc = Loc(file, mark.line + 1, mark.column + 1)
+                loc = Loc(file, mark.line + 1, mark.column + 1) if self.starts is None else self.loc(event)
             parent = stack[-1]
             if type(parent.value) is YList:  # the common case, inline: a list item
                 parent.value.append(value)
