@@ -14,9 +14,7 @@ booleans, 0o17 and 0x1f are integers); only plain decimal integers take a fast p
 
 from __future__ import annotations
 
-import bisect
 import math
-import re
 from typing import Any
 
 import yaml
@@ -37,6 +35,7 @@ from yaml.nodes import ScalarNode
 
 from nnarith.errors import Loc, SpecError
 from nnarith.spec.files import MAX_FILE_BYTES, decode, read_text  # noqa: F401  (read from here too)
+from nnarith.spec.marks import line_starts, mark_loc, syntax_hint
 from nnarith.text import MAX_DIGITS, too_large, too_large_text, visible
 
 MAX_NESTING = 100
@@ -84,56 +83,25 @@ def load(text: str, file: str) -> Any:
     An empty document gives None.
     """
     parser = _Loader(text)
-    starts = _line_starts(text)
+    starts = line_starts(text)
     try:
         return _Builder(file, starts).run(parser.get_event)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         what = e.problem or e.context or "invalid YAML"
         if "nesting depth" in what:  # libyaml's own limit (1,000), reached while it scans ahead
-            raise _too_deep(_loc(file, mark, starts) if mark else Loc(file, 1, 1)) from None
+            raise _too_deep(mark_loc(file, mark, starts) if mark else Loc(file, 1, 1)) from None
         if e.context and "flow" in e.context and e.context_mark and e.problem_mark:
             # An unclosed [ or {: libyaml notices at the end; the mistake is where it opened.
             found = e.problem_mark
-            what += f" (noticed at line {_loc(file, found, starts).line}) {e.context}"
+            what += f" (noticed at line {mark_loc(file, found, starts).line}) {e.context}"
             mark = e.context_mark
-        loc = _loc(file, mark, starts) if mark else Loc(file, 1, 1)
-        raise SpecError(f"YAML syntax error: {what}", loc, hint=_syntax_hint(what, text, mark)) from None
+        loc = mark_loc(file, mark, starts) if mark else Loc(file, 1, 1)
+        raise SpecError(f"YAML syntax error: {what}", loc, hint=syntax_hint(what, text, mark)) from None
     except yaml.YAMLError as e:
         raise SpecError(f"YAML syntax error: {e}", Loc(file, 1, 1)) from None
     finally:
         parser.dispose()
-
-
-_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def _line_starts(text: str) -> list[int] | None:
-    """Where each line starts, counted as editors count them (at \\n, \\r\\n and \\r), for a text
-    in which YAML counts more breaks (U+0085, U+2028, U+2029); None where both agree."""
-    if not _OTHER_BREAKS.search(text):
-        return None
-    return [0] + [m.end() for m in _LINE_END.finditer(text)]
-
-
-def _loc(file: str, mark: Any, starts: list[int] | None) -> Loc:
-    if starts is None:
-        return Loc(file, mark.line + 1, mark.column + 1)
-    line = bisect.bisect_right(starts, mark.index)  # marks' index counts characters
-    return Loc(file, line, mark.index - starts[line - 1] + 1)
-
-
-def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:
-    lines = text.splitlines()
-    line = lines[mark.line] if mark and mark.line < len(lines) else ""
-    if "tab" in problem or "\t" in line[: mark.column + 1]:
-        return "indent with spaces; YAML does not allow tabs"
-    if "while parsing a flow" in problem:
-        return "close each [ with ] and each { with }, separating items with commas"
-    if "mapping values are not allowed" in problem:
-        return "a value containing ': ' must be quoted, or a nested mapping must be indented"
-    return None
 
 
 class _Open:
@@ -162,7 +130,7 @@ class _Builder:
         self.heights: dict[str, int] = {}  # levels of nesting in each anchored collection
 
     def loc(self, event: Any) -> Loc:
-        return _loc(self.file, event.start_mark, self.starts)
+        return mark_loc(self.file, event.start_mark, self.starts)
 
     def run(self, next_event) -> Any:
         stack: list[_Open] = []
