@@ -47,7 +47,22 @@ FIELDS = sorted({f for cls in REGISTRY.values() for f in cls.fields}) + ["name",
 
 
 def invoke(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
-    """Run `nnarith ARGV` in-process: its exit code, stdout and stderr; fail on a broken promise."""
+    """Run `nnarith ARGV` in-process: its exit code, stdout and stderr; fail on a broken promise.
+
+    An input over the time bound runs once more, and fails only if it is slow again: the first
+    long run met three inputs (about one in 2,000) over 2 s of CPU once, each within the bound when
+    hypothesis reran it, while a slow input is slow every time."""
+    code, out, err, seconds, peak = _measured(argv, stdin)
+    if seconds >= MAX_SECONDS:
+        code, out, err, seconds, peak = _measured(argv, stdin)
+    assert code in (0, 1, 2), (argv, code, err[-2000:])
+    assert seconds < MAX_SECONDS, (argv, f"{seconds:.2f} s")
+    assert peak < MAX_BYTES, (argv, f"{peak / 2**20:.0f} MiB")
+    assert "\x1b" not in out + err and "\x01" not in out + err, (argv, "a control character reached the terminal")
+    return code, out, err
+
+
+def _measured(argv: list[str], stdin: bytes) -> tuple[int, str, str, float, int]:
     out, err = io.StringIO(), io.StringIO()
     real_stdin = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
@@ -64,12 +79,7 @@ def invoke(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         sys.stdin = real_stdin
-    assert code in (0, 1, 2), (argv, code, err.getvalue()[-2000:])
-    assert seconds < MAX_SECONDS, (argv, f"{seconds:.2f} s")
-    assert peak < MAX_BYTES, (argv, f"{peak / 2**20:.0f} MiB")
-    text = out.getvalue() + err.getvalue()
-    assert "\x1b" not in text and "\x01" not in text, (argv, "a control character reached the terminal")
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue(), err.getvalue(), seconds, peak
 
 
 def write(name: str, text: str | bytes) -> str:
