@@ -340,3 +340,10 @@ def test_control_characters_are_escaped_in_messages(tmp_path, text, shown):
     (tmp_path / "a.yaml").write_text(text)  # YAML's own escapes: a raw control character is a syntax error
     r = cli("check", "a.yaml", cwd=tmp_path)
     assert r.returncode == 2 and shown in r.stderr and "\x1b" not in r.stderr, r.stderr
+
+
+def test_a_flow_style_spec_beside_the_answers_is_a_spec(tmp_path):
+    (tmp_path / "net.yaml").write_text("{input: [1, 32, 32], layers: [conv: {out: 6, kernel: 5, name: c1}]}\n")
+    (tmp_path / "a.yaml").write_text("spec: net.yaml\nc1: {params: 156}\n")  # 6 x (5*5*1 + 1)
+    r = cli("check", "a.yaml", cwd=tmp_path)
+    assert r.returncode == 0 and "1/1 right" in r.stdout, r.stdout + r.stderr

@@ -21,7 +21,7 @@ from nnarith.spec import shipped
 from nnarith.spec.files import MAX_FILE_BYTES, decode, read_text
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
-_LAYERS = re.compile(r"^layers[ \t]*:", re.M)  # what every spec has, at the top level
+_LAYERS = re.compile(r"(?:^|[{,])[ \t]*layers[ \t]*:", re.M)  # what every spec has, in block or flow style
 
 
 def read_document(path: str) -> str:
