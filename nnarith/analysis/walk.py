@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from nnarith.analysis import receptive
 from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
-from nnarith.errors import SpecError, raise_all
+from nnarith.errors import Loc, SpecError, raise_all
 from nnarith.layers.base import INPLACE, NEW, Shape
 from nnarith.layers.merge import merge
 from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Node, Seq
@@ -101,12 +101,13 @@ class _Walker:
         if storage == INPLACE and x.buffer in shared:
             storage = NEW  # its input is read by another branch too: do not overwrite it
             out.work["storage"] = "allocates: its input is shared with a parallel branch"
-        _bounded(out.shape, receptive.apply(x.field, out.effect), node.loc, name)
+        rf = receptive.apply(x.field, out.effect)
+        _bounded(out.shape, rf, node.loc, name)
         rf_work = receptive.explain(x.field, out.effect)
         if rf_work:
             out.work["rf"] = rf_work
         row = Row(name, node.layer.kind, full, out.shape, node.loc, out.weights, out.biases,
-                  out.buffers, out.macs, out.other_ops, storage, receptive.apply(x.field, out.effect),
+                  out.buffers, out.macs, out.other_ops, storage, rf,
                   list(out.flags), out.work, kinds=kinds, input=x.shape, fvcore=out.fvcore)
         if node.expect is not None:
             self.expects.append(Expectation(name, node.expect, False))
@@ -151,7 +152,7 @@ class _Walker:
         return Flow(out.shape, field, self.new_buffer() if buffer is None else buffer)
 
 
-def _bounded(shape: Shape, field: receptive.Field, loc, name: str) -> None:
+def _bounded(shape: Shape, field: receptive.Field, loc: Loc, name: str) -> None:
     """Sizes that grow layer after layer (upsampling, transposed convs, strides compounding the
     receptive field's jump) would otherwise grow without bound in cost as well."""
     rf = field if isinstance(field, tuple) else ()

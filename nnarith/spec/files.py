@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from nnarith.errors import Loc, SpecError
 
@@ -35,5 +36,5 @@ def decode(data: bytes, file: str, what: str = "spec") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
+        line = len(re.findall(rb"\r\n|\r|\n", data[: e.start])) + 1  # lines as editors count them
         raise SpecError(f"'{file}' is not UTF-8 text (byte {e.start})", Loc(file, line, 1)) from None
