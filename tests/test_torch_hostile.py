@@ -169,7 +169,7 @@ def test_a_layer_too_large_to_build_is_located(tmp_path):
     with pytest.raises(SpecError) as e:  # an output too large to hold: built, but it cannot run
         verify(up)
     assert e.value.render().splitlines() == [
-        "up.yaml:2:10: error: about 10^44 output elements per image are more than one PyTorch tensor can hold "
+        "up.yaml:2:10: error: 1.92e44 output elements per image are more than one PyTorch tensor can hold "
         "(2^63 - 1 bytes)", "  in layer 'upsample1'", "  hint: nnarith shape and calc give its figures; PyTorch "
         "cannot run it"]
 

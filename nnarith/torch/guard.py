@@ -7,7 +7,6 @@ a word; nnarith knows the sizes beforehand, so it checks them first and says wha
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ import torch
 from nnarith.analysis.report import Report
 from nnarith.errors import NnarithError, SpecError, UsageError
 from nnarith.render import units
+from nnarith.text import scientific
 
 FP32 = 4  # parameters and buffers are built in fp32
 INT64 = 2**63 - 1  # PyTorch sizes a tensor's storage in bytes with an int64
@@ -53,7 +53,7 @@ def buildable(report: Report, run: bool = True) -> None:
 
 
 def _count(n: int) -> str:
-    return f"{n:,}" if n < 10**27 else f"about 10^{math.floor(math.log10(n))}"
+    return f"{n:,}" if n < 10**27 else scientific(n)
 
 
 def available_memory(device: torch.device) -> tuple[int, str] | None:
