@@ -20,10 +20,11 @@ COMPUTED_DIGITS = 200
 COMPUTED_LIMIT = 10**COMPUTED_DIGITS
 
 _DIGITS = re.compile(r"[0-9]+")
-# C0 and C1 controls and DEL, except tab and newline; the line and paragraph separators; and the
-# bidirectional overrides ("Trojan source"): an ANSI escape or \x01 in a name must not reach a
-# terminal or an XML file as itself.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls and DEL, except tab and newline; the line and paragraph separators; the
+# bidirectional overrides ("Trojan source"); and what XML 1.0 cannot hold even escaped (the two
+# non-characters, lone surrogates): an ANSI escape or \x01 in a name must not reach a terminal, a
+# JSON string or a JUnit file as itself.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
 
 
 def is_digits(text: str) -> bool:
@@ -41,7 +42,7 @@ def too_large_text(what: str) -> str:
 
 def visible(text: str) -> str:
     """Control characters written as escapes (ESC -> \\x1b), so that output shows what a file holds."""
-    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)  # ESC -> \x1b, U+2028 -> \u2028
+    return CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)  # ESC -> \x1b, U+2028 -> \u2028
 
 
 def decimal(value: Fraction, places: int = 2) -> str:

@@ -8,38 +8,16 @@
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 
 from nnarith.analysis.report import DTYPE_BYTES
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.run import Result
-from nnarith.errors import Loc, NnarithError, SpecError, SpecErrors
+from nnarith.text import CONTROL, visible
 
 SCHEMA = "nnarith.check/1"
 MARKS = {OK: "✓", WRONG: "✗", NOTE: "note"}
 WIDEST = 36  # columns wider than this are not padded further
-# What a document may hold that must not reach a terminal or an XML file as it is: control characters
-# (ANSI escapes, \x01, which XML 1.0 forbids), line and paragraph separators, bidirectional overrides,
-# and the two non-characters XML forbids. Each is written as its Python escape.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """Text with every unprintable character escaped: 'zz\\x01zz', '\\x1b[31m'."""
-    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape", "backslashreplace").decode("ascii"), text)
-
-
-def printable_error(error: NnarithError) -> NnarithError:
-    """The error, its message, hint, layer and file name made printable."""
-    errors = error.errors if isinstance(error, SpecErrors) else [error]
-    for e in errors:
-        if isinstance(e, SpecError):
-            e.message = printable(e.message)
-            e.hint, e.layer = e.hint and printable(e.hint), e.layer and printable(e.layer)
-            e.loc = e.loc and Loc(printable(e.loc.file), e.loc.line, e.loc.col)
-        e.args = tuple(printable(a) if isinstance(a, str) else a for a in e.args)
-    return error
 
 
 def true_part(item: Item) -> str:
@@ -82,7 +60,7 @@ def render_text(result: Result) -> str:
         tail = f"  ({i.note})" if i.note else ""
         lines.append(f"{MARKS[i.status]:<4} line {i.line:<{w_line}}  {i.what:<{w_what}}  stated "
                      f"{i.stated:<{w_stated}}  {true_part(i)}{tail}".rstrip())
-    return "\n".join(printable(line) for line in [*lines, "", summary(result)]) + "\n"
+    return "\n".join([*lines, "", summary(result)]) + "\n"  # the CLI escapes control characters (cli.common.write)
 
 
 def item_json(item: Item) -> dict:
@@ -99,7 +77,7 @@ def render_json(result: Result) -> str:
     text = (f'{{"schema": "{SCHEMA}",\n "items": [\n  {body}\n ],\n "skipped": {json.dumps(doc["skipped"])},\n'
             f' "summary": {json.dumps(doc["summary"])}}}\n')
     # JSON escapes C0 controls; the rest (C1, U+2028, overrides) only as \\u escapes, which hold the same text
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}" if m[0] != "\n" else "\n", text)
+    return CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def junit(results: list[Result]) -> bytes:
@@ -124,9 +102,9 @@ def junit(results: list[Result]) -> bytes:
                                  file=result.file, line=str(s.line))
             ET.SubElement(case, "skipped", message=s.reason)
     for element in suites.iter():  # XML 1.0 cannot hold control characters, even escaped
-        element.text = element.text and printable(element.text)
+        element.text = element.text and visible(element.text)
         for key, value in element.attrib.items():
-            element.set(key, printable(value))
+            element.set(key, visible(value))
     suites.set("tests", str(sum(len(r.items) + len(r.skipped) for r in results)))
     suites.set("failures", str(sum(r.count(WRONG) for r in results)))
     ET.indent(suites)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nnarith.cli.common import DTYPES, command, parse_shape, write
-from nnarith.errors import NnarithError, UsageError
+from nnarith.errors import UsageError
 
 DOC = """Check the shapes, parameters, MACs and memory written in a document against a spec.
 
@@ -49,15 +49,6 @@ def add(subparsers) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from nnarith.check.output import printable_error
-
-    try:
-        return _check(args)
-    except NnarithError as e:
-        raise printable_error(e) from None  # a document's control characters do not reach the terminal
-
-
-def _check(args: argparse.Namespace) -> int:
     from nnarith.check.output import junit, render_json, render_text
     from nnarith.check.run import check_file
 
