@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 from nnarith.check.claims import Block
 from nnarith.check.tables import Cells, Names, read_table
+from nnarith.text import is_digits
 
 MAX_COLUMNS = 200
 
@@ -69,7 +70,7 @@ class _Tables(HTMLParser):
 
 def _int(value: str | None) -> int:
     # 0-9 only: '²' passes isdigit() and fails int(); a span past 6 digits is bounded below anyway
-    return int(value) if value and value.isascii() and value.isdigit() and 0 < len(value) <= 6 and int(value) else 1
+    return int(value) if value and is_digits(value) and len(value) <= 6 and int(value) else 1
 
 
 def read_html(text: str, file: str, first_line: int = 1, names: Names | None = None) -> tuple[list[Block], int]:

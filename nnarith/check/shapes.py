@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from nnarith.check.numbers import MAX_DIGITS, Reader, Unreadable, Value
+from nnarith.text import is_digits
 
 _BRACKET = re.compile(r"\s*(?:torch\.Size\(\s*)?[\[(]([^\[\]()]*)[\])]\)?")
 _AT = re.compile(r"\s*([0-9]+)\s*@\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)")  # 6@28x28: six maps of 28x28
@@ -29,7 +30,7 @@ def _dims(inner: str) -> Dims | None:
     items = [p for p in re.split(r"\s*[x×X,]\s*|\s+", inner.strip()) if p]
     if items and items[0].lower() in _BATCH:
         items = items[1:]
-    if not items or not all(p.isascii() and p.isdigit() for p in items):  # '²' and '３' are not read
+    if not items or not all(is_digits(p) for p in items):  # '²' and '３' are not read
         return None
     if any(len(p) > MAX_DIGITS for p in items):  # before int(), which stops at 4,300 digits
         raise Unreadable("the number is too large to be a figure of a network")

@@ -26,6 +26,7 @@ from nnarith.check.vocabulary import (
     read_label,
 )
 from nnarith.errors import Loc
+from nnarith.text import is_digits
 
 Cells = list[tuple[str, int]]  # (text, 1-based column) of one row
 Names = Callable[[str], bool]  # does this text name a network?
@@ -66,7 +67,7 @@ def looks_like_csv(text: str) -> bool:
 
 def _count(text: str) -> bool:
     """A whole count nnarith reads: digits 0-9 ('３' and '²' pass isdigit()), no more than 6 of them."""
-    return text.isascii() and text.isdigit() and len(text) <= 6
+    return is_digits(text) and len(text) <= 6
 
 
 def _none(text: str) -> bool:

@@ -7,6 +7,7 @@ import json
 
 from nnarith.cli.common import command, parse_shape, positive, write
 from nnarith.errors import UsageError
+from nnarith.text import is_digits
 
 VERIFY_DOC = """Build each spec in PyTorch and check every computed number against the real model.
 
@@ -54,7 +55,7 @@ def _items(text: str, allowed: tuple[str, ...] | None, what: str) -> tuple:
         raise UsageError(f"--{what} is empty")
     if allowed is None:
         # ASCII digits only: '²' passes isdigit() but not int(), and '٣' would be read as 3
-        if not all(t.isascii() and t.isdigit() and int(t) > 0 for t in items):
+        if not all(is_digits(t) and int(t) > 0 for t in items):
             raise UsageError(f"--{what} '{text}' must be positive integers, comma-separated, e.g. 1,8,64")
         return tuple(int(t) for t in items)
     bad = [t for t in items if t not in allowed]
