@@ -16,6 +16,7 @@ from nnarith.analysis.walk import analyze
 from nnarith.check.truth import Truths
 from nnarith.errors import UsageError
 from nnarith.spec import load_spec, shipped
+from nnarith.spec.nodes import Network
 
 
 @lru_cache(maxsize=4096)  # prose asks of every phrase before a figure whether it names a network
@@ -74,7 +75,12 @@ class Networks:
             raise UsageError("which network does the document describe? give --spec SPEC (a spec file or a "
                              "shipped spec's name), or --spec LABEL=SPEC for each network it names")
         if spec not in self.loaded:
-            net = load_spec(spec, self.input)
-            self.loaded[spec] = Truths(analyze(net, dtype=self.dtype), net)
-            self.used.append(spec)
+            self.add(spec, load_spec(spec, self.input))
+        return self.loaded[spec]
+
+    def add(self, spec: str, net: Network) -> Truths:
+        """A network analysed under its spec's name (here, for the spec an answers file names, or a spec
+        checked against its own expect:)."""
+        self.loaded[spec] = Truths(analyze(net, dtype=self.dtype), net)
+        self.used.append(spec)
         return self.loaded[spec]

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 
 from nnarith.analysis.report import Report
-from nnarith.analysis.walk import analyze
 from nnarith.check.answers import expect_entries, read_answers
 from nnarith.check.claims import MAX_CLAIMS, UNCHECKABLE, Skipped
 from nnarith.check.documents import Reading, read_csv
@@ -22,7 +21,6 @@ from nnarith.check.notes import text_lines
 from nnarith.check.resolve import judge_block, judge_unmatched
 from nnarith.check.sources import named_spec, read_document
 from nnarith.check.tables import looks_like_csv
-from nnarith.check.truth import Truths
 from nnarith.errors import Loc, SpecError, UsageError
 from nnarith.spec import parse_spec
 from nnarith.spec.network import parse_network
@@ -75,12 +73,10 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
             if default or labelled:
                 raise UsageError(f"'{name}' is a spec, checked against its own expect: figures; drop --spec")
             net = parse_network(root, name, input)
-            report = analyze(net, dtype=dtype)
+            networks = Networks(name, {}, input, dtype)
+            report = networks.add(name, net).report
             result = Result(name, name, report)
             reading.blocks = [expect_entries(report, net)]
-            networks = Networks(None, {}, input, dtype)
-            networks.loaded[name], networks.default = Truths(report, net), name
-            networks.used.append(name)
             return _judged(result, reading, networks, strict, "add expect: to its layers or top level")
         block, named, named_loc = read_answers(root, name)
         reading.blocks = [block]
@@ -92,8 +88,8 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
         except SpecError as e:
             e.loc = e.loc or named_loc
             raise
-        networks.loaded[default], networks.default = Truths(analyze(net, dtype=dtype), net), default
-        networks.used.append(default)
+        networks.default = default
+        networks.add(default, net)
     if fmt == "csv":
         reading.blocks = read_csv(text, name, networks.names, reading.skipped)
         reading.kinds = [("table", 1)] * len(reading.blocks)
