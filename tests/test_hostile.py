@@ -38,6 +38,8 @@ def run(*args: str, **kw):
     (("calc", "--input", "1x8x8", "conv: {out: ², kernel: 1}"), "conv out must be a positive integer, got the text"),
     (("calc", "--input", "1x8x8", "conv: ⁵"), "conv out must be a positive integer, got the text '⁵'"),
     (("shape", "lenet5", "--input", ""), "--input '' is not a shape"),
+    (("export", "lenet5", "--torch", "--input", ""), "--input '' is not a shape"),
+    (("verify", "lenet5", "--input", ""), "--input '' is not a shape"),
     (("calc", "--input", "1x" + "9" * 101, "relu"), "more than 100 digits"),
     (("shape", "lenet5", "--batch", "9" * 101), "at most 100 digits"),
 ])

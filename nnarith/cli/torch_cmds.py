@@ -71,7 +71,7 @@ def verify(args: argparse.Namespace) -> int:
     from nnarith.spec import load_spec
     from nnarith.torch.render import render_verification
 
-    shape = parse_shape(args.input) if args.input else None
+    shape = parse_shape(args.input) if args.input is not None else None
     if args.against:
         if len(args.specs) != 1:
             raise UsageError("--against compares one spec with one model; give one SPEC")
@@ -129,5 +129,5 @@ def export(args: argparse.Namespace) -> int:
     from nnarith.spec import load_spec
     from nnarith.torch.export import export as source
 
-    write(source(load_spec(args.spec, parse_shape(args.input) if args.input else None), args.spec))
+    write(source(load_spec(args.spec, parse_shape(args.input) if args.input is not None else None), args.spec))
     return 0
