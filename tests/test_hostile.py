@@ -16,7 +16,9 @@ from fractions import Fraction
 import pytest
 
 from nnarith.analysis.arithmetic import scaled_out
+from nnarith.check.vocabulary import special
 from nnarith.render.units import count, si_bytes
+from nnarith.spec.scope import RESERVED_NAMES
 from nnarith.text import decimal, for_encoding, scientific, visible
 from tests.helpers import ENV, ROOT, cli, spec_text
 
@@ -171,3 +173,13 @@ def test_yaml_lines_are_counted_as_editors_count_them(tmp_path):
     (tmp_path / "a.yaml").write_text('spec: lenet5\ns2: {output: "6x14x14\u2028\x85\u2029"}\nc1:\n  bogus: 156\n')
     r = run("check", "a.yaml", cwd=tmp_path)
     assert r.returncode == 2 and "a.yaml:4:3: error: unknown figure 'bogus'" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("name", RESERVED_NAMES)
+def test_every_reserved_name_is_one_check_reads_as_input_or_totals(name):
+    """The spec refuses exactly the names nnarith check would take for a report's input or totals row."""
+    assert special(name) in ("input", "total") and special(name.upper()) == special(name)
+
+
+def test_names_like_the_reserved_ones_are_layer_names():
+    assert all(special(n) is None for n in ("conv1", "input_proj", "totals_head", "summary1", "datapath"))
