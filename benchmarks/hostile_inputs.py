@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from nnarith.errors import NnarithError
-from nnarith.spec import parse_spec
-from nnarith.spec.yaml_loader import MAX_FILE_BYTES, decode
+from nnarith.loader import parse_spec
+from nnarith.loader.yaml_loader import MAX_FILE_BYTES, decode
 
 NNARITH = str(Path(sysconfig.get_path("scripts")) / "nnarith")
 E99 = 10**99

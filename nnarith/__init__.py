@@ -10,8 +10,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _API = {
-    "load_spec": "nnarith.spec",
-    "parse_spec": "nnarith.spec",
+    "load_spec": "nnarith.loader",
+    "parse_spec": "nnarith.loader",
     "analyze": "nnarith.analysis.walk",
 }
 

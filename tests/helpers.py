@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nnarith.analysis.report import Report, Row
 from nnarith.analysis.walk import analyze
-from nnarith.spec import parse_spec
+from nnarith.loader import parse_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

@@ -41,7 +41,7 @@ def test_bad_spec(name, request):
 
 def test_other_unreadable_inputs(tmp_path):
     """A missing file, a folder, binary content, text that is not UTF-8, a file over the size limit."""
-    from nnarith.spec.yaml_loader import MAX_FILE_BYTES
+    from nnarith.loader.yaml_loader import MAX_FILE_BYTES
 
     (tmp_path / "folder").mkdir()
     (tmp_path / "binary.yaml").write_bytes(b"input: [3, 8, 8]\x00\x01\x02")

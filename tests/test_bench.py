@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
 
 from nnarith.analysis.walk import analyze  # noqa: E402
-from nnarith.spec import load_spec  # noqa: E402
+from nnarith.loader import load_spec  # noqa: E402
 from nnarith.torch.bench import bench, choose_device  # noqa: E402
 from tests.helpers import cli  # noqa: E402
 

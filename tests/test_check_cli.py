@@ -229,13 +229,13 @@ def test_the_check_path_never_imports_torch(args):
     assert r.stderr == "[]"
 
 
-@pytest.mark.parametrize("spec", sorted(__import__("nnarith.spec", fromlist=["shipped"]).shipped()))
+@pytest.mark.parametrize("spec", sorted(__import__("nnarith.loader", fromlist=["shipped"]).shipped()))
 def test_round_trip_of_every_shipped_spec(tmp_path, spec):
     """Every figure `nnarith shape` writes, in Markdown (rounded and exact) and CSV, checks right."""
     from nnarith.analysis.walk import analyze
     from nnarith.check.run import check_file
+    from nnarith.loader import load_spec
     from nnarith.render.machine import render_csv, render_markdown
-    from nnarith.spec import load_spec
 
     report = analyze(load_spec(spec))
     for name, text in (("a.md", render_markdown(report)), ("b.md", render_markdown(report, exact=True)),

@@ -17,7 +17,7 @@ from nnarith.check.architecture import depth
 from nnarith.check.documents import read_document
 from nnarith.check.run import check_file
 from nnarith.errors import NnarithError
-from nnarith.spec import load_spec
+from nnarith.loader import load_spec
 from tests.helpers import ROOT
 
 

@@ -23,7 +23,7 @@ from nnarith.analysis.report import Report, Row
 from nnarith.analysis.walk import analyze
 from nnarith.check.run import Result, check_file
 from nnarith.cli.analyze import render
-from nnarith.spec import load_spec, parse_spec, shipped
+from nnarith.loader import load_spec, parse_spec, shipped
 from tests.helpers import ENV, ROOT, cli
 
 FORMATS = ("markdown", "csv", "text")

@@ -28,7 +28,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 from nnarith.analysis.walk import analyze  # noqa: E402
 from nnarith.cli import main  # noqa: E402
 from nnarith.errors import SpecError, SpecErrors  # noqa: E402
-from nnarith.spec import parse_spec  # noqa: E402
+from nnarith.loader import parse_spec  # noqa: E402
 
 MAX_SIZE = {1: 40, 2: 18, 3: 8}
 

@@ -8,8 +8,8 @@ import pytest
 
 from nnarith.analysis.walk import analyze
 from nnarith.check.numbers import read_numbers
+from nnarith.loader import load_spec
 from nnarith.render.explain import explain_text
-from nnarith.spec import load_spec
 from tests.helpers import cli
 
 

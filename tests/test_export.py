@@ -17,7 +17,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from nnarith.analysis.walk import analyze  # noqa: E402
 from nnarith.errors import SpecError  # noqa: E402
-from nnarith.spec import load_spec, parse_spec, shipped  # noqa: E402
+from nnarith.loader import load_spec, parse_spec, shipped  # noqa: E402
 from nnarith.torch.builder import build_with_report  # noqa: E402
 from nnarith.torch.export import docstring, export, export_source, string_literal  # noqa: E402
 from tests.helpers import ROOT, cli  # noqa: E402

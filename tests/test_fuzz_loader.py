@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from nnarith.analysis.walk import analyze
 from nnarith.errors import NnarithError, SpecError, SpecErrors
 from nnarith.layers import REGISTRY
-from nnarith.spec import parse_spec
-from nnarith.spec.yaml_loader import decode
+from nnarith.loader import parse_spec
+from nnarith.loader.yaml_loader import decode
 
 
 def outcome(text: str) -> str:

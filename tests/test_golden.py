@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from nnarith.analysis.walk import analyze
+from nnarith.loader import load_spec, shipped
 from nnarith.render.machine import render_json
 from nnarith.render.table import render_table
-from nnarith.spec import load_spec, shipped
 from tests.helpers import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"

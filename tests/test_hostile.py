@@ -17,8 +17,8 @@ import pytest
 
 from nnarith.analysis.arithmetic import scaled_out
 from nnarith.check.vocabulary import special
+from nnarith.loader.scope import RESERVED_NAMES
 from nnarith.render.units import count, si_bytes
-from nnarith.spec.scope import RESERVED_NAMES
 from nnarith.text import decimal, for_encoding, scientific, visible
 from tests.helpers import ENV, ROOT, cli, spec_text
 

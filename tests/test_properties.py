@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from nnarith.analysis import receptive
 from nnarith.analysis.walk import analyze
 from nnarith.errors import SpecError, SpecErrors
+from nnarith.loader import parse_spec
 from nnarith.render.machine import report_json
-from nnarith.spec import parse_spec
 
 LAYERS = st.one_of(
     st.builds("conv: {{out: {}, kernel: {}, stride: {}, pad: {}, dilation: {}}}".format,

@@ -6,7 +6,7 @@ import pytest
 
 from nnarith.analysis import receptive
 from nnarith.analysis.walk import analyze
-from nnarith.spec import load_spec
+from nnarith.loader import load_spec
 from tests.helpers import report, spec_text
 
 

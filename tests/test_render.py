@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nnarith.analysis.walk import analyze
+from nnarith.loader import load_spec
 from nnarith.render.lines import lines
 from nnarith.render.table import render_table
-from nnarith.spec import load_spec
 
 SPECS = ["vgg16", "resnet50", "googlenet", "inception_v3", "densenet121", "mobilenet_v2", "conv_autoencoder"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nnarith.errors import SpecError, SpecErrors
-from nnarith.spec import parse_spec
+from nnarith.loader import parse_spec
 from tests.helpers import spec_text
 
 

@@ -8,8 +8,8 @@ from math import prod
 import pytest
 
 from nnarith.analysis.walk import analyze
+from nnarith.loader import load_spec, shipped
 from nnarith.render.machine import report_json
-from nnarith.spec import load_spec, shipped
 
 # torchvision.models.<name>() parameter counts, as published in its model tables.
 TORCHVISION_PARAMS = {

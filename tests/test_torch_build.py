@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
 
 from nnarith.analysis import receptive  # noqa: E402
 from nnarith.errors import SpecError  # noqa: E402
-from nnarith.spec import shipped  # noqa: E402
+from nnarith.loader import shipped  # noqa: E402
 from nnarith.torch import build  # noqa: E402
 from nnarith.torch.builder import build_with_report  # noqa: E402
 from tests.helpers import report  # noqa: E402
@@ -24,7 +24,7 @@ TABLE = CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT
 def run(layer: str, input: tuple[int, ...], batch: int = 2):
     r = report(layer, input)
     text = f"input: {list(input)}\nlayers: [{layer}]\n"
-    from nnarith.spec import parse_spec
+    from nnarith.loader import parse_spec
 
     model, _ = build_with_report(parse_spec(text, "t.yaml"))
     with torch.no_grad():
@@ -112,7 +112,7 @@ def test_receptive_field_matches_the_gradient(layers, input):
     output unit is non-zero exactly on its receptive field. (Average pooling stands in for
     max pooling, whose gradient reaches only each window's maximum; both have one window.)
     """
-    from nnarith.spec import parse_spec
+    from nnarith.loader import parse_spec
 
     text = f"input: {list(input)}\nlayers:\n" + "".join(f"  - {layer}\n" for layer in layers)
     model, r = build_with_report(parse_spec(text, "t.yaml"))

@@ -16,7 +16,7 @@ pytest.importorskip("fvcore", reason="needs the nnarith[torch] extra")
 
 from nnarith.analysis.walk import analyze  # noqa: E402
 from nnarith.errors import SpecError  # noqa: E402
-from nnarith.spec import load_spec, parse_spec  # noqa: E402
+from nnarith.loader import load_spec, parse_spec  # noqa: E402
 from nnarith.torch import guard  # noqa: E402
 from nnarith.torch.against import against  # noqa: E402
 from nnarith.torch.bench import _plan, bench  # noqa: E402

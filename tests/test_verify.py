@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
 pytest.importorskip("fvcore", reason="needs the nnarith[torch] extra")
 
 from nnarith.layers import REGISTRY  # noqa: E402
-from nnarith.spec import shipped  # noqa: E402
+from nnarith.loader import shipped  # noqa: E402
 from nnarith.torch.verify import verify  # noqa: E402
 from tests.helpers import ROOT, cli  # noqa: E402
 

@@ -14,7 +14,7 @@ from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
 from nnarith.errors import Loc, SpecError, raise_all
 from nnarith.layers.base import INPLACE, NEW, Shape
 from nnarith.layers.merge import merge
-from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Node, Seq
+from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq
 from nnarith.text import COMPUTED_DIGITS, COMPUTED_LIMIT
 
 

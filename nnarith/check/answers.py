@@ -22,9 +22,9 @@ from nnarith.analysis.report import Report
 from nnarith.check.claims import MAX_CLAIMS, Block, Claim, Subject
 from nnarith.check.numbers import MAX_TEXT
 from nnarith.errors import Loc, SpecError
-from nnarith.spec.expect import ALIASES, FIGURES, figure_name, unknown_hint
-from nnarith.spec.nodes import Network
-from nnarith.spec.yaml_loader import YMap
+from nnarith.loader.expect import ALIASES, FIGURES, figure_name, unknown_hint
+from nnarith.loader.nodes import Network
+from nnarith.loader.yaml_loader import YMap
 
 RESERVED = ("spec", "title", "notes")  # top-level keys that are not rows
 _LONGEST = 10**MAX_TEXT  # an integer of more digits is refused before it is written out

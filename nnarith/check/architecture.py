@@ -19,7 +19,7 @@ from nnarith.check.claims import UNCHECKABLE, Claim
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.truth import Target, Truth, Truths
 from nnarith.check.vocabulary import WEIGHTED, kinds_of
-from nnarith.spec.nodes import Aux, Leaf, Merge, Seq
+from nnarith.loader.nodes import Aux, Leaf, Merge, Seq
 
 COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj", "s1x1", "e1x1", "e3x3")
 _K = r"(\d+)\s*[x×]\s*(\d+)"

@@ -15,8 +15,8 @@ from functools import lru_cache
 from nnarith.analysis.walk import analyze
 from nnarith.check.truth import Truths
 from nnarith.errors import UsageError
-from nnarith.spec import load_spec, shipped
-from nnarith.spec.nodes import Network
+from nnarith.loader import load_spec, shipped
+from nnarith.loader.nodes import Network
 
 
 @lru_cache(maxsize=4096)  # prose asks of every phrase before a figure whether it names a network

@@ -22,9 +22,9 @@ from nnarith.check.resolve import judge_block, judge_unmatched
 from nnarith.check.sources import named_spec, read_document
 from nnarith.check.tables import looks_like_csv
 from nnarith.errors import Loc, SpecError, UsageError
-from nnarith.spec import parse_spec
-from nnarith.spec.network import parse_network
-from nnarith.spec.yaml_loader import YMap, load
+from nnarith.loader import parse_spec
+from nnarith.loader.network import parse_network
+from nnarith.loader.yaml_loader import YMap, load
 
 FORMATS = ("markdown", "csv", "yaml", "text")
 _BY_EXTENSION = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".tsv": "csv", ".yaml": "yaml",

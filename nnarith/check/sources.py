@@ -17,8 +17,8 @@ import re
 import sys
 
 from nnarith.errors import Loc, SpecError, UsageError, did_you_mean
-from nnarith.spec import shipped
-from nnarith.spec.files import MAX_FILE_BYTES, decode, read_text
+from nnarith.loader import shipped
+from nnarith.loader.files import MAX_FILE_BYTES, decode, read_text
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 _LAYERS = re.compile(r"(?:^|[{,])[ \t]*layers[ \t]*:", re.M)  # what every spec has, in block or flow style

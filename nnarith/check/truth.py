@@ -16,7 +16,7 @@ from typing import Any
 from nnarith.analysis import receptive
 from nnarith.analysis.report import Report, Row
 from nnarith.layers.base import INPLACE
-from nnarith.spec.nodes import Network
+from nnarith.loader.nodes import Network
 
 COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "other_ops")
 SAME_SHAPE = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax", "dropout", "identity",

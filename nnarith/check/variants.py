@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from nnarith.check.truth import COUNTS, POOLS, Target, Truths
-from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Seq
+from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Seq
 
 
 def rounded_otherwise(truths: Truths, target: Target, figure: str) -> list[tuple[Any, str, str]]:

@@ -11,7 +11,7 @@ import re
 
 from nnarith.check.claims import Subject
 from nnarith.errors import Loc
-from nnarith.spec.expect import FIGURES, figure_name
+from nnarith.loader.expect import FIGURES, figure_name
 
 # (pattern on the lower-cased header, figure); the first that matches wins. None: not a figure.
 # "ops" in a paper's table (GoogLeNet's) are multiply-adds; nnarith's own other arithmetic is "other ops".

@@ -6,7 +6,7 @@ import argparse
 
 from nnarith.cli.common import analysis_options, command, parse_shape, write
 from nnarith.errors import Loc, UsageError
-from nnarith.spec.yaml_loader import YList, YMap
+from nnarith.loader.yaml_loader import YList, YMap
 
 SHAPE_DOC = """Shapes, parameters, MACs, memory and receptive field of every layer of a spec.
 
@@ -64,7 +64,7 @@ def render(report, args: argparse.Namespace) -> str:
 
 def shape(args: argparse.Namespace) -> int:
     from nnarith.analysis.walk import analyze
-    from nnarith.spec import load_spec
+    from nnarith.loader import load_spec
 
     net = load_spec(args.spec, parse_shape(args.input) if args.input is not None else None)
     report = analyze(net, batch=args.batch, dtype=args.dtype, strict=args.strict)
@@ -74,7 +74,7 @@ def shape(args: argparse.Namespace) -> int:
 
 def calc(args: argparse.Namespace) -> int:
     from nnarith.analysis.walk import analyze
-    from nnarith.spec.network import parse_network
+    from nnarith.loader.network import parse_network
 
     layers = parse_layers(args.layers)
     root = YMap(name="calc", layers=layers)
@@ -86,7 +86,7 @@ def calc(args: argparse.Namespace) -> int:
 
 def parse_layers(texts: list[str]) -> YList:
     """Each command-line argument is one layer in the spec syntax."""
-    from nnarith.spec.yaml_loader import load
+    from nnarith.loader.yaml_loader import load
 
     items = YList()
     items.loc, items.item_locs = Loc("argument 1", 1, 1), []

@@ -19,8 +19,8 @@ def add(subparsers) -> None:
 
 def list_specs(args: argparse.Namespace) -> int:
     from nnarith.analysis.walk import analyze
+    from nnarith.loader import load_spec, shipped
     from nnarith.render import units
-    from nnarith.spec import load_spec, shipped
 
     rows = []
     for name in shipped():

@@ -68,7 +68,7 @@ def verify(args: argparse.Namespace) -> int:
     from nnarith.torch import require
 
     require("torch", "fvcore")
-    from nnarith.spec import load_spec
+    from nnarith.loader import load_spec
     from nnarith.torch.render import render_verification
 
     shape = parse_shape(args.input) if args.input is not None else None
@@ -104,7 +104,7 @@ def bench(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import Progress
 
-    from nnarith.spec import load_spec
+    from nnarith.loader import load_spec
     from nnarith.torch.bench import bench as run
     from nnarith.torch.render import render_benchmark
 
@@ -126,7 +126,7 @@ def export(args: argparse.Namespace) -> int:
     from nnarith.torch import require
 
     require("torch")
-    from nnarith.spec import load_spec
+    from nnarith.loader import load_spec
     from nnarith.torch.export import export as source
 
     write(source(load_spec(args.spec, parse_shape(args.input) if args.input is not None else None), args.spec))

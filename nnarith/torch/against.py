@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from nnarith.errors import UsageError
-from nnarith.spec import load_spec
-from nnarith.spec.nodes import Network
+from nnarith.loader import load_spec
+from nnarith.loader.nodes import Network
 from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report

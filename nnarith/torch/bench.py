@@ -21,8 +21,8 @@ import torch
 
 from nnarith.analysis.report import Report, Row
 from nnarith.analysis.walk import analyze
-from nnarith.spec import load_spec
-from nnarith.spec.nodes import Network
+from nnarith.loader import load_spec
+from nnarith.loader.nodes import Network
 from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report

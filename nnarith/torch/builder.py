@@ -15,8 +15,8 @@ from torch import nn
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.layers.base import INPLACE
-from nnarith.spec import load_spec
-from nnarith.spec.nodes import Aux, Leaf, Merge, Network, Node, Seq
+from nnarith.loader import load_spec
+from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq
 from nnarith.torch import modules
 
 

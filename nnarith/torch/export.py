@@ -15,7 +15,7 @@ from torch import nn
 
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
-from nnarith.spec.nodes import Network
+from nnarith.loader.nodes import Network
 from nnarith.torch import guard, modules
 from nnarith.torch.builder import build_with_report
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean
-from nnarith.spec.yaml_loader import YList
+from nnarith.loader.yaml_loader import YList
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 # Names that tables give their input and totals rows: a layer so named would be read as one of

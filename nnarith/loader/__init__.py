@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 
 from nnarith.errors import SpecError, did_you_mean
-from nnarith.spec.network import parse_network
-from nnarith.spec.nodes import Network
-from nnarith.spec.yaml_loader import load, read_text
+from nnarith.loader.network import parse_network
+from nnarith.loader.nodes import Network
+from nnarith.loader.yaml_loader import load, read_text
 
 SPEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs")
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean
-from nnarith.spec.yaml_loader import YMap
+from nnarith.loader.yaml_loader import YMap
 
 # Canonical figure names, with what each means: one place for specs, answers files and documents.
 FIGURES = {

@@ -18,9 +18,9 @@ from typing import Any
 from nnarith.errors import Loc, SpecError, did_you_mean
 from nnarith.layers import REGISTRY
 from nnarith.layers.fields import Int
-from nnarith.spec.expect import read_expect
-from nnarith.spec.nodes import Aux, Leaf, Merge, Node, Seq
-from nnarith.spec.scope import (
+from nnarith.loader.expect import read_expect
+from nnarith.loader.nodes import Aux, Leaf, Merge, Node, Seq
+from nnarith.loader.scope import (
     NAME_RE,
     RESERVED_NAMES,
     Arg,
@@ -31,7 +31,7 @@ from nnarith.spec.scope import (
     resolve,
     resolve_deep,
 )
-from nnarith.spec.yaml_loader import YList, YMap
+from nnarith.loader.yaml_loader import YList, YMap
 
 MAX_LAYERS = 20_000  # after blocks and repeat expand; the deepest real networks have a few thousand
 MAX_DEPTH = 100  # blocks and containers inside one another

@@ -7,11 +7,11 @@ from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean, raise_all
 from nnarith.layers import REGISTRY
-from nnarith.spec.expand import COMMON, CONTAINERS, Expander
-from nnarith.spec.expect import read_expect
-from nnarith.spec.nodes import Network, Seq
-from nnarith.spec.scope import NAME_RE, Arg, Block, FatalSpecError
-from nnarith.spec.yaml_loader import YList, YMap
+from nnarith.loader.expand import COMMON, CONTAINERS, Expander
+from nnarith.loader.expect import read_expect
+from nnarith.loader.nodes import Network, Seq
+from nnarith.loader.scope import NAME_RE, Arg, Block, FatalSpecError
+from nnarith.loader.yaml_loader import YList, YMap
 
 TOP_KEYS = ("name", "source", "notes", "input", "blocks", "layers", "expect")
 BLOCK_KEYS = ("args", "layers", "help")

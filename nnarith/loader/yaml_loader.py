@@ -34,8 +34,8 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 
 from nnarith.errors import Loc, SpecError
-from nnarith.spec.files import MAX_FILE_BYTES, decode, read_text  # noqa: F401  (read from here too)
-from nnarith.spec.marks import line_starts, mark_loc, syntax_hint
+from nnarith.loader.files import MAX_FILE_BYTES, decode, read_text  # noqa: F401  (read from here too)
+from nnarith.loader.marks import line_starts, mark_loc, syntax_hint
 from nnarith.text import MAX_DIGITS, too_large, too_large_text, visible
 
 MAX_NESTING = 100
