@@ -14,7 +14,7 @@ from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
 from nnarith.errors import Loc, SpecError, raise_all
 from nnarith.layers.base import INPLACE, NEW, Shape
 from nnarith.layers.merge import merge
-from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq
+from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq, Visitor
 from nnarith.text import COMPUTED_DIGITS, COMPUTED_LIMIT
 
 
@@ -55,7 +55,7 @@ def _input(net: Network) -> Shape:
     return Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
 
 
-class _Walker:
+class _Walker(Visitor):
     def __init__(self, strict: bool) -> None:
         self.strict = strict
         self.rows: list[Row] = []
@@ -71,20 +71,20 @@ class _Walker:
     def seq(self, seq: Seq, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
             shared: frozenset[int], aux: bool) -> Flow:
         for child in seq.children:
-            x = self.node(child, x, path, kinds, shared, aux)
+            x = self.child(child, x, path, kinds, shared, aux)
         return x
 
-    def node(self, node: Node, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
-             shared: frozenset[int], aux: bool) -> Flow:
-        if isinstance(node, Leaf):
-            return self.leaf(node, x, path, kinds, shared, aux)
-        if node.expect is not None:  # a block, seq, merge or aux head, checked as a whole
+    def child(self, node: Node, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
+              shared: frozenset[int], aux: bool) -> Flow:
+        """A node inside a sequence: the sequence's own path and kind are added for it."""
+        if not isinstance(node, Leaf) and node.expect is not None:  # a block, merge or aux head as a whole
             self.expects.append(Expectation(".".join(path + (node.name,)), node.expect, True))
         if isinstance(node, Seq):
             return self.seq(node, x, path + (node.name,), kinds + (node.kind,), shared, aux)
-        if isinstance(node, Merge):
-            return self.merge(node, x, path, kinds, shared, aux)
-        assert isinstance(node, Aux)
+        return self.visit(node, x, path, kinds, shared, aux)
+
+    def aux(self, node: Aux, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
+            shared: frozenset[int], aux: bool) -> Flow:
         self.seq(node.body, x, path + (node.name,), kinds + ("aux",), shared | {x.buffer}, True)
         return x
 

@@ -19,7 +19,7 @@ from nnarith.check.claims import UNCHECKABLE, Claim
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.truth import Target, Truth, Truths
 from nnarith.check.vocabulary import WEIGHTED, kinds_of
-from nnarith.loader.nodes import Aux, Leaf, Merge, Seq
+from nnarith.loader.nodes import named_leaves
 
 COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj", "s1x1", "e1x1", "e3x3")
 _K = r"(\d+)\s*[x×]\s*(\d+)"
@@ -27,18 +27,8 @@ _K = r"(\d+)\s*[x×]\s*(\d+)"
 
 def layers(children: list, path: tuple[str, ...] = ()) -> dict[str, Any]:
     """Every leaf's layer by its row name, named as analysis/walk.py names the rows."""
-    out: dict[str, Any] = {}
-    for node in children:
-        if isinstance(node, Leaf):
-            out[".".join(path + (node.name,))] = node.layer
-        elif isinstance(node, Seq):
-            out.update(layers(node.children, path + (node.name,)))
-        elif isinstance(node, Merge):
-            for b in node.branches:
-                out.update(layers(b.children, path + (node.name, b.name)))
-        elif isinstance(node, Aux):
-            out.update(layers(node.body.children, path + (node.name,)))
-    return out
+    return {".".join(full): leaf.layer for child in children
+            for full, leaf in named_leaves(child, path + (child.name,))}
 
 
 def _dims(value: Any, default: Any = None) -> list[int] | None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from nnarith.check.truth import COUNTS, POOLS, Target, Truths
-from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Seq
+from nnarith.loader.nodes import Leaf, Network, leaves, map_leaves
 
 
 def rounded_otherwise(truths: Truths, target: Target, figure: str) -> list[tuple[Any, str, str]]:
@@ -39,7 +39,7 @@ def _twin(variant: Truths, target: Target) -> Target | None:
 def pooling_variant(truths: Truths) -> Truths | None:
     """The network with its pooling rounding the other way, analysed as far as it still fits; None without pooling."""
     net = truths.net
-    pools = [leaf.layer for leaf in _leaves(net.body) if leaf.layer.kind in POOLS] if net else []
+    pools = [leaf.layer for leaf in leaves(net.body) if leaf.layer.kind in POOLS] if net else []
     if not pools:
         return None
     from nnarith.analysis.walk import analyze_prefix
@@ -55,31 +55,11 @@ def pooling_variant(truths: Truths) -> Truths | None:
     return variant
 
 
-def _leaves(node):
-    if isinstance(node, Leaf):
-        yield node
-    elif isinstance(node, Seq):
-        for child in node.children:
-            yield from _leaves(child)
-    elif isinstance(node, Merge):
-        for branch in node.branches:
-            yield from _leaves(branch)
-    else:
-        yield from _leaves(node.body)
-
-
 def _flip_pools(net: Network) -> Network:
-    def node(n):
-        if isinstance(n, Leaf):
-            layer = n.layer
-            if layer.kind in POOLS:
-                layer = type(layer)({**layer.args, "ceil": not layer.ceil}, layer.locs, layer.loc, layer.name)
-            return replace(n, layer=layer)
-        if isinstance(n, Seq):
-            return replace(n, children=[node(c) for c in n.children])
-        if isinstance(n, Merge):
-            return replace(n, branches=[node(b) for b in n.branches])
-        assert isinstance(n, Aux)
-        return replace(n, body=node(n.body))
+    def flip(leaf: Leaf) -> Leaf:
+        layer = leaf.layer
+        if layer.kind in POOLS:
+            layer = type(layer)({**layer.args, "ceil": not layer.ceil}, layer.locs, layer.loc, layer.name)
+        return replace(leaf, layer=layer)
 
-    return replace(net, body=node(net.body))
+    return replace(net, body=map_leaves(net.body, flip))

@@ -16,7 +16,7 @@ from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.layers.base import INPLACE
 from nnarith.loader import load_spec
-from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq
+from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Seq, Visitor
 from nnarith.torch import modules
 
 
@@ -33,23 +33,24 @@ def build_with_report(spec: Network | str, input: tuple[int, ...] | None = None,
     return modules.Network(builder.children(net.body, ())), report
 
 
-class _Builder:
+class _Builder(Visitor):
     def __init__(self, report: Report) -> None:
         self.rows = {row.name: row for row in report.rows + report.aux_rows}
 
     def children(self, seq: Seq, path: tuple[str, ...]) -> OrderedDict:
-        return OrderedDict((child.name, self.node(child, path)) for child in seq.children)
+        return OrderedDict((child.name, self.visit(child, path + (child.name,))) for child in seq.children)
 
-    def node(self, node: Node, path: tuple[str, ...]) -> nn.Module:
-        here = path + (node.name,)
-        if isinstance(node, Leaf):
-            row = self.rows[".".join(here)]
-            return node.layer.torch(row.input, row.storage == INPLACE)
-        if isinstance(node, Seq):
-            return modules.Sequence(self.children(node, here))
-        if isinstance(node, Aux):
-            return modules.AuxHead(self.children(node.body, here))
-        assert isinstance(node, Merge)
+    def leaf(self, node: Leaf, here: tuple[str, ...]) -> nn.Module:
+        row = self.rows[".".join(here)]
+        return node.layer.torch(row.input, row.storage == INPLACE)
+
+    def seq(self, node: Seq, here: tuple[str, ...]) -> nn.Module:
+        return modules.Sequence(self.children(node, here))
+
+    def aux(self, node: Aux, here: tuple[str, ...]) -> nn.Module:
+        return modules.AuxHead(self.children(node.body, here))
+
+    def merge(self, node: Merge, here: tuple[str, ...]) -> nn.Module:
         branches = OrderedDict(
             (b.name, modules.Sequence(self.children(b, here + (b.name,)))) for b in node.branches
         )
