@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from nnarith.cli import main
 from nnarith.layers import REGISTRY
+from nnarith.loader.expand import CONTAINERS
 
 MAX_SECONDS = 2.0
 MAX_BYTES = 200 * 2**20
@@ -42,7 +43,7 @@ HOSTILE = ["²", "８", "٣", "⁵/1", "6x²8x28", "1e100000000", "1e-100000000"
 NUMBERS = st.integers(-3, 300) | st.integers(10**98, 10**101) | st.sampled_from([0, 1, 2, 3, 7, 224])
 WORDS = st.sampled_from(HOSTILE) | st.text(max_size=8)
 VALUE = NUMBERS | WORDS | st.floats(allow_nan=True) | st.booleans() | st.none()
-KINDS = sorted(REGISTRY) + ["seq", "concat", "add", "aux"]
+KINDS = sorted(REGISTRY) + list(CONTAINERS)
 FIELDS = sorted({f for cls in REGISTRY.values() for f in cls.fields}) + ["name", "repeat", "expect"]
 
 

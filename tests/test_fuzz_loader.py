@@ -14,6 +14,7 @@ from nnarith.analysis.walk import analyze
 from nnarith.errors import NnarithError, SpecError, SpecErrors
 from nnarith.layers import REGISTRY
 from nnarith.loader import parse_spec
+from nnarith.loader.expand import CONTAINERS
 from nnarith.loader.yaml_loader import decode
 
 
@@ -49,7 +50,7 @@ def test_arbitrary_yaml_documents(doc):
     outcome(yaml.safe_dump(doc))
 
 
-KINDS = sorted(REGISTRY) + ["seq", "concat", "add", "aux", "nope"]
+KINDS = sorted(REGISTRY) + [*CONTAINERS, "nope"]
 FIELDS = sorted({f for cls in REGISTRY.values() for f in cls.fields}) + ["name", "repeat", "branches", "layers",
                                                                           "bogus"]
 VALUES = (st.integers(-3, 40) | st.booleans() | st.sampled_from(["same", "x", "$a", "nearest", "bilinear"])

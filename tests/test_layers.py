@@ -193,7 +193,39 @@ def test_storage(layer, input, in_place):
     assert row.held == (0 if in_place else row.activations)
 
 
+# Merges (layers/merge.py): (spec, input, output, other ops, allocates nothing). add and mul do
+# branches-1 operations per output element and write into a branch's own fresh output of the
+# output's shape when there is one; concat copies into a new tensor.
+MERGE = [
+    ("add: [[conv: {out: 4, kernel: 3, pad: 1}], identity]", (4, 8, 8), (4, 8, 8), 4 * 8 * 8, True),
+    ("add: [identity, identity]", (4, 8, 8), (4, 8, 8), 4 * 8 * 8, False),  # both return the input
+    ("add: [[conv: {out: 4, kernel: 1}], [conv: {out: 4, kernel: 1}], identity]", (4, 3, 3), (4, 3, 3),
+     2 * 4 * 3 * 3, True),
+    # squeeze and excitation: the gate [6, 1, 1] broadcasts over the map [6, 5, 5]
+    ("mul: [identity, [gap, sigmoid]]", (6, 5, 5), (6, 5, 5), 6 * 5 * 5, False),
+    ("mul: [[gap, sigmoid], identity]", (6, 5, 5), (6, 5, 5), 6 * 5 * 5, False),
+    ("mul: [[conv: {out: 6, kernel: 1}], [gap, sigmoid]]", (6, 5, 5), (6, 5, 5), 6 * 5 * 5, True),
+    ("mul: [[conv: {out: 6, kernel: 1}], [conv: {out: 1, kernel: 1}]]", (3, 4), (6, 4), 6 * 4, True),
+    ("concat: [[conv: {out: 3, kernel: 1}], [conv: {out: 5, kernel: 1}]]", (2, 6, 6), (3 + 5, 6, 6), 0, False),
+    ("concat: [identity, identity]", (2, 6), (4, 6), 0, False),
+]
+
+
+@pytest.mark.parametrize("layer, input, output, ops, in_place", MERGE)
+def test_merge_rule(layer, input, output, ops, in_place):
+    row = last(layer, input)
+    assert row.kind == layer.split(":")[0]
+    assert (row.shape.dims, row.other_ops, row.params, row.macs) == (output, ops, 0, 0)
+    assert row.in_place is in_place
+    assert row.held == (0 if in_place else row.activations)
+
+
 @pytest.mark.parametrize("layer, input, message", [
+    ("add: [[conv: {out: 4, kernel: 1}], [gap]]", (4, 3, 3), "add needs equal shapes"),
+    ("mul: [[conv: {out: 4, kernel: 1}], [conv: {out: 3, kernel: 1}]]", (4, 3, 3),
+     "mul cannot broadcast its branches: branch 'branch1' gives [4x3x3] and branch 'branch2' gives [3x3x3]"),
+    ("mul: [identity, flatten]", (4, 3, 3), "mul cannot merge 'branch1' [4x3x3], 'branch2' [36]"),
+    ("concat: [identity, maxpool: 3]", (4, 3, 3), "concat joins along the channels"),
     ("conv: {out: 8, kernel: 5}", (3, 3, 3), "output size -1 < 1: (3 - 5)/1 + 1 = -1"),
     ("conv: {out: 8, kernel: 3, groups: 2}", (3, 8, 8), "groups=2 does not divide the 3 input channels"),
     ("conv: {out: 9, kernel: 3, groups: 3}", (6, 8, 8), None),

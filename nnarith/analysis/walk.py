@@ -13,7 +13,7 @@ from nnarith.analysis import receptive
 from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
 from nnarith.errors import Loc, SpecError, raise_all
 from nnarith.layers.base import INPLACE, NEW, Shape
-from nnarith.layers.merge import merge
+from nnarith.layers.merge import MERGES
 from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq, Visitor
 from nnarith.text import COMPUTED_DIGITS, COMPUTED_LIMIT
 
@@ -130,7 +130,8 @@ class _Walker(Visitor):
         ]
         names = [b.name for b in node.branches]
         try:
-            out = merge(node.op, [f.shape for f in flows], names, node.loc)
+            op = MERGES[node.op]
+            out = op([f.shape for f in flows], names, node.loc).infer()
         except SpecError as e:
             e.layer = e.layer or ".".join(inner)
             raise
@@ -142,10 +143,10 @@ class _Walker(Visitor):
         row = Row(".".join(inner), node.op, inner, out.shape, node.loc, other_ops=out.other_ops, rf=field,
                   warnings=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
         buffer = None
-        if node.op == "add":
+        if op.writes_into:  # into a branch's own fresh output, of the output's shape
             owned = [f.buffer for f in flows]
             for i, b in enumerate(owned):
-                if b != x.buffer and b not in shared and owned.count(b) == 1:
+                if b != x.buffer and b not in shared and owned.count(b) == 1 and flows[i].shape.dims == out.shape.dims:
                     row.storage, row.into, buffer = INPLACE, i, b
                     break
         (self.aux_rows if aux else self.rows).append(row)

@@ -28,6 +28,7 @@ from nnarith.check.shapes import read_shapes, shape_matches
 from nnarith.check.trees import resolve_containers
 from nnarith.check.truth import Target, Truths
 from nnarith.check.vocabulary import WEIGHTED, kinds_of, name_tokens, special
+from nnarith.layers.merge import MERGES
 
 Match = list[Target] | str  # the targets, or why there are none
 FAMILIES = [{"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu"},
@@ -236,7 +237,7 @@ class Aligner:
             if r.path[:len(prefix)] != prefix or len(r.path) <= len(prefix):
                 continue
             k = len(prefix)
-            while k < len(r.path) - 1 and r.kinds[k] in ("add", "concat", "branch"):
+            while k < len(r.path) - 1 and (r.kinds[k] in MERGES or r.kinds[k] == "branch"):
                 k += 1
             seen.setdefault(r.path[:k + 1], None)
         return list(seen)

@@ -19,6 +19,7 @@ from nnarith.check.claims import UNCHECKABLE, Claim
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.truth import Target, Truth, Truths
 from nnarith.check.vocabulary import WEIGHTED, kinds_of
+from nnarith.layers.merge import MERGES
 from nnarith.loader.nodes import named_leaves
 
 COLUMNS = ("1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool_proj", "s1x1", "e1x1", "e3x3")
@@ -144,7 +145,7 @@ def short(r: Row, rows: list[Row]) -> str:
     while all(len(x.path) > prefix + 1 and x.path[prefix] == r.path[prefix] for x in rows):
         prefix += 1
     kept = [p for k, p in enumerate(r.path[prefix:], prefix)
-            if k >= len(r.kinds) or r.kinds[k] not in ("add", "concat")]
+            if k >= len(r.kinds) or r.kinds[k] not in MERGES]
     return ".".join(kept) or r.name
 
 

@@ -40,13 +40,17 @@ def kinds(args: argparse.Namespace) -> int:
     from nnarith.errors import SpecError, did_you_mean
     from nnarith.layers import REGISTRY
     from nnarith.layers.fields import REQUIRED
+    from nnarith.layers.merge import MERGES
+    from nnarith.loader.expand import COMMON, CONTAINERS
 
     classes = sorted({cls.kind: cls for cls in REGISTRY.values()}.items())
+    merges = list(MERGES.values())
     if args.kind is not None:
-        if args.kind not in REGISTRY:
+        if args.kind not in REGISTRY and args.kind not in MERGES:
             raise SpecError(f"unknown layer kind '{args.kind}'",
-                            hint=did_you_mean(args.kind, REGISTRY) or "'nnarith kinds' lists them all")
-        classes = [(REGISTRY[args.kind].kind, REGISTRY[args.kind])]
+                            hint=did_you_mean(args.kind, [*REGISTRY, *MERGES]) or "'nnarith kinds' lists them all")
+        classes = [(REGISTRY[args.kind].kind, REGISTRY[args.kind])] if args.kind in REGISTRY else []
+        merges = [MERGES[args.kind]] if args.kind in MERGES else []
     out = []
     for name, cls in classes:
         alias = f" (alias {', '.join(cls.aliases)})" if cls.aliases else ""
@@ -55,7 +59,9 @@ def kinds(args: argparse.Namespace) -> int:
         for field, spec in cls.fields.items():
             default = "required" if spec.default is REQUIRED else f"default {spec.default!r}"
             out.append(f"    {field:<15} {spec.doc} ({default})")
+    out += [f"{m.op} (merges branches: {m.op}: [branch, ...]): {m.help}" for m in merges]
     if args.kind is None:
-        out.append("containers: seq, concat, add, aux; every layer and block also takes name: and repeat:")
+        out.append(f"containers: {', '.join(CONTAINERS)}; every layer and block also takes "
+                   f"{', '.join(f'{c}:' for c in COMMON)}")
     write("\n".join(out) + "\n")
     return 0

@@ -1,47 +1,135 @@
-"""How parallel branches merge: `concat` along the channels, or elementwise `add`.
+"""How parallel branches merge: registered like the layer kinds, one class per operation.
 
-Both are written as containers in a spec (`concat: [branch, ...]`); their output row is
-the merge itself. Concat allocates its output. Add writes into one branch's fresh output
-when it can (torchvision's `out += identity`), and allocates only when every branch
-returns its input unchanged. ops: add does branches-1 adds per output element.
+Each is written as a container in a spec (`concat: [branch, ...]`); its output row is the
+merge itself. Each class holds its shape rule and counts (`infer`), its storage policy
+(`writes_into`: whether it may overwrite one branch's fresh output instead of allocating),
+and its torch module (`torch`).
+
+Shapes meet by one broadcast rule (`broadcast`), PyTorch's, per image: dims are aligned
+from the right, and each pair must be equal or one of them 1. `add` asks for equal shapes
+all the same, since an add whose shapes differ is a residual connection gone wrong; `mul`
+broadcasts (a squeeze-and-excitation gate [C, 1, 1] scales a map [C, H, W]).
+ops: add and mul do branches-1 operations per output element; concat copies.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from nnarith.errors import Loc, SpecError
 from nnarith.layers.base import NEW, Out, Shape
 
-MERGES = ("concat", "add")
+
+def broadcast(shapes: list[Shape]) -> tuple[int, ...] | None:
+    """The shape PyTorch broadcasts the branches' outputs to, or None where they do not broadcast."""
+    rank = max(len(s.dims) for s in shapes)
+    padded = [(1,) * (rank - len(s.dims)) + s.dims for s in shapes]
+    out = []
+    for sizes in zip(*padded):
+        wide = {n for n in sizes if n != 1}
+        if len(wide) > 1:
+            return None
+        out.append(wide.pop() if wide else 1)
+    return tuple(out)
 
 
-def merge(op: str, shapes: list[Shape], names: list[str], loc: Loc) -> Out:
-    first = shapes[0]
-    if len({s.layout for s in shapes}) > 1:
-        raise SpecError(f"{op} cannot merge {_listing(shapes, names)}: they are not all of one kind",
-                        loc)
-    if op == "add":
-        for s, n in zip(shapes[1:], names[1:]):
-            if s.dims != first.dims:
-                raise SpecError(
-                    f"add needs equal shapes, but branch '{names[0]}' gives [{first}] and "
-                    f"branch '{n}' gives [{s}]",
-                    loc,
-                    hint="project the shortcut (for example a 1x1 conv with the right out and stride)",
-                )
-        return Out(first, other_ops=(len(shapes) - 1) * first.numel, storage=NEW)
-    for s, n in zip(shapes[1:], names[1:]):
-        if s.dims[1:] != first.dims[1:]:
-            raise SpecError(
-                f"concat joins along the channels, so the other sizes must agree, but branch "
-                f"'{names[0]}' gives [{first}] and branch '{n}' gives [{s}]",
-                loc,
-                hint="give every branch the same stride and padding",
-            )
-    channels = sum(s.dims[0] for s in shapes)
-    out = Out(Shape((channels, *first.dims[1:]), first.layout, first.flattened_by))
-    out.work["output"] = " + ".join(str(s.dims[0]) for s in shapes) + f" = {channels} channels"
+class MergeOp:
+    op: ClassVar[str]
+    help: ClassVar[str]
+    writes_into: ClassVar[bool] = False  # may overwrite a branch's own fresh output of the output's shape
+    torch_name: ClassVar[str]  # its class in nnarith.torch.modules
+
+    def __init__(self, shapes: list[Shape], names: list[str], loc: Loc) -> None:
+        self.shapes, self.names, self.loc = shapes, names, loc
+
+    def error(self, message: str, hint: str | None = None) -> SpecError:
+        return SpecError(message, self.loc, hint=hint)
+
+    def infer(self) -> Out:
+        first = self.shapes[0]
+        if len({s.layout for s in self.shapes}) > 1:
+            listing = ", ".join(f"'{n}' [{s}]" for s, n in zip(self.shapes, self.names))
+            raise self.error(f"{self.op} cannot merge {listing}: they are not all of one kind")
+        return self.combine(first)
+
+    def combine(self, first: Shape) -> Out:
+        raise NotImplementedError
+
+    @classmethod
+    def torch(cls, branches: Any, into: int | None) -> Any:
+        """The torch module that merges `branches` (an OrderedDict of modules) as this op does."""
+        from nnarith.torch import modules
+
+        module = getattr(modules, cls.torch_name)
+        return module(branches, into) if cls.writes_into else module(branches)
+
+
+MERGES: dict[str, type[MergeOp]] = {}
+
+
+def register_merge(cls: type[MergeOp]) -> type[MergeOp]:
+    assert cls.op not in MERGES, f"merge '{cls.op}' registered twice"
+    MERGES[cls.op] = cls
+    return cls
+
+
+def _elementwise(self: MergeOp, first: Shape, sign: str) -> Out:
+    dims = broadcast(self.shapes)
+    out = Out(Shape(dims or first.dims, first.layout, first.flattened_by), storage=NEW)
+    out.other_ops = (len(self.shapes) - 1) * out.shape.numel
+    if dims != first.dims or any(s.dims != dims for s in self.shapes):
+        out.work["output"] = f" {sign} ".join(f"[{s}]" for s in self.shapes) + f" broadcast to [{out.shape}]"
     return out
 
 
-def _listing(shapes: list[Shape], names: list[str]) -> str:
-    return ", ".join(f"'{n}' [{s}]" for s, n in zip(shapes, names))
+@register_merge
+class Concat(MergeOp):
+    op = "concat"
+    help = "join the branches along the channels; the other sizes must agree"
+    torch_name = "Concat"
+
+    def combine(self, first: Shape) -> Out:
+        for s, n in zip(self.shapes[1:], self.names[1:]):
+            if s.dims[1:] != first.dims[1:]:
+                raise self.error(
+                    f"concat joins along the channels, so the other sizes must agree, but branch "
+                    f"'{self.names[0]}' gives [{first}] and branch '{n}' gives [{s}]",
+                    hint="give every branch the same stride and padding",
+                )
+        channels = sum(s.dims[0] for s in self.shapes)
+        out = Out(Shape((channels, *first.dims[1:]), first.layout, first.flattened_by))
+        out.work["output"] = " + ".join(str(s.dims[0]) for s in self.shapes) + f" = {channels} channels"
+        return out
+
+
+@register_merge
+class Add(MergeOp):
+    op = "add"
+    help = "sum the branches elementwise; their shapes must be equal"
+    writes_into = True  # torchvision's `out += identity`: allocates only when every branch returns its input
+    torch_name = "Add"
+
+    def combine(self, first: Shape) -> Out:
+        for s, n in zip(self.shapes[1:], self.names[1:]):
+            if s.dims != first.dims:
+                raise self.error(
+                    f"add needs equal shapes, but branch '{self.names[0]}' gives [{first}] and "
+                    f"branch '{n}' gives [{s}]",
+                    hint="project the shortcut (for example a 1x1 conv with the right out and stride)",
+                )
+        return _elementwise(self, first, "+")
+
+
+@register_merge
+class Mul(MergeOp):
+    op = "mul"
+    help = "multiply the branches elementwise, broadcasting (a gate [C, 1, 1] scales [C, H, W])"
+    writes_into = True
+    torch_name = "Mul"
+
+    def combine(self, first: Shape) -> Out:
+        if broadcast(self.shapes) is None:
+            listing = " and ".join(f"branch '{n}' gives [{s}]" for s, n in zip(self.shapes, self.names))
+            raise self.error(f"mul cannot broadcast its branches: {listing}",
+                             hint="each size must equal the others' or be 1, counted from the last dimension")
+        return _elementwise(self, first, "*")

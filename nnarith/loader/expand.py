@@ -18,6 +18,7 @@ from typing import Any
 from nnarith.errors import Loc, SpecError, did_you_mean
 from nnarith.layers import REGISTRY
 from nnarith.layers.fields import Int
+from nnarith.layers.merge import MERGES
 from nnarith.loader.expect import read_expect
 from nnarith.loader.nodes import Aux, Leaf, Merge, Node, Seq
 from nnarith.loader.scope import (
@@ -36,7 +37,7 @@ from nnarith.loader.yaml_loader import YList, YMap
 MAX_LAYERS = 20_000  # after blocks and repeat expand; the deepest real networks have a few thousand
 MAX_DEPTH = 100  # blocks and containers inside one another
 MAX_ERRORS = 50
-CONTAINERS = ("seq", "concat", "add", "aux")
+CONTAINERS = ("seq", *MERGES, "aux")  # seq, the merges (layers/merge.py), aux
 COMMON = ("name", "repeat", "expect")  # the arguments every layer, block and container takes
 
 
@@ -184,6 +185,8 @@ class Expander:
         return name, repeat or 1, expect
 
     def builder(self, kind: str, loc: Loc) -> Callable[..., Node]:
+        if kind in MERGES:
+            return self.merge
         if kind in CONTAINERS:
             return getattr(self, f"build_{kind}")
         if kind in self.blocks:
@@ -284,12 +287,6 @@ class Expander:
     def build_aux(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Aux:
         layers, lloc = self.container_part(args, args_loc, env, "aux", "layers")
         return Aux(name, Seq(name, self.layer_list(layers, lloc, env), loc), loc)
-
-    def build_concat(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Merge:
-        return self.merge("concat", name, args, args_loc, env, loc)
-
-    def build_add(self, kind: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Merge:
-        return self.merge("add", name, args, args_loc, env, loc)
 
     def merge(self, op: str, name: str, args: Any, args_loc: Loc, env: dict[str, Arg], loc: Loc) -> Merge:
         raw, bloc = self.container_part(args, args_loc, env, op, "branches")

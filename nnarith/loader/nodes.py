@@ -35,7 +35,7 @@ class Seq:
 
 @dataclass
 class Merge:
-    """Parallel branches on one input, merged by 'concat' or 'add'."""
+    """Parallel branches on one input, merged by `op`: one of layers/merge.py's MERGES."""
 
     name: str
     op: str

@@ -21,7 +21,7 @@ TITLE = "Working: each figure's arithmetic, numbers filled in"
 
 def _memory(report: Report, row: Row) -> str:
     if row.in_place:
-        what = ("writes into a branch's output" if row.kind == "add" else "writes into its input") \
+        what = ("writes into a branch's output" if row.into is not None else "writes into its input") \
             if row.storage == INPLACE else "a view of its input"
         return f"{what}: allocates nothing"
     dims = row.shape.dims

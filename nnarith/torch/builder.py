@@ -15,6 +15,7 @@ from torch import nn
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.layers.base import INPLACE
+from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec
 from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Seq, Visitor
 from nnarith.torch import modules
@@ -54,6 +55,4 @@ class _Builder(Visitor):
         branches = OrderedDict(
             (b.name, modules.Sequence(self.children(b, here + (b.name,)))) for b in node.branches
         )
-        if node.op == "concat":
-            return modules.Concat(branches)
-        return modules.Add(branches, self.rows[".".join(here)].into)
+        return MERGES[node.op].torch(branches, self.rows[".".join(here)].into)

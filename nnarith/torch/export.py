@@ -20,11 +20,11 @@ from nnarith.torch import guard, modules
 from nnarith.torch.builder import build_with_report
 
 # Helper classes in the order they are defined, with what each one needs.
-HELPERS = ["Sequence", "AuxHead", "Network", "Concat", "Add", "FlattenLinear", "Maxout", "_Steps", "RNN",
-           "GRU", "LSTM"]
-NEEDS = {"AuxHead": {"Sequence"}, "Network": {"Sequence", "AuxHead"}, "RNN": {"_Steps"}, "GRU": {"_Steps"},
-         "LSTM": {"_Steps"}}
-CONTAINERS = (modules.Concat, modules.Add, nn.Sequential)
+HELPERS = ["Sequence", "AuxHead", "Network", "Concat", "Elementwise", "Add", "Mul", "FlattenLinear", "Maxout",
+           "_Steps", "RNN", "GRU", "LSTM"]
+NEEDS = {"Add": {"Elementwise"}, "Mul": {"Elementwise"}, "AuxHead": {"Sequence"}, "Network": {"Sequence", "AuxHead"},
+         "RNN": {"_Steps"}, "GRU": {"_Steps"}, "LSTM": {"_Steps"}}
+CONTAINERS = (modules.Concat, modules.Elementwise, nn.Sequential)
 
 
 def export(net: Network, spec_file: str) -> str:
@@ -95,7 +95,7 @@ def _module(module: nn.Module, indent: str, used: set[str]) -> str:
         inner = indent + "    "
         items = "".join(f'{inner}({_name(name)}, {_module(child, inner, used)}),\n'
                         for name, child in module.named_children())
-        into = f", into={module.into}" if isinstance(module, modules.Add) else ""
+        into = f", into={module.into}" if isinstance(module, modules.Elementwise) else ""
         return f"{cls}(OrderedDict([\n{items}{indent}]){into})"
     if type(module).__module__ == modules.__name__:
         used.add(cls)

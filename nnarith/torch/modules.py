@@ -80,13 +80,16 @@ class Concat(nn.Module):
         return torch.cat([branch(x) for branch in self.children()], dim=1)
 
 
-class Add(nn.Module):
-    """Parallel branches on one input, summed.
+class Elementwise(nn.Module):
+    """Parallel branches on one input, combined elementwise by the tensor method `op` (add, mul),
+    broadcasting as PyTorch does.
 
-    into: the branch whose fresh output the sum overwrites (torchvision's `out += identity`),
-    or None to allocate the sum. Under autograd it always allocates, since the overwritten
-    tensor may be needed for the backward pass.
+    into: the branch whose fresh output the result overwrites (torchvision's `out += identity`),
+    or None to allocate it. Under autograd it always allocates, since the overwritten tensor may
+    be needed for the backward pass.
     """
+
+    op = ""
 
     def __init__(self, branches: OrderedDict, into: int | None = None) -> None:
         super().__init__()
@@ -97,17 +100,29 @@ class Add(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outs = [branch(x) for branch in self.children()]
         if self.into is None or (torch.is_grad_enabled() and any(o.requires_grad for o in outs)):
-            total = outs[0] + outs[1]
+            total = getattr(outs[0], self.op)(outs[1])
             rest = outs[2:]
         else:
             total = outs[self.into]
             rest = [o for i, o in enumerate(outs) if i != self.into]
         for o in rest:
-            total += o
+            getattr(total, self.op + "_")(o)
         return total
 
     def extra_repr(self) -> str:
         return f"into={self.into}"
+
+
+class Add(Elementwise):
+    """The branches summed."""
+
+    op = "add"
+
+
+class Mul(Elementwise):
+    """The branches multiplied (a squeeze-and-excitation gate scaling its map)."""
+
+    op = "mul"
 
 
 class FlattenLinear(nn.Linear):

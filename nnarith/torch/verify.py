@@ -22,13 +22,12 @@ import torch
 
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
+from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec
 from nnarith.loader.nodes import Network
 from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
-
-MERGES = ("concat", "add")
 
 
 @dataclass
