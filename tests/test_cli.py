@@ -9,6 +9,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -186,3 +187,11 @@ def test_the_analytic_path_never_imports_torch(args):
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stderr == "[]"
+
+
+def test_version_loads_no_layer_kinds():
+    """`nnarith --version` answers before any spec machinery is imported."""
+    code = ("import sys\nfrom nnarith.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('nnarith.layers', 'nnarith.loader', 'torch'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT)
+    assert out.stdout.startswith("nnarith 0.1.0") and out.stdout.rstrip().endswith("[]"), out.stdout + out.stderr

@@ -2,7 +2,7 @@
 
 Each row: (layer in the spec syntax, input shape, output shape, params, MACs, ops).
 The formulas are the definitions in nnarith/layers/base.py and each kind's docstring;
-PyTorch cross-checks shapes and parameters in tests/test_torch_parity.py.
+PyTorch cross-checks every row of these tables in tests/test_torch_build.py.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from nnarith.loader import shipped  # noqa: E402
 from nnarith.torch import build  # noqa: E402
 from nnarith.torch.builder import build_with_report  # noqa: E402
 from tests.helpers import report  # noqa: E402
-from tests.test_layers import CONV, DECONV, DENSE, NORM_AND_ELEMENTWISE, POOL, RECURRENT  # noqa: E402
+from tests.test_layers import CONV, DECONV, DENSE, MERGE, NORM_AND_ELEMENTWISE, POOL, RECURRENT  # noqa: E402
 
 TABLE = CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT
 
@@ -38,6 +38,12 @@ def test_every_layer_rule_matches_pytorch(layer, input, output, params, macs, op
     assert tuple(y.shape) == (2, *row.shape.dims) == (2, *output)
     assert sum(p.numel() for p in model.parameters()) == row.params == params
     assert sum(b.numel() for b in model.buffers()) == row.buffers
+
+
+@pytest.mark.parametrize("layer, input, output, ops, in_place", MERGE)
+def test_every_merge_rule_matches_pytorch(layer, input, output, ops, in_place):
+    row, model, y = run(layer, input)
+    assert tuple(y.shape) == (2, *row.shape.dims) == (2, *output)
 
 
 def test_rejections_are_pytorch_rejections():

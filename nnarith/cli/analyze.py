@@ -6,7 +6,6 @@ import argparse
 
 from nnarith.cli.common import analysis_options, command, parse_shape, write
 from nnarith.errors import Loc, UsageError
-from nnarith.loader.yaml_loader import YList, YMap
 
 SHAPE_DOC = """Shapes, parameters, MACs, memory and receptive field of every layer of a spec.
 
@@ -75,6 +74,7 @@ def shape(args: argparse.Namespace) -> int:
 def calc(args: argparse.Namespace) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader.network import parse_network
+    from nnarith.loader.yaml_loader import YMap
 
     layers = parse_layers(args.layers)
     root = YMap(name="calc", layers=layers)
@@ -84,9 +84,9 @@ def calc(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_layers(texts: list[str]) -> YList:
+def parse_layers(texts: list[str]) -> list:
     """Each command-line argument is one layer in the spec syntax."""
-    from nnarith.loader.yaml_loader import load
+    from nnarith.loader.yaml_loader import YList, load
 
     items = YList()
     items.loc, items.item_locs = Loc("argument 1", 1, 1), []

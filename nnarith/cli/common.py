@@ -49,7 +49,7 @@ def report_error(error: NnarithError) -> int:
 
 def command(subparsers, name: str, doc: str, examples: list[str]) -> argparse.ArgumentParser:
     """A subcommand whose help shows its description and runnable examples."""
-    summary, _, details = doc.strip().partition("\n")
+    summary = doc.strip().partition("\n")[0]
     epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples)
     return subparsers.add_parser(
         name, help=summary, description=doc.strip(), epilog=epilog,

@@ -139,10 +139,3 @@ class Scale(Field):
             locs = getattr(value, "item_locs", None) or [loc] * len(value)
             return tuple(item.check(v, locs[i], f"{where}[{i}]") for i, v in enumerate(value))
         return item.check(value, loc, where)
-
-
-class Text(Field):
-    def check(self, value: Any, loc: Loc, where: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(value, loc, where, "text")
-        return value

@@ -73,7 +73,7 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
         except SpecError as e:
             errors.append(e)
     raise_all(errors + expander.errors)
-    return Network(name, shape, body, file, source, root.loc_of("input"), expect)
+    return Network(name, shape, body, file, source, expect)
 
 
 _NEEDS = {

@@ -114,5 +114,4 @@ class Network:
     body: Seq
     file: str
     source: str | None = None
-    input_loc: Loc | None = None
     expect: Any = None  # the top-level expect: the totals' figures
