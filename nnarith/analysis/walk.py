@@ -52,7 +52,7 @@ def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tupl
 
 
 def _input(net: Network) -> Shape:
-    return Shape(tuple(net.input), "flat" if len(net.input) == 1 else "map")
+    return Shape(tuple(net.input), net.layout)
 
 
 class _Walker(Visitor):

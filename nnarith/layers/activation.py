@@ -7,7 +7,7 @@ and so allocate no memory; sigmoid, tanh, GELU and softmax write a new tensor.
 
 from __future__ import annotations
 
-from nnarith.layers.base import INPLACE, NEW, VIEW, Layer, Out, Shape, register
+from nnarith.layers.base import INPLACE, NEW, TOKENS, VIEW, Layer, Out, Shape, register
 from nnarith.layers.fields import Bool, Choice, Float
 
 _INPLACE = Bool(True, "overwrite the input instead of allocating (as torchvision does)")
@@ -80,7 +80,7 @@ class Softmax(_Activation):
     def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
-        return nn.Softmax(dim=-1 if x.layout == "seq" else 1)
+        return nn.Softmax(dim=-1 if x.layout == TOKENS else 1)
 
 
 @register

@@ -33,16 +33,23 @@ from nnarith.layers.fields import Field
 NEW, VIEW, INPLACE = "new", "view", "inplace"  # how a layer's output is stored
 SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
+# Layouts: what a tensor's axes are, per image (PyTorch puts the batch first).
+MAP = "map"  # [C, *spatial]: channels, then 1 to 3 spatial dims; what conv and pooling read
+TOKENS = "tokens"  # [T, F]: tokens (or steps), each of F features; fc and softmax act on each token
+FLAT = "flat"  # [F]: features; fc after a map flattens it into this
+AXES = {MAP: "channels and spatial dims", TOKENS: "tokens and features", FLAT: "features"}
+
 
 @dataclass(frozen=True)
 class Shape:
-    """A tensor's shape for one image (no batch dimension).
+    """A tensor's shape for one image (no batch dimension), in one of the layouts above.
 
-    layout: 'flat' for [F], 'map' for [C, *spatial], 'seq' for [T, F] (a recurrent output).
+    A spec's input is a map, or flat for one size, unless it names its axes (loader/network.py);
+    recurrent layers output tokens.
     """
 
     dims: tuple[int, ...]
-    layout: str = "map"
+    layout: str = MAP
     flattened_by: str | None = None  # the layer that made it flat, for messages
 
     @property
@@ -52,7 +59,7 @@ class Shape:
     @property
     def rank(self) -> int:
         """Number of spatial dimensions."""
-        return 0 if self.layout == "flat" else len(self.dims) - 1
+        return len(self.dims) - 1 if self.layout == MAP else 0
 
     def __str__(self) -> str:
         return "x".join(str(d) for d in self.dims)
@@ -119,7 +126,13 @@ class Layer:
         return value
 
     def need_map(self, x: Shape) -> None:
-        if x.layout == "flat":
+        if x.layout == TOKENS:
+            raise self.error(
+                f"{self.kind} needs a spatial map [C, ...], but the input is {x.dims[0]} tokens of {x.dims[1]} "
+                "features", hint="PyTorch would read the tokens as channels; give the input channels first as a "
+                "map, input: [F, T], or use this layer before the tokens",
+            )
+        if x.layout == FLAT:
             by = f" by '{x.flattened_by}'" if x.flattened_by else ""
             raise self.error(
                 f"{self.kind} needs a spatial map [C, ...], but the input is flat [{x}]"

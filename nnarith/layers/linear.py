@@ -7,21 +7,21 @@ After a recurrent layer's sequence [T, F] it applies to every step, as nn.Linear
 from __future__ import annotations
 
 from nnarith.analysis.receptive import WHOLE
-from nnarith.layers.base import VIEW, Layer, Out, Shape, register
+from nnarith.layers.base import FLAT, MAP, TOKENS, VIEW, Layer, Out, Shape, register
 from nnarith.layers.fields import Bool, Int
 
 
 def _features(x: Shape) -> tuple[int, int]:
     """(steps, features): fc maps features at each of `steps` positions."""
-    if x.layout == "seq":
+    if x.layout == TOKENS:
         return x.dims[0], x.dims[1]
     return 1, x.numel
 
 
 def _output(x: Shape, n: int, name: str) -> Shape:
-    if x.layout == "seq":
-        return Shape((x.dims[0], n), "seq")
-    return Shape((n,), "flat", flattened_by=name if x.layout == "map" else x.flattened_by)
+    if x.layout == TOKENS:
+        return Shape((x.dims[0], n), TOKENS)
+    return Shape((n,), FLAT, flattened_by=name if x.layout == MAP else x.flattened_by)
 
 
 class _Dense(Layer):
@@ -76,8 +76,8 @@ class Maxout(_Dense):
     }
 
     def infer(self, x: Shape) -> Out:
-        if x.layout == "seq":
-            raise self.error("maxout takes a map or flat features, not a sequence")
+        if x.layout == TOKENS:
+            raise self.error("maxout takes a map or flat features, not tokens")
         out = self.dense(x, self.pieces)
         out.other_ops += (self.pieces - 1) * self.out  # comparisons for the max
         return out

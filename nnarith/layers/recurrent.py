@@ -12,7 +12,7 @@ MACs per step, layer and direction: G*H*(F_in + H).
 from __future__ import annotations
 
 from nnarith.analysis.receptive import WHOLE
-from nnarith.layers.base import Layer, Out, Shape, register
+from nnarith.layers.base import FLAT, TOKENS, Layer, Out, Shape, register
 from nnarith.layers.fields import Bool, Choice, Int
 
 # ops per hidden unit per step, beyond the MACs: bias adds, sums of the two products,
@@ -44,7 +44,7 @@ class _Recurrent(Layer):
         weights = dirs * g * h * ((f + h) + (self.layers - 1) * (h * dirs + h))
         macs = steps * weights
         per_unit = _OPS[self.kind] - (0 if self.bias else _BIAS_OPS[self.kind])
-        shape = Shape((steps, h * dirs), "seq") if self.sequence else Shape((h * dirs,), "flat")
+        shape = Shape((steps, h * dirs), TOKENS) if self.sequence else Shape((h * dirs,), FLAT)
         out = Out(shape, effect=WHOLE, macs=macs, weights=weights)
         out.biases = self.layers * dirs * 2 * g * h if self.bias else 0
         out.other_ops = self.layers * dirs * steps * h * per_unit

@@ -7,6 +7,7 @@ from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean, raise_all
 from nnarith.layers import REGISTRY
+from nnarith.layers.base import FLAT, MAP, TOKENS
 from nnarith.loader.expand import COMMON, CONTAINERS, Expander
 from nnarith.loader.expect import read_expect
 from nnarith.loader.nodes import Network, Seq
@@ -39,11 +40,12 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
     name = _text(root, "name", errors) or os.path.splitext(os.path.basename(file))[0]
     source = _text(root, "source", errors)
     _text(root, "notes", errors)
-    shape = input_override
+    shape, layout = input_override, layout_of(input_override or ())
     if "input" in root:
         try:
-            parsed = parse_input(root["input"], root.loc_of("input"))
-            shape = shape or parsed
+            parsed, declared = parse_input(root["input"], root.loc_of("input"))
+            if shape is None or len(shape) == len(parsed):  # --input resizes; its rank keeps the layout
+                shape, layout = shape or parsed, declared
         except SpecError as e:
             errors.append(e)
     blocks = {}
@@ -73,7 +75,7 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
         except SpecError as e:
             errors.append(e)
     raise_all(errors + expander.errors)
-    return Network(name, shape, body, file, source, expect)
+    return Network(name, shape, body, file, source, expect, layout)
 
 
 _NEEDS = {
@@ -90,17 +92,51 @@ def _text(root: YMap, key: str, errors: list[SpecError]) -> str | None:
     return value
 
 
-def parse_input(value: Any, loc: Loc) -> tuple[int, ...]:
+def layout_of(dims: tuple[int, ...]) -> str:
+    """The layout a list of sizes means: [F] flat features, else channels first [C, *spatial]."""
+    return FLAT if len(dims) == 1 else MAP
+
+
+# An input given by its axes' names, and the layout each set of names declares
+NAMED_INPUTS = {("channels", "size"): MAP, ("tokens", "features"): TOKENS, ("features",): FLAT}
+_NAMED_HINT = "input: {tokens: 197, features: 768}, {channels: 3, size: [224, 224]} or {features: 784}"
+
+
+def parse_input(value: Any, loc: Loc) -> tuple[tuple[int, ...], str]:
+    """The input's sizes and layout, from a list (channels first) or a mapping naming the axes."""
+    if isinstance(value, YMap):
+        return _named_input(value, loc)
     hint = "channels first: [C, H, W], [C, L], [C, D, H, W], or [F] for flat features"
     if isinstance(value, str) and "x" in value:
         hint = f"write it as a list: [{', '.join(value.split('x'))}]"
     if not isinstance(value, list) or not 1 <= len(value) <= 4:
         raise SpecError("input must be a list of 1 to 4 sizes", loc, hint=hint)
-    for i, v in enumerate(value):
-        vloc = value.loc_of(i) if isinstance(value, YList) else loc
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise SpecError(f"input sizes must be positive integers, got {v!r}", vloc, hint=hint)
-    return tuple(value)
+    dims = tuple(_size(v, value.loc_of(i) if isinstance(value, YList) else loc, hint) for i, v in enumerate(value))
+    return dims, layout_of(dims)
+
+
+def _named_input(value: YMap, loc: Loc) -> tuple[tuple[int, ...], str]:
+    keys = next((names for names in NAMED_INPUTS if set(names) == set(value)), None)
+    layout = NAMED_INPUTS.get(keys)
+    if layout is None:
+        given = ", ".join(value.key_text(k) for k in value)
+        raise SpecError(f"input names its axes as {{{given}}}, which is none of the layouts", loc, hint=_NAMED_HINT)
+    if layout != MAP:
+        return tuple(_size(value[k], value.loc_of(k), _NAMED_HINT) for k in keys), layout
+    size, sloc = value["size"], value.loc_of("size")
+    spatial = size if isinstance(size, list) else [size]
+    if not 1 <= len(spatial) <= 3:
+        raise SpecError(f"size lists {len(spatial)} values; a map has 1 to 3 spatial dimensions", sloc,
+                        hint="for example size: [224, 224]")
+    locs = [size.loc_of(i) for i in range(len(spatial))] if isinstance(size, YList) else [sloc] * len(spatial)
+    channels = _size(value["channels"], value.loc_of("channels"), _NAMED_HINT)
+    return (channels, *(_size(v, vloc, _NAMED_HINT) for v, vloc in zip(spatial, locs))), MAP
+
+
+def _size(v: Any, loc: Loc, hint: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise SpecError(f"input sizes must be positive integers, got {v!r}", loc, hint=hint)
+    return v
 
 
 def parse_blocks(raw: Any, loc: Loc) -> dict[str, Block]:

@@ -115,3 +115,4 @@ class Network:
     file: str
     source: str | None = None
     expect: Any = None  # the top-level expect: the totals' figures
+    layout: str = "map"  # of the input: see Shape in layers/base.py
