@@ -10,6 +10,7 @@ this test covers it with no edit, or names it when a trait is missing.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from nnarith.check import align, modules, truth, vocabulary
 from nnarith.cli import main
 from nnarith.layers import REGISTRY, Layer
-from nnarith.layers.base import Traits
+from nnarith.layers.base import Traits, Words
 from nnarith.layers.merge import MERGES, MergeOp
 from nnarith.loader import parse_spec
 from tests.helpers import spec_text
@@ -68,6 +69,20 @@ def test_a_kind_without_traits_is_named(monkeypatch):
 
     monkeypatch.setitem(REGISTRY, "blur", Blur)
     assert missing_traits() == ["blur: no words, no example, no torch builder"]
+
+
+def test_a_new_kinds_words_take_their_place_by_rank_and_a_clash_of_ranks_is_refused():
+    class LayerNorm(Layer):
+        kind = "layernorm"
+        words = (Words(r"layer.?norm", 115),)  # after LRN's 'response norm', before batch norm
+
+    table = vocabulary.kinds_table({**vocabulary.TRAITS, "layernorm": LayerNorm})
+    assert [p for p, _ in table].index(r"layer.?norm") == [p for p, _ in vocabulary._KINDS].index(
+        r"\bbn\d*\b|batch.?norm")
+    assert next(kinds for p, kinds in table if re.search(p, "layernorm")) == {"layernorm"}
+    LayerNorm.words = (Words(r"layer.?norm", 20),)  # conv's rank
+    with pytest.raises(AssertionError, match=re.escape("rank 20 holds 'conv' and 'layer.?norm'")):
+        vocabulary.kinds_table({**vocabulary.TRAITS, "layernorm": LayerNorm})
 
 
 def test_checks_tables_are_the_registries():

@@ -143,10 +143,10 @@ def _unit_token(unit: str | None) -> str | None:
 TRAITS: dict[str, type[Traits]] = {**{c.kind: c for c in REGISTRY.values()}, **{c.op: c for c in MERGES.values()}}
 
 
-def _kinds_table() -> list[tuple[str, set[str]]]:
+def kinds_table(traits: dict[str, type[Traits]]) -> list[tuple[str, set[str]]]:
     """(pattern on the lower-cased label, the kinds it may be), by rank: the first that matches wins."""
     by_rank: dict[int, tuple[str, set[str]]] = {}
-    for name, cls in TRAITS.items():
+    for name, cls in traits.items():
         for words in cls.words:
             pattern, kinds = by_rank.setdefault(words.rank, (words.pattern, set()))
             assert pattern == words.pattern, f"rank {words.rank} holds {pattern!r} and {words.pattern!r} ({name})"
@@ -156,7 +156,7 @@ def _kinds_table() -> list[tuple[str, set[str]]]:
     return table
 
 
-_KINDS = _kinds_table()
+_KINDS = kinds_table(TRAITS)
 WEIGHTED = {k for k, c in TRAITS.items() if c.weighted}  # a network's depth counts them
 FUNCTIONAL = {k for k, c in TRAITS.items() if c.functional}  # in no module summary
 _INPUT = re.compile(r"^(input|image|data|input image)\b")
