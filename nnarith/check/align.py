@@ -27,12 +27,13 @@ from nnarith.check.prose import GENERIC
 from nnarith.check.shapes import read_shapes, shape_matches
 from nnarith.check.trees import resolve_containers
 from nnarith.check.truth import Target, Truths
-from nnarith.check.vocabulary import WEIGHTED, kinds_of, name_tokens, special
+from nnarith.check.vocabulary import TRAITS, WEIGHTED, kinds_of, name_tokens, special
 from nnarith.layers.merge import MERGES
 
 Match = list[Target] | str  # the targets, or why there are none
-FAMILIES = [{"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu"},
-            {"maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap"}]  # d2l's LeNet: sigmoid, avg pool
+# kinds a document may write for one another, by their `family` (d2l's LeNet: sigmoid, avg pool)
+FAMILIES = [{k for k, c in TRAITS.items() if c.family == f} for f in dict.fromkeys(c.family for c in TRAITS.values())
+            if f is not None]
 ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "final": -1}
 LOOKAHEAD = 64  # layers searched past the next one of a kind, for one whose shape fits
 

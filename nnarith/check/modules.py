@@ -17,11 +17,12 @@ from __future__ import annotations
 import re
 
 from nnarith.check.claims import Block, Claim, Subject
+from nnarith.check.vocabulary import TRAITS
 from nnarith.errors import Loc
 
 OPEN = re.compile(r"^\s*[A-Za-z_]\w*\($")  # 'AlexNet(' alone on its line
 _LINE = re.compile(r"^(?P<indent>\s*)\((?P<name>[\w.]+)\): (?P<cls>[A-Za-z_]\w*)\((?P<args>.*?)(?P<end>\))?$")
-_POSITIONAL = {"Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"}
+_POSITIONAL = {name for c in TRAITS.values() for name in c.positional}  # Conv2d(3, 64, ...)
 _KEYS = {"in_channels": "in_channels", "out_channels": "filters", "in_features": "in_channels",
          "out_features": "filters", "kernel_size": "kernel", "stride": "stride", "output_size": "output"}
 MAX_LINES = 20_000

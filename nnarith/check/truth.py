@@ -15,13 +15,13 @@ from typing import Any
 
 from nnarith.analysis import receptive
 from nnarith.analysis.report import Report, Row
+from nnarith.check.vocabulary import TRAITS
 from nnarith.layers.base import INPLACE
 from nnarith.loader.nodes import Network
 
 COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "other_ops")
-SAME_SHAPE = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax", "dropout", "identity",
-              "bn", "lrn", "add"}  # kinds whose output is shaped as their input
-POOLS = ("maxpool", "avgpool")
+SAME_SHAPE = {k for k, c in TRAITS.items() if c.keeps_shape}  # kinds whose output is shaped as their input
+POOLS = tuple(k for k, c in TRAITS.items() if c.ceil_mode)  # pooling with a ceil mode, flipped by variants.py
 SUMMARY = ("trainable", "non_trainable", "input_size", "params_size", "forward_backward_size", "total_size",
            "trainable_size", "non_trainable_size")
 ARCHITECTURE = ("kernel", "stride", "filters", "in_channels", "depth", "1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5",

@@ -2,7 +2,8 @@
 
 Headers: "Output size", "Params (M)", "GFLOPs", "Memory (MB)", "Param #", "receptive field"...
 A unit in the header ("(M)", "(MB)", the G of "GFLOPs") applies to the cells that give none.
-Labels: "CONV1-96", "3x3 conv, 64", "MAX POOL1", "FC 4096", "Conv2d", "Input", "TOTAL".
+Labels: "CONV1-96", "3x3 conv, 64", "MAX POOL1", "FC 4096", "Conv2d", "Input", "TOTAL"; the words
+that name each kind are its class's `words` (layers/base.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import re
 
 from nnarith.check.claims import Subject
 from nnarith.errors import Loc
+from nnarith.layers import REGISTRY
+from nnarith.layers.base import Traits
+from nnarith.layers.merge import MERGES
 from nnarith.loader.expect import FIGURES, figure_name
 
 # (pattern on the lower-cased header, figure); the first that matches wins. None: not a figure.
@@ -135,40 +139,26 @@ def _unit_token(unit: str | None) -> str | None:
     return fixed.get(unit.lower(), unit.lower() if len(unit) > 1 else unit.upper())
 
 
-# (pattern on the lower-cased label, the layer kinds it may be); the first that matches wins.
-_KINDS = [
-    (r"deconv|conv.?transpose|transposed|up-?conv|fractionally", {"deconv"}),
-    (r"conv", {"conv"}),
-    (r"adaptive.?max", {"adaptive_maxpool"}),
-    (r"adaptive", {"adaptive_avgpool", "adaptive_maxpool", "gap"}),
-    (r"global.*pool|\bgap\b", {"gap", "adaptive_avgpool"}),
-    (r"max.?pool", {"maxpool", "adaptive_maxpool"}),
-    (r"(avg|average|mean).?pool", {"avgpool", "adaptive_avgpool", "gap"}),
-    (r"pool|subsampl", {"maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "gap"}),
-    (r"maxout", {"maxout"}),
-    (r"\bfc|fully.?connected|dense|linear|classifier", {"fc"}),
-    (r"lrn|local.?response|response.?norm|^norm\d*\b", {"lrn", "bn"}),
-    (r"\bbn\d*\b|batch.?norm", {"bn"}),
-    (r"relu6", {"relu6"}),
-    (r"leaky", {"leaky_relu"}),
-    (r"relu", {"relu", "relu6", "leaky_relu"}),
-    (r"\belu\b", {"elu"}),
-    (r"sigmoid", {"sigmoid"}),
-    (r"tanh", {"tanh"}),
-    (r"gelu", {"gelu"}),
-    (r"soft-?max", {"softmax"}),
-    (r"dropout", {"dropout"}),
-    (r"flatten", {"flatten"}),
-    (r"concat", {"concat"}),
-    (r"\badd\b|residual|shortcut sum", {"add"}),
-    (r"lstm", {"lstm"}),
-    (r"gru", {"gru"}),
-    (r"\brnn", {"rnn"}),
-    (r"upsampl", {"upsample"}),
-    (r"identity", {"identity"}),
-]
-WEIGHTED = {"conv", "deconv", "fc", "lstm", "gru", "rnn", "maxout"}  # kinds with weights: a network's depth counts them
-FUNCTIONAL = {"add", "concat", "identity", "flatten"}  # functions in most PyTorch models: in no module summary
+# Every layer kind and merge operation by name, with the traits check reads (layers/base.py).
+TRAITS: dict[str, type[Traits]] = {**{c.kind: c for c in REGISTRY.values()}, **{c.op: c for c in MERGES.values()}}
+
+
+def kinds_table(traits: dict[str, type[Traits]]) -> list[tuple[str, set[str]]]:
+    """(pattern on the lower-cased label, the kinds it may be), by rank: the first that matches wins."""
+    by_rank: dict[int, tuple[str, set[str]]] = {}
+    for name, cls in traits.items():
+        for words in cls.words:
+            pattern, kinds = by_rank.setdefault(words.rank, (words.pattern, set()))
+            assert pattern == words.pattern, f"rank {words.rank} holds {pattern!r} and {words.pattern!r} ({name})"
+            kinds.add(name)
+    table = [by_rank[rank] for rank in sorted(by_rank)]
+    assert len({p for p, _ in table}) == len(table), "a pattern given at two ranks: the order would be ambiguous"
+    return table
+
+
+_KINDS = kinds_table(TRAITS)
+WEIGHTED = {k for k, c in TRAITS.items() if c.weighted}  # a network's depth counts them
+FUNCTIONAL = {k for k, c in TRAITS.items() if c.functional}  # in no module summary
 _INPUT = re.compile(r"^(input|image|data|input image)\b")
 _TOTAL = re.compile(r"^(total|totals|sum|overall)\b")
 

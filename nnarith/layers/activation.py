@@ -7,14 +7,16 @@ and so allocate no memory; sigmoid, tanh, GELU and softmax write a new tensor.
 
 from __future__ import annotations
 
-from nnarith.layers.base import INPLACE, NEW, TOKENS, VIEW, Layer, Out, Shape, register
+from nnarith.layers.base import INPLACE, NEW, TOKENS, VIEW, Example, Layer, Out, Shape, Words, register
 from nnarith.layers.fields import Bool, Choice, Float
 
 _INPLACE = Bool(True, "overwrite the input instead of allocating (as torchvision does)")
+_RELU = Words(r"relu", 150)  # 'ReLU' alone may be any of the ReLUs
 
 
 class _Activation(Layer):
     ops_per_element = 1
+    keeps_shape, family = True, "activation"
     torch_name = ""  # the torch.nn class; its arguments are this kind's fields, in order
 
     def infer(self, x: Shape) -> Out:
@@ -34,12 +36,16 @@ class _Activation(Layer):
 class ReLU(_Activation):
     kind, torch_name, help = "relu", "ReLU", "max(0, x)"
     fields = {"inplace": _INPLACE}
+    words = (_RELU,)
+    example = Example("relu", (3, 4, 4), "ReLU")
 
 
 @register
 class ReLU6(_Activation):
     kind, torch_name, help = "relu6", "ReLU6", "min(max(0, x), 6), as in MobileNetV2"
     fields = {"inplace": _INPLACE}
+    words = (Words(r"relu6", 130), _RELU)
+    example = Example("relu6", (3, 4, 4), "ReLU6")
 
 
 @register
@@ -47,6 +53,8 @@ class LeakyReLU(_Activation):
     kind, torch_name, help = "leaky_relu", "LeakyReLU", "x for x > 0, slope*x otherwise"
     shorthand = "slope"
     fields = {"slope": Float(0.01, "negative slope"), "inplace": _INPLACE}
+    words = (Words(r"leaky", 140), _RELU)
+    example = Example("leaky_relu: 0.1", (3, 4, 4), "Leaky ReLU")
 
 
 @register
@@ -54,28 +62,39 @@ class ELU(_Activation):
     kind, torch_name, help = "elu", "ELU", "x for x > 0, alpha*(exp(x) - 1) otherwise"
     shorthand = "alpha"
     fields = {"alpha": Float(1.0, "scale of the negative part"), "inplace": _INPLACE}
+    words = (Words(r"\belu\b", 160),)
+    example = Example("elu", (3, 4, 4), "ELU")
 
 
 @register
 class Sigmoid(_Activation):
     kind, torch_name, help = "sigmoid", "Sigmoid", "1 / (1 + exp(-x))"
+    words = (Words(r"sigmoid", 170),)
+    example = Example("sigmoid", (3, 4, 4), "Sigmoid")
 
 
 @register
 class Tanh(_Activation):
     kind, torch_name, help = "tanh", "Tanh", "hyperbolic tangent"
+    words = (Words(r"tanh", 180),)
+    example = Example("tanh", (3, 4, 4), "tanh")
 
 
 @register
 class GELU(_Activation):
     kind, torch_name, help = "gelu", "GELU", "Gaussian error linear unit"
     fields = {"approximate": Choice("none", "tanh", default="none", doc="PyTorch's approximation")}
+    words = (Words(r"gelu", 190),)
+    example = Example("gelu", (3, 4, 4), "GELU")
 
 
 @register
 class Softmax(_Activation):
     kind, help = "softmax", "softmax over the channels or features (dim 1 in PyTorch; the last dim of a sequence)"
     ops_per_element = 3
+    family = None  # the classifier's last step, not an activation a document writes for another
+    words = (Words(r"soft-?max", 200),)
+    example = Example("softmax", (10,), "softmax")
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn
@@ -89,6 +108,9 @@ class Dropout(Layer):
     shorthand = "p"
     help = "dropout; at inference it returns its input and allocates nothing"
     fields = {"p": Float(0.5, "probability of zeroing an element", hi=1.0)}
+    keeps_shape = True
+    words = (Words(r"dropout", 210),)
+    example = Example("dropout: 0.3", (3, 4, 4), "Dropout")
 
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)
@@ -103,6 +125,9 @@ class Dropout(Layer):
 class Identity(Layer):
     kind = "identity"
     help = "passes its input through unchanged"
+    keeps_shape, functional = True, True
+    words = (Words(r"identity", 290),)
+    example = Example("identity", (3, 4, 4), "identity")
 
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)

@@ -18,6 +18,20 @@ Definitions used by every kind (stated once, as fvcore does):
   other operator as 0, listing it as unsupported or ignoring it: among them convolutions
   with padding='same' (aten::_convolution_mode), 1-D and 3-D adaptive pooling, recurrent
   layers, and all pooling, activations and adds.
+
+Traits: what `nnarith check` knows of a kind, stated on its class (defaults on `Traits`, which
+Layer and merge.MergeOp share); check builds its tables from REGISTRY and MERGES:
+- words: how a document's row label names it, each a `Words` (a pattern and its rank);
+- keeps_shape: its output is shaped as its input (check's derivation says "as its input");
+- weighted: it has weights that a network's depth counts (conv, fc, recurrent; not bn);
+- functional: a function in most PyTorch models (x + y, torch.flatten), in no module summary;
+- family: a name shared by kinds a document may write for one another (sigmoid where the
+  spec has relu: d2l's LeNet), or None;
+- ceil_mode: it rounds its size by a `ceil` field, which check flips for figures that round
+  the other way (Caffe's pooling);
+- positional: its PyTorch classes whose repr gives the channels unnamed: Conv2d(3, 64, ...);
+- example: a small spec using it and a label as documents write it (tests/test_registry.py
+  builds, exports, verifies and checks it for every kind).
 """
 
 from __future__ import annotations
@@ -82,7 +96,45 @@ class Out:
     work: dict[str, str] = field(default_factory=dict)  # arithmetic for --explain
 
 
-class Layer:
+@dataclass(frozen=True)
+class Words:
+    """A way documents name a kind in a row label ('3x3 conv, 64', 'MAX POOL1', 'Leaky ReLU').
+
+    pattern: a regex on the lower-cased label. Labels are tried against every kind's words by
+    rank, lowest first, and the first pattern that matches decides, so a narrower pattern ranks
+    before a wider one that also matches ('relu6' before 'relu'). Kinds that give the same pattern
+    share it: a label it matches may be any of them ('pool' alone: every pooling kind). A rank holds
+    one pattern, so the order never depends on which module registered first; today's ranks are
+    tens (conv 20, relu6 130, relu 150), leaving room between them.
+    """
+
+    pattern: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small spec that uses a kind, and the label a document's row would give it."""
+
+    layer: str  # one item of `layers:`, in the spec syntax
+    input: tuple[int, ...]
+    label: str
+
+
+class Traits:
+    """What `nnarith check` knows of a layer kind or merge operation (see the module docstring)."""
+
+    words: ClassVar[tuple[Words, ...]] = ()
+    keeps_shape: ClassVar[bool] = False
+    weighted: ClassVar[bool] = False
+    functional: ClassVar[bool] = False
+    family: ClassVar[str | None] = None
+    ceil_mode: ClassVar[bool] = False
+    positional: ClassVar[tuple[str, ...]] = ()
+    example: ClassVar[Example | None] = None
+
+
+class Layer(Traits):
     kind: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     fields: ClassVar[dict[str, Field]] = {}
@@ -149,6 +201,7 @@ REGISTRY: dict[str, type[Layer]] = {}
 def register(cls: type[Layer]) -> type[Layer]:
     clash = [f for f in cls.fields if hasattr(cls, f) or f in ("args", "locs", "loc", "name")]
     assert not clash, f"fields of '{cls.kind}' hide attributes: {clash}"
+    assert not cls.ceil_mode or "ceil" in cls.fields, f"'{cls.kind}' has a ceil mode but no ceil field"
     for name in (cls.kind, *cls.aliases):
         assert name not in REGISTRY, f"layer kind '{name}' registered twice"
         REGISTRY[name] = cls

@@ -6,7 +6,7 @@ from math import gcd, prod
 
 from nnarith.analysis.arithmetic import Size, transposed_out, window_out
 from nnarith.analysis.receptive import UNDEFINED, Window
-from nnarith.layers.base import Layer, Out, Shape, dim_flags, dim_texts, product, register, torch_class
+from nnarith.layers.base import Example, Layer, Out, Shape, Words, dim_flags, dim_texts, product, register, torch_class
 from nnarith.layers.fields import Bool, Int, Spatial
 
 
@@ -23,6 +23,7 @@ def _common() -> dict:
 
 class _ConvBase(Layer):
     shorthand = "out"
+    weighted = True
 
     def check_groups(self, x: Shape) -> int:
         c_in, g = x.dims[0], self.groups
@@ -58,6 +59,9 @@ class Conv(_ConvBase):
     kind = "conv"
     help = "convolution; 1-D, 2-D or 3-D by the input's rank"
     fields = {**_common(), "pad": Spatial(0, "zero padding per side, or 'same'", min=0, words=("same",))}
+    words = (Words(r"conv", 20),)
+    positional = ("Conv1d", "Conv2d", "Conv3d")
+    example = Example("conv: {out: 4, kernel: 3, stride: 2, pad: 1}", (3, 8, 8), "3x3 conv, 4")
 
     def infer(self, x: Shape) -> Out:
         self.need_map(x)
@@ -96,6 +100,9 @@ class Deconv(_ConvBase):
     kind = "deconv"
     aliases = ("conv_transpose",)
     help = "transposed convolution (fractionally strided); 1-D, 2-D or 3-D"
+    words = (Words(r"deconv|conv.?transpose|transposed|up-?conv|fractionally", 10),)  # before conv
+    positional = ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
+    example = Example("deconv: {out: 2, kernel: 4, stride: 2, pad: 1}", (3, 4, 4), "4x4 deconv, 2")
     why = ("the padding removes more than the transposed convolution makes of the input", "pad",
            "use less padding, or a larger kernel, stride or output_padding")
     fields = {

@@ -7,7 +7,7 @@ After a recurrent layer's sequence [T, F] it applies to every step, as nn.Linear
 from __future__ import annotations
 
 from nnarith.analysis.receptive import WHOLE
-from nnarith.layers.base import FLAT, MAP, TOKENS, VIEW, Layer, Out, Shape, register
+from nnarith.layers.base import FLAT, MAP, TOKENS, VIEW, Example, Layer, Out, Shape, Words, register
 from nnarith.layers.fields import Bool, Int
 
 
@@ -26,6 +26,7 @@ def _output(x: Shape, n: int, name: str) -> Shape:
 
 class _Dense(Layer):
     shorthand = "out"
+    weighted = True
 
     def dense(self, x: Shape, pieces: int = 1) -> Out:
         steps, f = _features(x)
@@ -54,6 +55,8 @@ class Linear(_Dense):
     aliases = ("linear",)
     help = "fully connected layer; flattens a spatial map first"
     fields = {"out": Int(doc="output features"), "bias": Bool(True, "add a learned bias")}
+    words = (Words(r"\bfc|fully.?connected|dense|linear|classifier", 100),)
+    example = Example("fc: 5", (2, 3, 3), "FC")
 
     def infer(self, x: Shape) -> Out:
         return self.dense(x)
@@ -74,6 +77,8 @@ class Maxout(_Dense):
         "pieces": Int(2, "affine pieces per output (k); multiplies the parameters"),
         "bias": Bool(True, "add a learned bias to each piece"),
     }
+    words = (Words(r"maxout", 90),)  # before fc: 'maxout fc'
+    example = Example("maxout: {out: 4, pieces: 3}", (6,), "maxout")
 
     def infer(self, x: Shape) -> Out:
         if x.layout == TOKENS:
@@ -92,6 +97,9 @@ class Maxout(_Dense):
 class Flatten(Layer):
     kind = "flatten"
     help = "flatten to [features]; a view, allocates nothing"
+    functional = True
+    words = (Words(r"flatten", 220),)
+    example = Example("flatten", (2, 3, 3), "flatten")
 
     def infer(self, x: Shape) -> Out:
         name = self.name

@@ -3,7 +3,7 @@
 Each is written as a container in a spec (`concat: [branch, ...]`); its output row is the
 merge itself. Each class holds its shape rule and counts (`infer`), its storage policy
 (`writes_into`: whether it may overwrite one branch's fresh output instead of allocating),
-and its torch module (`torch`).
+and its torch module (`torch`), with the traits check reads (layers/base.py).
 
 Shapes meet by one broadcast rule (`broadcast`), PyTorch's, per image: dims are aligned
 from the right, and each pair must be equal or one of them 1. `add` asks for equal shapes
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from nnarith.errors import Loc, SpecError
-from nnarith.layers.base import NEW, Out, Shape
+from nnarith.layers.base import NEW, Example, Out, Shape, Traits, Words
 
 
 def broadcast(shapes: list[Shape]) -> tuple[int, ...] | None:
@@ -33,7 +33,7 @@ def broadcast(shapes: list[Shape]) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-class MergeOp:
+class MergeOp(Traits):
     op: ClassVar[str]
     help: ClassVar[str]
     writes_into: ClassVar[bool] = False  # may overwrite a branch's own fresh output of the output's shape
@@ -86,6 +86,10 @@ def _elementwise(self: MergeOp, first: Shape, sign: str) -> Out:
 class Concat(MergeOp):
     op = "concat"
     help = "join the branches along the channels; the other sizes must agree"
+    functional = True
+    words = (Words(r"concat", 230),)
+    example = Example("concat: [[conv: {out: 3, kernel: 1}], [maxpool: {kernel: 3, stride: 1, pad: 1}]]", (2, 6, 6),
+                      "concat")
     torch_name = "Concat"
 
     def combine(self, first: Shape) -> Out:
@@ -106,6 +110,9 @@ class Concat(MergeOp):
 class Add(MergeOp):
     op = "add"
     help = "sum the branches elementwise; their shapes must be equal"
+    keeps_shape, functional = True, True
+    words = (Words(r"\badd\b|residual|shortcut sum", 240),)
+    example = Example("add: [[conv: {out: 4, kernel: 3, pad: 1}], identity]", (4, 6, 6), "residual add")
     writes_into = True  # torchvision's `out += identity`: allocates only when every branch returns its input
     torch_name = "Add"
 
@@ -124,6 +131,8 @@ class Add(MergeOp):
 class Mul(MergeOp):
     op = "mul"
     help = "multiply the branches elementwise, broadcasting (a gate [C, 1, 1] scales [C, H, W])"
+    words = (Words(r"\bmul\b|\bmultiply\b|element.?wise product", 300),)
+    example = Example("mul: [identity, [gap, conv: {out: 4, kernel: 1}, sigmoid]]", (4, 5, 5), "multiply")
     writes_into = True
     torch_name = "Mul"
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from nnarith.layers.base import Layer, Out, Shape, register
+from nnarith.layers.base import Example, Layer, Out, Shape, Words, register
 from nnarith.layers.fields import Bool, Float, Int
+
+_NORM = Words(r"lrn|local.?response|response.?norm|^norm\d*\b", 110)  # Caffe's 'norm1' (AlexNet's LRN), or a bn
 
 
 @register
@@ -11,6 +13,9 @@ class BatchNorm(Layer):
     kind = "bn"
     aliases = ("batchnorm",)
     help = "batch normalisation over the channels (dim 1 in PyTorch)"
+    keeps_shape = True
+    words = (_NORM, Words(r"\bbn\d*\b|batch.?norm", 120))
+    example = Example("bn", (3, 4, 4), "BatchNorm")
     fields = {
         "affine": Bool(True, "learn a scale and shift per channel"),
         "eps": Float(1e-5, "added to the variance", lo=0.0, lo_open=True),
@@ -44,6 +49,9 @@ class LocalResponseNorm(Layer):
     kind = "lrn"
     shorthand = "size"
     help = "local response normalisation across channels (AlexNet)"
+    keeps_shape = True
+    words = (_NORM,)
+    example = Example("lrn: 3", (6, 4, 4), "LRN")
     fields = {
         "size": Int(doc="number of neighbouring channels"),
         "alpha": Float(1e-4, "scale"),

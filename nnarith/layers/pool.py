@@ -10,12 +10,21 @@ from math import prod
 
 from nnarith.analysis.arithmetic import adaptive_reads, window_out
 from nnarith.analysis.receptive import UNDEFINED, WHOLE, Window
-from nnarith.layers.base import Layer, Out, Shape, dim_flags, dim_texts, register, torch_class
+from nnarith.layers.base import Example, Layer, Out, Shape, Words, dim_flags, dim_texts, register, torch_class
 from nnarith.layers.fields import Bool, Spatial
+
+# Row labels that may mean several pooling kinds, narrowest first: 'global pool' is gap or an adaptive
+# average pool to 1, 'max pool' a max pool or an adaptive one, 'pool' alone any of them.
+_ADAPTIVE = Words(r"adaptive", 40)
+_GLOBAL = Words(r"global.*pool|\bgap\b", 50)
+_MAX = Words(r"max.?pool", 60)
+_AVERAGE = Words(r"(avg|average|mean).?pool", 70)
+_ANY = Words(r"pool|subsampl", 80)
 
 
 class _Pool(Layer):
     shorthand = "kernel"
+    family, ceil_mode = "pool", True
     fields = {
         "kernel": Spatial(doc="window size, or one per dimension"),
         "stride": Spatial(None, "stride; defaults to the kernel"),
@@ -52,6 +61,8 @@ class _Pool(Layer):
 class MaxPool(_Pool):
     kind = "maxpool"
     help = "max pooling; stride defaults to the kernel"
+    words = (_MAX, _ANY)
+    example = Example("maxpool: {kernel: 3, stride: 2, ceil: true}", (3, 8, 8), "3x3 max pool")
     fields = {**_Pool.fields, "dilation": Spatial(1, "dilation of the window")}
 
     def infer(self, x: Shape) -> Out:
@@ -68,6 +79,8 @@ class MaxPool(_Pool):
 class AvgPool(_Pool):
     kind = "avgpool"
     help = "average pooling; stride defaults to the kernel; padding counts as zeros"
+    words = (_AVERAGE, _ANY)
+    example = Example("avgpool: {kernel: 2, pad: 1}", (3, 7, 7), "avg pool")
 
     def infer(self, x: Shape) -> Out:
         k, s, p, d = self.window(x)
@@ -86,6 +99,7 @@ class AvgPool(_Pool):
 
 class _Adaptive(Layer):
     shorthand = "out"
+    family = "pool"
     fields = {"out": Spatial(doc="output size, or one per dimension")}
 
     def adapt(self, x: Shape) -> tuple[Out, int]:
@@ -109,6 +123,8 @@ class _Adaptive(Layer):
 class AdaptiveAvgPool(_Adaptive):
     kind = "adaptive_avgpool"
     help = "adaptive average pooling to a fixed output size, as torch.nn.AdaptiveAvgPool2d"
+    words = (_ADAPTIVE, _GLOBAL, _AVERAGE, _ANY)
+    example = Example("adaptive_avgpool: 2", (3, 5, 5), "adaptive avg pool")
 
     def infer(self, x: Shape) -> Out:
         out, reads = self.adapt(x)
@@ -124,6 +140,8 @@ class AdaptiveAvgPool(_Adaptive):
 class AdaptiveMaxPool(_Adaptive):
     kind = "adaptive_maxpool"
     help = "adaptive max pooling to a fixed output size"
+    words = (Words(r"adaptive.?max", 30), _ADAPTIVE, _MAX, _ANY)
+    example = Example("adaptive_maxpool: [2, 3]", (3, 6, 6), "adaptive max pool")
 
     def infer(self, x: Shape) -> Out:
         out, reads = self.adapt(x)
@@ -139,6 +157,9 @@ class GlobalAvgPool(Layer):
     kind = "gap"
     aliases = ("global_avgpool",)
     help = "global average pooling: [C, ...] -> [C, 1, ...], as AdaptiveAvgPool(1)"
+    family = "pool"
+    words = (_ADAPTIVE, _GLOBAL, _AVERAGE, _ANY)
+    example = Example("gap", (3, 5, 5), "global average pool")
 
     def infer(self, x: Shape) -> Out:
         self.need_map(x)

@@ -12,7 +12,7 @@ MACs per step, layer and direction: G*H*(F_in + H).
 from __future__ import annotations
 
 from nnarith.analysis.receptive import WHOLE
-from nnarith.layers.base import FLAT, TOKENS, Layer, Out, Shape, register
+from nnarith.layers.base import FLAT, TOKENS, Example, Layer, Out, Shape, Words, register
 from nnarith.layers.fields import Bool, Choice, Int
 
 # ops per hidden unit per step, beyond the MACs: bias adds, sums of the two products,
@@ -29,6 +29,7 @@ _BIAS_OPS = {"rnn": 2, "gru": 6, "lstm": 8}
 class _Recurrent(Layer):
     gates = 1
     shorthand = "hidden"
+    weighted = True
 
     def infer(self, x: Shape) -> Out:
         if len(x.dims) != 2:
@@ -78,6 +79,8 @@ def _fields(extra: dict | None = None) -> dict:
 class RNN(_Recurrent):
     kind = "rnn"
     help = "Elman recurrent layer, as torch.nn.RNN"
+    words = (Words(r"\brnn", 270),)
+    example = Example("rnn: 4", (5, 3), "RNN")
     fields = _fields({"nonlinearity": Choice("tanh", "relu", default="tanh", doc="activation")})
 
 
@@ -86,6 +89,8 @@ class GRU(_Recurrent):
     kind = "gru"
     gates = 3
     help = "gated recurrent unit, as torch.nn.GRU"
+    words = (Words(r"gru", 260),)
+    example = Example("gru: {hidden: 4, bidirectional: true}", (5, 3), "GRU")
     fields = _fields()
 
 
@@ -94,4 +99,6 @@ class LSTM(_Recurrent):
     kind = "lstm"
     gates = 4
     help = "long short-term memory, as torch.nn.LSTM"
+    words = (Words(r"lstm", 250),)
+    example = Example("lstm: {hidden: 4, layers: 2}", (5, 3), "LSTM")
     fields = _fields()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from nnarith.analysis.arithmetic import Size, scaled_out
 from nnarith.analysis.receptive import UNDEFINED
-from nnarith.layers.base import Layer, Out, Shape, dim_flags, dim_texts, register
+from nnarith.layers.base import Example, Layer, Out, Shape, Words, dim_flags, dim_texts, register
 from nnarith.layers.fields import Choice, Scale, Spatial
 
 
@@ -17,6 +17,8 @@ class Upsample(Layer):
     kind = "upsample"
     shorthand = "scale"
     help = "upsampling by a scale factor, or to a size (give one of the two)"
+    words = (Words(r"upsampl", 280),)
+    example = Example("upsample: {scale: 2, mode: bilinear}", (3, 4, 4), "upsample")
     fields = {
         "scale": Scale(None, "scale factor, or one per dimension"),
         "size": Spatial(None, "output size, or one per dimension"),
