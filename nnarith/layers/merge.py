@@ -131,6 +131,7 @@ class Add(MergeOp):
 class Mul(MergeOp):
     op = "mul"
     help = "multiply the branches elementwise, broadcasting (a gate [C, 1, 1] scales [C, H, W])"
+    functional = True  # torchvision's squeeze-and-excitation writes `scale * input`
     words = (Words(r"\bmul\b|\bmultiply\b|element.?wise product", 300),)
     example = Example("mul: [identity, [gap, conv: {out: 4, kernel: 1}, sigmoid]]", (4, 5, 5), "multiply")
     writes_into = True
