@@ -38,6 +38,7 @@ class Row:
     kinds: tuple[str, ...] = ()  # the kinds of the enclosing blocks, parallel to path[:-1]
     input: Shape | None = None  # what the layer reads (for merges: the branches' common input)
     fvcore: int = 0  # fvcore's count for this layer (layers/base.py states the convention)
+    storage_ids: tuple[int, int] = (0, 0)  # what it reads and writes, as walk.py identifies storage (Flow.buffer)
 
     @property
     def params(self) -> int:

@@ -7,7 +7,7 @@ and so allocate no memory; sigmoid, tanh, GELU and softmax write a new tensor.
 
 from __future__ import annotations
 
-from nnarith.layers.base import INPLACE, NEW, VIEW, Layer, Out, Shape, register
+from nnarith.layers.base import INPLACE, INPUT, NEW, OUTPUT, VIEW, Layer, Out, Shape, Tensor, Tensors, register
 from nnarith.layers.fields import Bool, Choice, Float
 
 _INPLACE = Bool(True, "overwrite the input instead of allocating (as torchvision does)")
@@ -16,6 +16,11 @@ _INPLACE = Bool(True, "overwrite the input instead of allocating (as torchvision
 class _Activation(Layer):
     ops_per_element = 1
     torch_name = ""  # the torch.nn class; its arguments are this kind's fields, in order
+    saves: str  # INPUT or OUTPUT: what its backward reads; each kind states it
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # In place, its input and output are one buffer: the saved output is the memory it wrote into.
+        return Tensors(saved=(Tensor(self.saves, x.numel),))
 
     def infer(self, x: Shape) -> Out:
         inplace = self.args.get("inplace", False)
@@ -34,12 +39,19 @@ class _Activation(Layer):
 class ReLU(_Activation):
     kind, torch_name, help = "relu", "ReLU", "max(0, x)"
     fields = {"inplace": _INPLACE}
+    saves = OUTPUT
 
 
 @register
 class ReLU6(_Activation):
     kind, torch_name, help = "relu6", "ReLU6", "min(max(0, x), 6), as in MobileNetV2"
     fields = {"inplace": _INPLACE}
+    saves = INPUT
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        if out.storage == INPLACE:  # PyTorch's hardtanh_ keeps a copy of its input, a tensor of its own
+            return Tensors(saved=(Tensor("input copy", x.numel),))
+        return super().tensors(x, out)
 
 
 @register
@@ -47,6 +59,7 @@ class LeakyReLU(_Activation):
     kind, torch_name, help = "leaky_relu", "LeakyReLU", "x for x > 0, slope*x otherwise"
     shorthand = "slope"
     fields = {"slope": Float(0.01, "negative slope"), "inplace": _INPLACE}
+    saves = INPUT  # in place, PyTorch keeps the result: the same buffer
 
 
 @register
@@ -54,28 +67,33 @@ class ELU(_Activation):
     kind, torch_name, help = "elu", "ELU", "x for x > 0, alpha*(exp(x) - 1) otherwise"
     shorthand = "alpha"
     fields = {"alpha": Float(1.0, "scale of the negative part"), "inplace": _INPLACE}
+    saves = INPUT  # in place, PyTorch keeps the result: the same buffer
 
 
 @register
 class Sigmoid(_Activation):
     kind, torch_name, help = "sigmoid", "Sigmoid", "1 / (1 + exp(-x))"
+    saves = OUTPUT
 
 
 @register
 class Tanh(_Activation):
     kind, torch_name, help = "tanh", "Tanh", "hyperbolic tangent"
+    saves = OUTPUT
 
 
 @register
 class GELU(_Activation):
     kind, torch_name, help = "gelu", "GELU", "Gaussian error linear unit"
     fields = {"approximate": Choice("none", "tanh", default="none", doc="PyTorch's approximation")}
+    saves = INPUT
 
 
 @register
 class Softmax(_Activation):
     kind, help = "softmax", "softmax over the channels or features (dim 1 in PyTorch; the last dim of a sequence)"
     ops_per_element = 3
+    saves = OUTPUT
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn
@@ -93,6 +111,11 @@ class Dropout(Layer):
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # In training it writes a new output and keeps the mask; PyTorch's CPU kernel keeps the mask in the
+        # input's dtype (its fused CUDA kernel keeps a bool mask).
+        return Tensors(saved=(Tensor("mask", x.numel),), training_storage=NEW)
+
     def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
@@ -106,6 +129,9 @@ class Identity(Layer):
 
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn

@@ -9,7 +9,7 @@ returns its input unchanged. ops: add does branches-1 adds per output element.
 from __future__ import annotations
 
 from nnarith.errors import Loc, SpecError
-from nnarith.layers.base import NEW, Out, Shape
+from nnarith.layers.base import NEW, Out, Shape, Tensors
 
 MERGES = ("concat", "add")
 
@@ -41,6 +41,15 @@ def merge(op: str, shapes: list[Shape], names: list[str], loc: Loc) -> Out:
     out = Out(Shape((channels, *first.dims[1:]), first.layout, first.flattened_by))
     out.work["output"] = " + ".join(str(s.dims[0]) for s in shapes) + f" = {channels} channels"
     return out
+
+
+def tensors(op: str, out: Out) -> Tensors:
+    """What a merge holds in training: nothing beyond its output, for either op. The backward of
+    add passes its gradient through and that of cat slices it, so PyTorch keeps no input.
+    An add that writes into a branch's output at inference allocates its sum in training, as the
+    PyTorch model's Add does under autograd (torch/modules.py)."""
+    assert op in MERGES, op
+    return Tensors(training_storage=NEW if op == "add" else None)
 
 
 def _listing(shapes: list[Shape], names: list[str]) -> str:

@@ -10,7 +10,18 @@ from math import prod
 
 from nnarith.analysis.arithmetic import adaptive_reads, window_out
 from nnarith.analysis.receptive import UNDEFINED, WHOLE, Window
-from nnarith.layers.base import Layer, Out, Shape, dim_flags, dim_texts, register, torch_class
+from nnarith.layers.base import (
+    INPUT,
+    Layer,
+    Out,
+    Shape,
+    Tensor,
+    Tensors,
+    dim_flags,
+    dim_texts,
+    register,
+    torch_class,
+)
 from nnarith.layers.fields import Bool, Spatial
 
 
@@ -60,6 +71,9 @@ class MaxPool(_Pool):
         out.other_ops = out.shape.numel * (prod(k) - 1)
         return out
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel), Tensor("indices", out.shape.numel, "int64")))
+
     def torch(self, x: Shape, inplace: bool):
         return torch_class("MaxPool", x)(self.kernel, self.stride, self.pad, self.dilation, ceil_mode=self.ceil)
 
@@ -79,6 +93,9 @@ class AvgPool(_Pool):
         out = self.pooled(x, k, s, p, d)
         out.other_ops = out.shape.numel * prod(k)
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel),))
 
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AvgPool", x)(self.kernel, self.stride, self.pad, ceil_mode=self.ceil)
@@ -116,6 +133,11 @@ class AdaptiveAvgPool(_Adaptive):
         out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         return out
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        if all(n == 1 for n in out.shape.dims[1:]):  # PyTorch runs it as a mean, which keeps only the shape
+            return Tensors()
+        return Tensors(saved=(Tensor(INPUT, x.numel),))
+
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveAvgPool", x)(self.out)
 
@@ -129,6 +151,9 @@ class AdaptiveMaxPool(_Adaptive):
         out, reads = self.adapt(x)
         out.other_ops = x.dims[0] * (reads - out.shape.numel // x.dims[0])
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel), Tensor("indices", out.shape.numel, "int64")))
 
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveMaxPool", x)(self.out)
@@ -147,6 +172,9 @@ class GlobalAvgPool(Layer):
         out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         out.work["output"] = f"global average: {x} -> {out.shape}"
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()  # PyTorch runs it as a mean, whose backward needs only the shape
 
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveAvgPool", x)(1)
