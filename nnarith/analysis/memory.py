@@ -117,7 +117,8 @@ def _own(id: int, t: Tensor, row: Row, aux: bool, scratch: bool) -> Buffer:
 def _moved(buffer: int, row: Row, moved: list[tuple[Row, int, int]]) -> int:
     """The buffer a row reads in training, where a layer before it (`by`) allocated anew what was
     the old buffer at inference. Rows in another branch of a merge that `by` is in read the old one.
-    The aux heads' rows come after the main ones: they read what the main path moved before them."""
+    The aux heads' rows are taken after the main ones, so they read every buffer the main path moved:
+    a head tapping a buffer that a later dropout moves would read the wrong one (no shipped spec does)."""
     for by, old, new in moved:
         if buffer == old and not _other_branch(by, row):
             buffer = new

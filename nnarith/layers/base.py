@@ -1,8 +1,9 @@
 """The layer registry: one class per layer kind, registered once.
 
 Each class holds, side by side, its fields, its shape rule, its parameter, MAC and op
-counts, what it does to the receptive field (`infer`), and its PyTorch builder (`torch`),
-which imports torch only when called.
+counts, what it does to the receptive field (`infer`), the tensors of its training forward
+pass (`tensors`, for analysis/memory.py), and its PyTorch builder (`torch`), which imports
+torch only when called.
 
 Definitions used by every kind (stated once, as fvcore does):
 - weights, biases: trainable elements; params = weights + biases.
