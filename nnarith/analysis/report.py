@@ -38,6 +38,8 @@ class Row:
     kinds: tuple[str, ...] = ()  # the kinds of the enclosing blocks, parallel to path[:-1]
     input: Shape | None = None  # what the layer reads (for merges: the branches' common input)
     fvcore: int = 0  # fvcore's count for this layer (layers/base.py states the convention)
+    # what it reads and writes, as walk.py identifies storage (Flow.buffer); a merge's branch outputs follow
+    storage_ids: tuple[int, ...] = (0, 0)
 
     @property
     def params(self) -> int:

@@ -118,8 +118,9 @@ class _Walker(Visitor):
                     hint=f"PyTorch {'rounds it up (ceil mode)' if '(ceil)' in flag else 'floors it'}; change the "
                     "kernel, stride or padding so that it divides, or drop --strict",
                 ))
+        row.storage_ids = (x.buffer, x.buffer if storage != NEW else self.new_buffer())
         (self.aux_rows if aux else self.rows).append(row)
-        return Flow(out.shape, row.rf, x.buffer if storage != NEW else self.new_buffer())
+        return Flow(out.shape, row.rf, row.storage_ids[1])
 
     def merge(self, node: Merge, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
               shared: frozenset[int], aux: bool) -> Flow:
@@ -149,8 +150,9 @@ class _Walker(Visitor):
                 if b != x.buffer and b not in shared and owned.count(b) == 1 and flows[i].shape.dims == out.shape.dims:
                     row.storage, row.into, buffer = INPLACE, i, b
                     break
+        row.storage_ids = (x.buffer, self.new_buffer() if buffer is None else buffer, *(f.buffer for f in flows))
         (self.aux_rows if aux else self.rows).append(row)
-        return Flow(out.shape, field, self.new_buffer() if buffer is None else buffer)
+        return Flow(out.shape, field, row.storage_ids[1])
 
 
 def _bounded(shape: Shape, field: receptive.Field, loc: Loc, name: str) -> None:

@@ -7,7 +7,22 @@ and so allocate no memory; sigmoid, tanh, GELU and softmax write a new tensor.
 
 from __future__ import annotations
 
-from nnarith.layers.base import INPLACE, NEW, TOKENS, VIEW, Example, Layer, Out, Shape, Words, register
+from nnarith.layers.base import (
+    INPLACE,
+    INPUT,
+    NEW,
+    OUTPUT,
+    TOKENS,
+    VIEW,
+    Example,
+    Layer,
+    Out,
+    Shape,
+    Tensor,
+    Tensors,
+    Words,
+    register,
+)
 from nnarith.layers.fields import Bool, Choice, Float
 
 _INPLACE = Bool(True, "overwrite the input instead of allocating (as torchvision does)")
@@ -18,6 +33,11 @@ class _Activation(Layer):
     ops_per_element = 1
     keeps_shape, family = True, "activation"
     torch_name = ""  # the torch.nn class; its arguments are this kind's fields, in order
+    saves: str  # INPUT or OUTPUT: what its backward reads; each kind states it
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # In place, its input and output are one buffer: the saved output is the memory it wrote into.
+        return Tensors(saved=(Tensor(self.saves, x.numel),))
 
     def infer(self, x: Shape) -> Out:
         inplace = self.args.get("inplace", False)
@@ -38,6 +58,7 @@ class ReLU(_Activation):
     fields = {"inplace": _INPLACE}
     words = (_RELU,)
     example = Example("relu", (3, 4, 4), "ReLU")
+    saves = OUTPUT
 
 
 @register
@@ -46,6 +67,12 @@ class ReLU6(_Activation):
     fields = {"inplace": _INPLACE}
     words = (Words(r"relu6", 130), _RELU)
     example = Example("relu6", (3, 4, 4), "ReLU6")
+    saves = INPUT
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        if out.storage == INPLACE:  # PyTorch's hardtanh_ keeps a copy of its input, a tensor of its own
+            return Tensors(saved=(Tensor("input copy", x.numel),))
+        return super().tensors(x, out)
 
 
 @register
@@ -55,6 +82,7 @@ class LeakyReLU(_Activation):
     fields = {"slope": Float(0.01, "negative slope"), "inplace": _INPLACE}
     words = (Words(r"leaky", 140), _RELU)
     example = Example("leaky_relu: 0.1", (3, 4, 4), "Leaky ReLU")
+    saves = INPUT  # in place, PyTorch keeps the result: the same buffer
 
 
 @register
@@ -64,6 +92,7 @@ class ELU(_Activation):
     fields = {"alpha": Float(1.0, "scale of the negative part"), "inplace": _INPLACE}
     words = (Words(r"\belu\b", 160),)
     example = Example("elu", (3, 4, 4), "ELU")
+    saves = INPUT  # in place, PyTorch keeps the result: the same buffer
 
 
 @register
@@ -71,6 +100,7 @@ class Sigmoid(_Activation):
     kind, torch_name, help = "sigmoid", "Sigmoid", "1 / (1 + exp(-x))"
     words = (Words(r"sigmoid", 170),)
     example = Example("sigmoid", (3, 4, 4), "Sigmoid")
+    saves = OUTPUT
 
 
 @register
@@ -78,6 +108,7 @@ class Tanh(_Activation):
     kind, torch_name, help = "tanh", "Tanh", "hyperbolic tangent"
     words = (Words(r"tanh", 180),)
     example = Example("tanh", (3, 4, 4), "tanh")
+    saves = OUTPUT
 
 
 @register
@@ -86,6 +117,7 @@ class GELU(_Activation):
     fields = {"approximate": Choice("none", "tanh", default="none", doc="PyTorch's approximation")}
     words = (Words(r"gelu", 190),)
     example = Example("gelu", (3, 4, 4), "GELU")
+    saves = INPUT
 
 
 @register
@@ -95,6 +127,7 @@ class Softmax(_Activation):
     family = None  # the classifier's last step, not an activation a document writes for another
     words = (Words(r"soft-?max", 200),)
     example = Example("softmax", (10,), "softmax")
+    saves = OUTPUT
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn
@@ -115,6 +148,11 @@ class Dropout(Layer):
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # In training it writes a new output and keeps the mask; PyTorch's CPU kernel keeps the mask in the
+        # input's dtype (its fused CUDA kernel keeps a bool mask).
+        return Tensors(saved=(Tensor("mask", x.numel),), training_storage=NEW)
+
     def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
@@ -131,6 +169,9 @@ class Identity(Layer):
 
     def infer(self, x: Shape) -> Out:
         return Out(x, storage=VIEW)
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn

@@ -1,8 +1,9 @@
 """The layer registry: one class per layer kind, registered once.
 
 Each class holds, side by side, its fields, its shape rule, its parameter, MAC and op
-counts, what it does to the receptive field (`infer`), and its PyTorch builder (`torch`),
-which imports torch only when called.
+counts, what it does to the receptive field (`infer`), the tensors of its training forward
+pass (`tensors`, for analysis/memory.py), and its PyTorch builder (`torch`), which imports
+torch only when called.
 
 Definitions used by every kind (stated once, as fvcore does):
 - weights, biases: trainable elements; params = weights + biases.
@@ -134,6 +135,36 @@ class Traits:
     example: ClassVar[Example | None] = None
 
 
+ACT = "act"  # a tensor in the activations' dtype (the report's dtype)
+INPUT, OUTPUT = "input", "output"  # the roles naming the tensors that flow between layers
+BRANCHES = "branches"  # a merge's: the outputs of its branches (its numel is theirs, not declared)
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One tensor of a layer's forward pass, beyond its parameters.
+
+    role: INPUT or OUTPUT name the tensors between layers (the output is the input's memory
+    when the layer is a view or in place); any other role is a tensor the layer allocates.
+    """
+
+    role: str
+    numel: int  # elements per image, or in all when per_image is False
+    dtype: str = ACT  # ACT, or a fixed one: 'int64', 'fp32'
+    per_image: bool = True  # False: its size does not grow with the batch (per-channel statistics)
+    count: int = 1  # this many tensors of this size (one per step of a recurrent layer, ...)
+
+
+@dataclass(frozen=True)
+class Tensors:
+    """What a layer holds in a training forward pass, besides its output (which Out.storage
+    allocates or not): what it keeps for backward, and what it allocates and frees itself."""
+
+    saved: tuple[Tensor, ...] = ()
+    scratch: tuple[Tensor, ...] = ()
+    training_storage: str | None = None  # its output's storage in training, where it differs (dropout)
+
+
 class Layer(Traits):
     kind: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
@@ -150,6 +181,11 @@ class Layer(Traits):
 
     def infer(self, x: Shape) -> Out:
         raise NotImplementedError
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        """The tensors of its training forward pass on input x, giving out (its shape, and its
+        storage as the walk decided it), as PyTorch's CPU kernels keep them. Every kind states its own."""
+        raise NotImplementedError(f"'{self.kind}' declares no tensors")
 
     def torch(self, x: Shape, inplace: bool) -> Any:
         """The equivalent torch.nn.Module for input x (imports torch; never on the analytic path).

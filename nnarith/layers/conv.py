@@ -6,7 +6,21 @@ from math import gcd, prod
 
 from nnarith.analysis.arithmetic import Size, transposed_out, window_out
 from nnarith.analysis.receptive import UNDEFINED, Window
-from nnarith.layers.base import Example, Layer, Out, Shape, Words, dim_flags, dim_texts, product, register, torch_class
+from nnarith.layers.base import (
+    INPUT,
+    Example,
+    Layer,
+    Out,
+    Shape,
+    Tensor,
+    Tensors,
+    Words,
+    dim_flags,
+    dim_texts,
+    product,
+    register,
+    torch_class,
+)
 from nnarith.layers.fields import Bool, Int, Spatial
 
 
@@ -90,6 +104,14 @@ class Conv(_ConvBase):
         out.work["macs"] = f"{product(spatial)}*{self.out} x {product(k)}*{c_in_g} = {out.macs:,}"
         return out
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        if self.pad == "same":
+            odd = [dd * (kk - 1) % 2 for kk, dd in zip(self.per_dim("kernel", x), self.per_dim("dilation", x))]
+            if any(odd):  # PyTorch pads a copy of the input by the odd pixel, and keeps that copy
+                padded = x.dims[0] * prod(n + o for n, o in zip(x.dims[1:], odd))
+                return Tensors(saved=(Tensor("padded input", padded),))
+        return Tensors(saved=(Tensor(INPUT, x.numel),))  # for the weights' gradient
+
     def torch(self, x: Shape, inplace: bool):
         return torch_class("Conv", x)(x.dims[0], self.out, self.kernel, self.stride, self.pad, self.dilation,
                                       self.groups, self.bias)
@@ -133,6 +155,9 @@ class Deconv(_ConvBase):
         out.work["output"] = dim_texts(x, [r.text for r in results])
         out.work["macs"] = f"{product(x.dims[1:])}*{x.dims[0]} x {product(k)}*{c_out_g} = {out.macs:,}"
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel),))  # for the weights' gradient
 
     def torch(self, x: Shape, inplace: bool):
         return torch_class("ConvTranspose", x)(x.dims[0], self.out, self.kernel, self.stride, self.pad,

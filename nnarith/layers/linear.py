@@ -7,7 +7,22 @@ After a recurrent layer's sequence [T, F] it applies to every step, as nn.Linear
 from __future__ import annotations
 
 from nnarith.analysis.receptive import WHOLE
-from nnarith.layers.base import FLAT, MAP, TOKENS, VIEW, Example, Layer, Out, Shape, Words, register
+from nnarith.layers.base import (
+    FLAT,
+    INPUT,
+    MAP,
+    OUTPUT,
+    TOKENS,
+    VIEW,
+    Example,
+    Layer,
+    Out,
+    Shape,
+    Tensor,
+    Tensors,
+    Words,
+    register,
+)
 from nnarith.layers.fields import Bool, Int
 
 
@@ -61,6 +76,9 @@ class Linear(_Dense):
     def infer(self, x: Shape) -> Out:
         return self.dense(x)
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel),))  # flattening a map is a view: the input's memory
+
     def torch(self, x: Shape, inplace: bool):
         from nnarith.torch.modules import FlattenLinear
 
@@ -87,6 +105,11 @@ class Maxout(_Dense):
         out.other_ops += (self.pieces - 1) * self.out  # comparisons for the max
         return out
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # The linear map keeps its input; the max over the pieces keeps the pieces and its result.
+        pieces = Tensor("pieces", self.out * self.pieces)
+        return Tensors(saved=(Tensor(INPUT, x.numel), pieces, Tensor(OUTPUT, out.shape.numel)))
+
     def torch(self, x: Shape, inplace: bool):
         from nnarith.torch import modules
 
@@ -106,6 +129,9 @@ class Flatten(Layer):
         out = Out(Shape((x.numel,), "flat", flattened_by=name), effect=WHOLE, storage=VIEW)
         out.work["output"] = f"{x} -> {x.numel:,}"
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from nnarith.errors import Loc, SpecError
-from nnarith.layers.base import NEW, Example, Out, Shape, Traits, Words
+from nnarith.layers.base import BRANCHES, NEW, Example, Out, Shape, Tensor, Tensors, Traits, Words
 
 
 def broadcast(shapes: list[Shape]) -> tuple[int, ...] | None:
@@ -54,6 +54,12 @@ class MergeOp(Traits):
 
     def combine(self, first: Shape) -> Out:
         raise NotImplementedError
+
+    @classmethod
+    def tensors(cls, out: Out) -> Tensors:
+        """What it holds in training (see Layer.tensors). Concat keeps nothing: its backward slices
+        the gradient."""
+        return Tensors()
 
     @classmethod
     def torch(cls, branches: Any, into: int | None) -> Any:
@@ -126,6 +132,12 @@ class Add(MergeOp):
                 )
         return _elementwise(self, first, "+")
 
+    @classmethod
+    def tensors(cls, out: Out) -> Tensors:
+        # Its backward passes the gradient through, so it keeps nothing; but under autograd the torch
+        # model's Add allocates its sum rather than writing into a branch (torch/modules.py).
+        return Tensors(training_storage=NEW)
+
 
 @register_merge
 class Mul(MergeOp):
@@ -143,3 +155,9 @@ class Mul(MergeOp):
             raise self.error(f"mul cannot broadcast its branches: {listing}",
                              hint="each size must equal the others' or be 1, counted from the last dimension")
         return _elementwise(self, first, "*")
+
+    @classmethod
+    def tensors(cls, out: Out) -> Tensors:
+        # Each factor's gradient is the others' product: autograd keeps every branch's output; and like
+        # Add, the torch model allocates the product under autograd.
+        return Tensors(saved=(Tensor(BRANCHES, 0),), training_storage=NEW)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nnarith.layers.base import Example, Layer, Out, Shape, Words, register
+from nnarith.layers.base import INPUT, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
 from nnarith.layers.fields import Bool, Float, Int
 
 _NORM = Words(r"lrn|local.?response|response.?norm|^norm\d*\b", 110)  # Caffe's 'norm1' (AlexNet's LRN), or a bn
@@ -35,6 +35,12 @@ class BatchNorm(Layer):
         out.work["buffers"] = f"2 x {c} + 1 = {out.buffers:,} (running mean, variance, counter)"
         return out
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # The batch's mean and inverse standard deviation per channel, in fp32 whatever the input's dtype.
+        c = x.dims[0]
+        stats = (Tensor("mean", c, "fp32", per_image=False), Tensor("invstd", c, "fp32", per_image=False))
+        return Tensors(saved=(Tensor(INPUT, x.numel), *stats))
+
     def torch(self, x: Shape, inplace: bool):
         from torch import nn
 
@@ -65,6 +71,14 @@ class LocalResponseNorm(Layer):
         # Per element: `size` squares and size-1 adds, then scale, add k, power and divide.
         out.other_ops = (2 * self.size + 3) * x.numel
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # PyTorch composes it: squares, zero-padded by size-1 channels, averaged over `size` channels,
+        # scaled, shifted by k, raised to beta; the input is divided by that denominator.
+        # Backward keeps the input, the padded squares (for the pooling), the base and the denominator.
+        padded = Tensor("padded squares", (x.dims[0] + self.size - 1) * x.numel // x.dims[0])
+        kept = (Tensor(INPUT, x.numel), padded, Tensor("base", x.numel), Tensor("denominator", x.numel))
+        return Tensors(saved=kept, scratch=tuple(Tensor(r, x.numel) for r in ("squares", "averages", "scaled")))
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn

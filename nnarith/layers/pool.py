@@ -10,7 +10,20 @@ from math import prod
 
 from nnarith.analysis.arithmetic import adaptive_reads, window_out
 from nnarith.analysis.receptive import UNDEFINED, WHOLE, Window
-from nnarith.layers.base import Example, Layer, Out, Shape, Words, dim_flags, dim_texts, register, torch_class
+from nnarith.layers.base import (
+    INPUT,
+    Example,
+    Layer,
+    Out,
+    Shape,
+    Tensor,
+    Tensors,
+    Words,
+    dim_flags,
+    dim_texts,
+    register,
+    torch_class,
+)
 from nnarith.layers.fields import Bool, Spatial
 
 # Row labels that may mean several pooling kinds, narrowest first: 'global pool' is gap or an adaptive
@@ -71,6 +84,9 @@ class MaxPool(_Pool):
         out.other_ops = out.shape.numel * (prod(k) - 1)
         return out
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel), Tensor("indices", out.shape.numel, "int64")))
+
     def torch(self, x: Shape, inplace: bool):
         return torch_class("MaxPool", x)(self.kernel, self.stride, self.pad, self.dilation, ceil_mode=self.ceil)
 
@@ -92,6 +108,9 @@ class AvgPool(_Pool):
         out = self.pooled(x, k, s, p, d)
         out.other_ops = out.shape.numel * prod(k)
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel),))
 
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AvgPool", x)(self.kernel, self.stride, self.pad, ceil_mode=self.ceil)
@@ -132,6 +151,11 @@ class AdaptiveAvgPool(_Adaptive):
         out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         return out
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        if all(n == 1 for n in out.shape.dims[1:]):  # PyTorch runs it as a mean, which keeps only the shape
+            return Tensors()
+        return Tensors(saved=(Tensor(INPUT, x.numel),))
+
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveAvgPool", x)(self.out)
 
@@ -147,6 +171,9 @@ class AdaptiveMaxPool(_Adaptive):
         out, reads = self.adapt(x)
         out.other_ops = x.dims[0] * (reads - out.shape.numel // x.dims[0])
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors(saved=(Tensor(INPUT, x.numel), Tensor("indices", out.shape.numel, "int64")))
 
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveMaxPool", x)(self.out)
@@ -168,6 +195,9 @@ class GlobalAvgPool(Layer):
         out.fvcore = x.numel if x.rank == 2 else 0  # fvcore counts adaptive_avg_pool2d only
         out.work["output"] = f"global average: {x} -> {out.shape}"
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()  # PyTorch runs it as a mean, whose backward needs only the shape
 
     def torch(self, x: Shape, inplace: bool):
         return torch_class("AdaptiveAvgPool", x)(1)

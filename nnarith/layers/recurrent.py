@@ -12,7 +12,7 @@ MACs per step, layer and direction: G*H*(F_in + H).
 from __future__ import annotations
 
 from nnarith.analysis.receptive import WHOLE
-from nnarith.layers.base import FLAT, TOKENS, Example, Layer, Out, Shape, Words, register
+from nnarith.layers.base import FLAT, OUTPUT, TOKENS, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
 from nnarith.layers.fields import Bool, Choice, Int
 
 # ops per hidden unit per step, beyond the MACs: bias adds, sums of the two products,
@@ -56,6 +56,14 @@ class _Recurrent(Layer):
         out.work["macs"] = f"{steps} steps x {dirs} x ({first}{rest}) = {macs:,}"
         return out
 
+    def unrolled(self, x: Shape) -> tuple[Tensor, ...]:
+        """What PyTorch's CPU step-by-step loop (rnn, gru) keeps besides its gates: the initial state
+        (one tensor for every layer and direction), a time-major copy of the input for each direction
+        (the batch-first input transposed), and each upper layer's input (the layer below's output)."""
+        (steps, f), h, dirs = x.dims, self.hidden, 2 if self.bidirectional else 1
+        return (Tensor("initial state", self.layers * dirs * h), Tensor("input copy", steps * f, count=dirs),
+                Tensor("layer input", steps * dirs * h, count=self.layers - 1))
+
     def torch(self, x: Shape, inplace: bool):
         from nnarith.torch.modules import RECURRENT
 
@@ -83,6 +91,11 @@ class RNN(_Recurrent):
     example = Example("rnn: 4", (5, 3), "RNN")
     fields = _fields({"nonlinearity": Choice("tanh", "relu", default="tanh", doc="activation")})
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # Each step keeps its new state (the activation's output, the next step's matmul input).
+        steps, dirs = x.dims[0], 2 if self.bidirectional else 1
+        return Tensors(saved=(*self.unrolled(x), Tensor("state", self.hidden, count=steps * self.layers * dirs)))
+
 
 @register
 class GRU(_Recurrent):
@@ -93,6 +106,13 @@ class GRU(_Recurrent):
     example = Example("gru: {hidden: 4, bidirectional: true}", (5, 3), "GRU")
     fields = _fields()
 
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # Each step keeps the hidden projection of its three gates, three gate-sized pieces, and its
+        # state for the next step (the last step's state is no step's input).
+        n, h = x.dims[0] * self.layers * (2 if self.bidirectional else 1), self.hidden
+        return Tensors(saved=(*self.unrolled(x), Tensor("hidden projection", 3 * h, count=n),
+                              Tensor("gate", h, count=3 * n), Tensor("state", h, count=n - n // x.dims[0])))
+
 
 @register
 class LSTM(_Recurrent):
@@ -102,3 +122,15 @@ class LSTM(_Recurrent):
     words = (Words(r"lstm", 250),)
     example = Example("lstm: {hidden: 4, layers: 2}", (5, 3), "LSTM")
     fields = _fields()
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        # PyTorch's CPU build runs it in oneDNN, which keeps: the initial hidden and cell states, one
+        # time-major copy of the input, each layer and direction's output sequence and final states,
+        # each bidirectional upper layer's input (the two directions joined), and a uint8 workspace per
+        # layer and direction, whose size is oneDNN's own and is not declared here.
+        (steps, f), h, dirs, n = x.dims, self.hidden, 2 if self.bidirectional else 1, self.layers
+        last = Tensor(OUTPUT, steps * h) if dirs == 1 and self.sequence else Tensor("sequence", steps * h)
+        outputs = (Tensor("sequence", steps * h, count=n * dirs - 1), last)
+        joined = Tensor("layer input", steps * dirs * h, count=n - 1 if dirs == 2 else 0)
+        return Tensors(saved=(Tensor("initial state", n * dirs * h, count=2), Tensor("input copy", steps * f),
+                              *outputs, joined, Tensor("final state", h, count=2 * n * dirs)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from nnarith.analysis.arithmetic import Size, scaled_out
 from nnarith.analysis.receptive import UNDEFINED
-from nnarith.layers.base import Example, Layer, Out, Shape, Words, dim_flags, dim_texts, register
+from nnarith.layers.base import Example, Layer, Out, Shape, Tensors, Words, dim_flags, dim_texts, register
 from nnarith.layers.fields import Choice, Scale, Spatial
 
 
@@ -51,6 +51,9 @@ class Upsample(Layer):
         out.flags = dim_flags(x, results)
         out.work["output"] = dim_texts(x, [r.text for r in results])
         return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()  # nearest and bilinear backward need only the sizes
 
     def torch(self, x: Shape, inplace: bool):
         from torch import nn

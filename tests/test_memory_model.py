@@ -1,0 +1,169 @@
+"""The tensor-level memory model (nnarith/analysis/memory.py) against PyTorch.
+
+Every layer kind's tensor declaration (Layer.tensors) and every merge's is run in PyTorch in
+training mode: the tensors autograd keeps for backward, caught by saved_tensors_hooks and told
+apart by their storage (so that a saved input which is the previous layer's output is one buffer),
+must be the buffers the model says are saved, in number, size and dtype. Parameters and the
+modules' own buffers (batch norm's running statistics) are not activations and are left out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from nnarith.analysis import memory
+from nnarith.analysis.walk import analyze
+from nnarith.layers import REGISTRY
+from nnarith.layers.base import ACT, INPUT, OUTPUT, Layer, Out, Tensors
+from nnarith.layers.merge import MERGES
+from nnarith.loader import load_spec, parse_spec, shipped
+from tests.test_layers import CONV, DECONV, DENSE, NORM_AND_ELEMENTWISE, POOL, RECURRENT
+
+BATCH = 2
+# The layer tables' cases, and the storage choices and layouts they leave out.
+LAYERS = [(layer, input) for layer, input, *_ in CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT] + [
+    ("relu: {inplace: false}", (3, 4, 4)),
+    ("relu6: {inplace: false}", (3, 4)),
+    ("leaky_relu: {slope: 0.1, inplace: false}", (6,)),
+    ("elu: {inplace: false}", (2, 5)),
+    ("gelu: {approximate: tanh}", (2, 5)),
+    ("softmax", (3, 4)),  # over a map's channels
+    ("lrn: 3", (4, 6)),
+    ("lrn: 2", (4, 3, 3, 3)),
+    ("adaptive_avgpool: [1, 2]", (3, 4, 4)),
+    ("adaptive_avgpool: 1", (3, 4, 4, 4)),
+    ("adaptive_maxpool: 2", (3, 8)),
+    ("maxpool: {kernel: 2, ceil: true}", (2, 5)),
+    ("fc: 5", (4, 7)),  # per step of a sequence
+    ("conv: {out: 3, kernel: [4, 3], pad: same, dilation: [1, 2]}", (2, 6, 7)),  # padded on one side only
+    ("rnn: {hidden: 4, nonlinearity: relu, layers: 2, bidirectional: true}", (3, 5)),
+    ("rnn: {hidden: 4, sequence: false}", (6, 5)),
+    ("gru: {hidden: 4, layers: 2, bidirectional: true}", (3, 5)),
+    ("gru: {hidden: 4, layers: 3, sequence: false}", (4, 5)),
+    ("lstm: {hidden: 4, bidirectional: true}", (3, 5)),
+    ("lstm: {hidden: 4, layers: 3}", (3, 5)),
+    ("lstm: {hidden: 4, layers: 2, bidirectional: true, sequence: false}", (3, 5)),
+]
+
+MERGE_SPECS = [
+    # add writes into the conv branch's output; concat allocates; add of two plain inputs allocates
+    "input: [4, 6, 6]\nlayers:\n  - add:\n      branches:\n        main: [conv: {out: 4, kernel: 3, pad: 1}, relu]\n"
+    "        shortcut: [identity]\n  - relu\n",
+    "input: [4, 6, 6]\nlayers:\n  - concat:\n      branches:\n        a: [conv: {out: 2, kernel: 1}, relu]\n"
+    "        b: [maxpool: {kernel: 3, stride: 1, pad: 1}]\n  - conv: {out: 3, kernel: 1}\n",
+    "input: [3, 5]\nlayers:\n  - add:\n      branches:\n        a: [identity]\n        b: [dropout]\n  - sigmoid\n",
+    # mul keeps both factors: the map (here the input itself) and the gate
+    "input: [4, 5, 5]\nlayers:\n  - mul: [identity, [gap, conv: {out: 4, kernel: 1}, sigmoid]]\n",
+    "input: [4, 5, 5]\nlayers:\n  - mul: [[conv: {out: 4, kernel: 1}], [gap, sigmoid]]\n  - relu\n",
+]
+
+# Shipped specs on inputs small enough for a quick training forward pass.
+SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv_autoencoder", None),
+         ("resnet18", (3, 64, 64)), ("googlenet", (3, 96, 96)),
+         ("mobilenet_v2", (3, 64, 64)), ("squeezenet1_0", (3, 96, 96)), ("densenet121", (3, 64, 64)),
+         ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64))]
+WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
+
+
+def spec(layer: str, input: tuple[int, ...]) -> str:
+    return f"input: {list(input)}\nlayers: [{layer}]\n"
+
+
+def declared(net, report) -> Counter:
+    """The saved buffers the model gives, as (is the input, elements for the batch, dtype)."""
+    kept = Counter()
+    for b in memory.model(net, report, training=True).saved:
+        dtype = "fp32" if b.dtype == ACT else b.dtype
+        kept[b.id == 0, b.numel * (BATCH if b.per_image else 1), dtype] += b.count
+    return kept
+
+
+def kept_by_pytorch(net, report, torch) -> Counter:
+    """The storages autograd keeps in a training forward pass, as (is the input, elements, dtype)."""
+    from nnarith.torch.builder import build_with_report
+
+    model, _ = build_with_report(net, report=report)
+    model.train()
+    own = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+    names = {torch.float32: "fp32", torch.int64: "int64", torch.uint8: WORKSPACE}
+    found: dict[int, tuple[int, str]] = {}
+
+    def pack(t):
+        s = t.untyped_storage()
+        if s.data_ptr() not in own:
+            found[s.data_ptr()] = (s.nbytes() // t.element_size(), names[t.dtype])
+        return t
+
+    torch.manual_seed(0)
+    # A clone, not a leaf: an in-place first layer may then write into it, as into any activation.
+    x = torch.randn(BATCH, *report.input.dims, requires_grad=True).clone()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(x)
+    start = x.untyped_storage().data_ptr()
+    lstm = any(r.kind == "lstm" for r in report.rows + report.aux_rows)
+    return Counter((ptr == start, n, dtype) for ptr, (n, dtype) in found.items() if not (lstm and dtype == WORKSPACE))
+
+
+def test_every_registered_kind_declares_its_tensors():
+    """Each kind states its own declaration, and every kind is among the cases compared with PyTorch."""
+    for kind, cls in REGISTRY.items():
+        assert cls.tensors is not Layer.tensors, f"'{kind}' declares no tensors"
+    declaring = set()
+    for layer, input in LAYERS:
+        net = parse_spec(spec(layer, input), "t.yaml")
+        [row] = analyze(net).rows
+        assert isinstance(memory.declaration(row, {row.name: net.body.children[0].layer}), Tensors)
+        declaring.add(REGISTRY[row.kind].kind)
+    assert declaring == {cls.kind for cls in REGISTRY.values()}
+    for op, cls in MERGES.items():
+        assert isinstance(cls.tensors(Out(analyze(parse_spec(spec("relu", (2,)), "t.yaml")).output)), Tensors), op
+
+
+@pytest.mark.parametrize("name", sorted(shipped()))
+def test_activation_memory_is_the_reports(name):
+    """The input and every allocated output, from the model, are today's figure of the report."""
+    net = load_spec(name)
+    report = analyze(net)
+    model = memory.model(net, report)
+    assert model.activations == report.totals.activations
+    assert model.aux_activations == report.aux_totals.activations
+    assert not model.saved  # at inference nothing is kept for backward
+
+
+def test_roles_name_the_tensors_between_layers():
+    """A saved INPUT or OUTPUT is the walk's buffer, not a new one: in-place ReLU keeps the buffer it wrote."""
+    net = parse_spec(spec("relu", (3, 4)), "t.yaml")
+    report = analyze(net)
+    [kept] = memory.model(net, report, training=True).saved
+    assert (kept.id, kept.role, kept.saved_by) == (0, INPUT, [report.rows[0].name])
+    layer = net.body.children[0].layer
+    assert layer.tensors(report.input, Out(report.output)).saved[0].role == OUTPUT
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("layer, input", LAYERS)
+def test_every_kind_keeps_what_pytorch_keeps(layer, input):
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    net = parse_spec(spec(layer, input), "t.yaml")
+    report = analyze(net)
+    assert declared(net, report) == kept_by_pytorch(net, report, torch)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("text", MERGE_SPECS)
+def test_merges_keep_what_pytorch_keeps(text):
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    net = parse_spec(text, "t.yaml")
+    report = analyze(net)
+    assert declared(net, report) == kept_by_pytorch(net, report, torch)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, input", SPECS)
+def test_shipped_specs_keep_what_pytorch_keeps(name, input):
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    net = load_spec(name, input)
+    report = analyze(net)
+    assert declared(net, report) == kept_by_pytorch(net, report, torch)
