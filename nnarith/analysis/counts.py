@@ -59,7 +59,7 @@ class Counts:
     def __add__(self, other: Counts) -> Counts:
         if not isinstance(other, Counts):
             return NotImplemented
-        return Counts(*[getattr(self, n) + getattr(other, n) for n in STORED])
+        return Counts(*map(int.__add__, _stored(self), _stored(other)))
 
 
 class Figure(NamedTuple):
@@ -84,6 +84,7 @@ def _figures() -> tuple[Figure, ...]:
 
 FIGURES = _figures()
 STORED = tuple(f.name for f in fields(Counts))  # what a layer sets; the rest follow from these
+_stored = attrgetter(*STORED)  # their values, as a tuple: one call, for 10,000 rows
 REPORTED = tuple(f for f in FIGURES if f.json)  # the JSON and CSV reports' figures
 COLUMNS = tuple(f for f in FIGURES if f.column)  # the table's and Markdown's
 
@@ -91,7 +92,7 @@ Tally = make_dataclass("Tally", [(n, int, field(default=0, kw_only=True)) for n 
     "__module__": __name__,
     "__doc__": "Counts as a layer fills them in, figure by figure (`out.macs = ...`, 0 unless set). Out inherits "
                "it, so that a new field of Counts is a new attribute of Out without being listed twice.",
-    "counts": property(lambda self: Counts(*[getattr(self, n) for n in STORED]), doc="The figures as Counts."),
+    "counts": property(lambda self: Counts(*_stored(self)), doc="The figures as Counts."),
 })
 
 T = TypeVar("T", bound=type)

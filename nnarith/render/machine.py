@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from operator import attrgetter
 
 from nnarith.analysis import receptive
 from nnarith.analysis.counts import COLUMNS, REPORTED, Counts
@@ -19,9 +20,13 @@ from nnarith.render.lines import lines, memory_text, number, rf_text
 SCHEMA = "nnarith.report/2"  # 2: "ops" became "other_ops"
 
 
+_KEYS = tuple(f.json for f in REPORTED)
+_VALUES = attrgetter(*(f.name for f in REPORTED))  # one call per row, for 10,000 rows
+
+
 def counts_json(counts: Counts) -> dict[str, int]:
     """The reported figures by JSON key, in the order of Counts."""
-    return {f.json: f.of(counts) for f in REPORTED}
+    return dict(zip(_KEYS, _VALUES(counts)))
 
 
 def totals_json(t: Totals) -> dict[str, int]:
@@ -86,7 +91,7 @@ def render_json(report: Report) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-CSV_HEAD = ["name", "kind", "output", *(f.json for f in REPORTED), "activations", "memory_bytes", "in_place",
+CSV_HEAD = ["name", "kind", "output", *_KEYS, "activations", "memory_bytes", "in_place",
             "rf_size", "rf_stride", "rf_padding", "warnings"]
 
 
