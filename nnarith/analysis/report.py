@@ -12,12 +12,14 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from nnarith.analysis import receptive
+from nnarith.analysis.counts import Counts, delegate_figures
 from nnarith.errors import Loc
 from nnarith.layers.base import NEW, Shape
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
 
 
+@delegate_figures  # row.params, row.macs, ...: its counts'
 @dataclass(slots=True)
 class Row:
     name: str  # the dotted path, unique in the network: 'layer1.bottleneck1.add1'
@@ -25,11 +27,7 @@ class Row:
     path: tuple[str, ...]
     shape: Shape
     loc: Loc
-    weights: int = 0
-    biases: int = 0
-    buffers: int = 0
-    macs: int = 0
-    other_ops: int = 0
+    counts: Counts
     storage: str = NEW
     rf: receptive.Field = receptive.WHOLE
     warnings: list[str] = field(default_factory=list)
@@ -37,13 +35,8 @@ class Row:
     into: int | None = None  # add: the branch whose output it overwrites
     kinds: tuple[str, ...] = ()  # the kinds of the enclosing blocks, parallel to path[:-1]
     input: Shape | None = None  # what the layer reads (for merges: the branches' common input)
-    fvcore: int = 0  # fvcore's count for this layer (layers/base.py states the convention)
     # what it reads and writes, as walk.py identifies storage (Flow.buffer); a merge's branch outputs follow
     storage_ids: tuple[int, ...] = (0, 0)
-
-    @property
-    def params(self) -> int:
-        return self.weights + self.biases
 
     @property
     def activations(self) -> int:
@@ -67,33 +60,17 @@ class Expectation(NamedTuple):
     group: bool  # True: a block, seq, merge or aux head as a whole; False: one row
 
 
+@delegate_figures  # totals.params, totals.macs, ...: its counts'
 @dataclass
 class Totals:
-    params: int
-    weights: int
-    biases: int
-    buffers: int
-    macs: int
-    flops: int
-    other_ops: int
+    counts: Counts  # the sum of the rows'
     activations: int  # elements held in memory per image
     memory_bytes: int  # activations x bytes per element x batch
 
     @classmethod
     def of(cls, rows: list[Row], extra_elements: int, bytes_per_image: int) -> Totals:
         held = extra_elements + sum(r.held for r in rows)
-        macs = sum(r.macs for r in rows)
-        return cls(
-            params=sum(r.params for r in rows),
-            weights=sum(r.weights for r in rows),
-            biases=sum(r.biases for r in rows),
-            buffers=sum(r.buffers for r in rows),
-            macs=macs,
-            flops=2 * macs,
-            other_ops=sum(r.other_ops for r in rows),
-            activations=held,
-            memory_bytes=held * bytes_per_image,
-        )
+        return cls(sum((r.counts for r in rows), Counts()), held, held * bytes_per_image)
 
 
 @dataclass

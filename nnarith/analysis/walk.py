@@ -106,9 +106,8 @@ class _Walker(Visitor):
         rf_work = receptive.explain(x.field, out.effect)
         if rf_work:
             out.work["rf"] = rf_work
-        row = Row(name, node.layer.kind, full, out.shape, node.loc, out.weights, out.biases,
-                  out.buffers, out.macs, out.other_ops, storage, rf,
-                  list(out.flags), out.work, kinds=kinds, input=x.shape, fvcore=out.fvcore)
+        row = Row(name, node.layer.kind, full, out.shape, node.loc, out.counts, storage, rf,
+                  list(out.flags), out.work, kinds=kinds, input=x.shape)
         if node.expect is not None:
             self.expects.append(Expectation(name, node.expect, False))
         if self.strict:
@@ -141,7 +140,7 @@ class _Walker(Visitor):
         union = receptive.explain_union(field)
         if union:
             out.work["rf"] = union
-        row = Row(".".join(inner), node.op, inner, out.shape, node.loc, other_ops=out.other_ops, rf=field,
+        row = Row(".".join(inner), node.op, inner, out.shape, node.loc, out.counts, rf=field,
                   warnings=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
         buffer = None
         if op.writes_into:  # into a branch's own fresh output, of the output's shape

@@ -14,12 +14,13 @@ from math import prod
 from typing import Any
 
 from nnarith.analysis import receptive
+from nnarith.analysis.counts import REPORTED, Counts
 from nnarith.analysis.report import Report, Row
 from nnarith.check.vocabulary import TRAITS
 from nnarith.layers.base import INPLACE
 from nnarith.loader.nodes import Network
 
-COUNTS = ("params", "weights", "biases", "buffers", "macs", "flops", "other_ops")
+COUNTS = tuple(f.name for f in REPORTED)  # the counts a report states, which a document may state too
 SAME_SHAPE = {k for k, c in TRAITS.items() if c.keeps_shape}  # kinds whose output is shaped as their input
 POOLS = tuple(k for k, c in TRAITS.items() if c.ceil_mode)  # pooling with a ceil mode, flipped by variants.py
 SUMMARY = ("trainable", "non_trainable", "input_size", "params_size", "forward_backward_size", "total_size",
@@ -173,7 +174,7 @@ class Truths:
             return t
         if figure in ("macs", "flops"):
             return self._macs(r.macs, figure, work.get("macs", f"{r.macs:,}" if r.macs else f"{r.kind} has none"))
-        if figure in ("biases", "buffers", "other_ops"):
+        if figure in COUNTS:  # the rest: biases, buffers, other_ops, ...
             n = getattr(r, figure)
             return Truth(n, work.get(figure, f"{n:,}" if n else f"{r.kind} has none"))
         if figure in ("memory", "activations"):
@@ -222,15 +223,14 @@ class Truths:
         if figure == "memory":
             held = sum(r.held for r in rows)
             return Truth(held, f"elements allocated, {n} = {held:,}")
-        total = {f: sum(getattr(r, f) for r in rows) for f in ("params", "weights", "biases", "buffers", "macs",
-                                                               "other_ops")}
+        total = sum((r.counts for r in rows), Counts())
         if figure in ("macs", "flops"):
-            return self._macs(total["macs"], figure, f"{n} = {total['macs']:,}")
-        t = Truth(total[figure], f"{n} = {total[figure]:,}")
-        if figure == "params" and total["biases"]:
-            t.others.append((total["weights"], "weights without biases", f"weights, {n} = {total['weights']:,}"))
-        if figure == "weights" and total["biases"]:
-            t.others.append((total["params"], "biases counted too (params)", f"params, {n} = {total['params']:,}"))
+            return self._macs(total.macs, figure, f"{n} = {total.macs:,}")
+        t = Truth(getattr(total, figure), f"{n} = {getattr(total, figure):,}")
+        if figure == "params" and total.biases:
+            t.others.append((total.weights, "weights without biases", f"weights, {n} = {total.weights:,}"))
+        if figure == "weights" and total.biases:
+            t.others.append((total.params, "biases counted too (params)", f"params, {n} = {total.params:,}"))
         return t
 
     def _input(self, figure: str) -> Truth | None:
@@ -284,7 +284,7 @@ class Truths:
     def _with_heads(self, truth: Truth, figure: str) -> Truth:
         """Totals counted with the training-only heads too (torchvision's inception_v3 weights: 27.2M)."""
         a = self.report.aux_totals
-        extra = {"params": a.params, "macs": a.macs, "flops": 2 * a.macs}.get(figure, 0)
+        extra = getattr(a, figure)  # params, macs or flops
         if self.report.aux_rows and extra:
             truth.others.append((truth.value + extra, "the training-only heads counted too",
                                  f"{truth.value:,} + {extra:,} in the training-only heads = {truth.value + extra:,}"))

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any, ClassVar
 
+from nnarith.analysis.counts import Tally
 from nnarith.analysis.receptive import Effect
 from nnarith.errors import Loc, SpecError
 from nnarith.layers.fields import Field
@@ -81,18 +82,14 @@ class Shape:
 
 
 @dataclass
-class Out:
-    """What one layer produces, with every count it contributes."""
+class Out(Tally):
+    """What one layer produces, with every count it contributes: an attribute per stored figure of
+    Counts (out.weights, out.macs, out.fvcore, ...: 0 unless set), inherited from Tally; `out.counts`
+    holds them as Counts."""
 
     shape: Shape
-    weights: int = 0
-    biases: int = 0
-    buffers: int = 0
-    macs: int = 0
-    other_ops: int = 0
     effect: Effect = None  # on the receptive field; None leaves it unchanged
     storage: str = NEW  # NEW allocates; VIEW and INPLACE reuse the input's memory
-    fvcore: int = 0  # what fvcore's FlopCountAnalysis counts for it (see FVCORE below)
     flags: list[str] = field(default_factory=list)  # sizes that did not divide
     work: dict[str, str] = field(default_factory=dict)  # arithmetic for --explain
 

@@ -9,24 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nnarith.analysis import receptive
+from nnarith.analysis.counts import Counts, delegate_figures
 from nnarith.analysis.report import Report, Row
 from nnarith.layers.base import INPLACE, VIEW
 from nnarith.render import units
 
 
+@delegate_figures  # line.params, line.macs, ...: its counts'
 @dataclass(slots=True)
 class Line:
     name: str
     kind: str
     dims: tuple[int, ...]
-    params: int = 0
-    weights: int = 0
-    biases: int = 0
-    buffers: int = 0
-    macs: int = 0
-    other_ops: int = 0
-    activations: int = 0
-    held: int = 0
+    counts: Counts = Counts()  # the sum of its rows'
+    activations: int = 0  # its last row's
+    held: int = 0  # the sum of its rows'
     storage: str = "new"
     rf: receptive.Field = receptive.WHOLE
     flags: list[str] = field(default_factory=list)
@@ -36,8 +33,8 @@ class Line:
 def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
     if not depth:
         return [
-            Line(r.name, r.kind, r.shape.dims, r.params, r.weights, r.biases, r.buffers, r.macs, r.other_ops,
-                 r.activations, r.held, r.storage, r.rf, flagged(r) if r.warnings else [])
+            Line(r.name, r.kind, r.shape.dims, r.counts, r.activations, r.held, r.storage, r.rf,
+                 flagged(r) if r.warnings else [])
             for r in rows
         ]
     out: list[Line] = []
@@ -56,12 +53,7 @@ def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
             out.append(line)
         key = group
         line.dims, line.rf, line.activations = r.shape.dims, r.rf, r.activations
-        line.params += r.params
-        line.weights += r.weights
-        line.biases += r.biases
-        line.buffers += r.buffers
-        line.macs += r.macs
-        line.other_ops += r.other_ops
+        line.counts += r.counts
         line.held += r.held
         line.flags += flagged(r)
     return out
