@@ -22,12 +22,13 @@ class _Activation(Layer):
         return Out(x, other_ops=self.ops_per_element * x.numel, storage=INPLACE if inplace else NEW)
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        args = [self.args[f] for f in self.fields if f != "inplace"]
+        names = {"slope": "negative_slope"}  # PyTorch's name, where it differs from the field's
+        args = {names.get(f, f): self.args[f] for f in self.fields}
         if "inplace" in self.fields:  # the walk may have ruled it out: see analysis/walk.py
-            args.append(inplace)
-        return getattr(nn, self.torch_name)(*args)
+            args["inplace"] = inplace
+        return construct(f"nn.{self.torch_name}", **args)
 
 
 @register
@@ -78,9 +79,9 @@ class Softmax(_Activation):
     ops_per_element = 3
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Softmax(dim=-1 if x.layout == "seq" else 1)
+        return construct("nn.Softmax", dim=-1 if x.layout == "seq" else 1)
 
 
 @register
@@ -94,9 +95,9 @@ class Dropout(Layer):
         return Out(x, storage=VIEW)
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Dropout(self.p)
+        return construct("nn.Dropout", p=self.p)
 
 
 @register
@@ -108,6 +109,6 @@ class Identity(Layer):
         return Out(x, storage=VIEW)
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Identity()
+        return construct("nn.Identity")

@@ -59,10 +59,10 @@ class Linear(_Dense):
         return self.dense(x)
 
     def torch(self, x: Shape, inplace: bool):
-        from nnarith.torch.modules import FlattenLinear
+        from nnarith.torch.construct import construct
 
         _, f = _features(x)
-        return FlattenLinear(f, self.out, self.bias, flatten=x.layout == "map")
+        return construct("FlattenLinear", f, self.out, bias=self.bias, flatten=x.layout == "map")
 
 
 @register
@@ -83,9 +83,9 @@ class Maxout(_Dense):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        from nnarith.torch import modules
+        from nnarith.torch.construct import construct
 
-        return modules.Maxout(x.numel, self.out, self.pieces, self.bias)
+        return construct("Maxout", x.numel, self.out, pieces=self.pieces, bias=self.bias)
 
 
 @register
@@ -100,6 +100,6 @@ class Flatten(Layer):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Flatten()
+        return construct("nn.Flatten")

@@ -31,12 +31,12 @@ class BatchNorm(Layer):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
         if len(x.dims) > 4:
             raise self.error("bn works on inputs of up to 3 spatial dimensions")
-        cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[len(x.dims) - 1]
-        return cls(x.dims[0], eps=self.eps, affine=self.affine)
+        cls = ("nn.BatchNorm1d", "nn.BatchNorm1d", "nn.BatchNorm2d", "nn.BatchNorm3d")[len(x.dims) - 1]
+        return construct(cls, x.dims[0], eps=self.eps, affine=self.affine)
 
 
 @register
@@ -59,6 +59,6 @@ class LocalResponseNorm(Layer):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)
+        return construct("nn.LocalResponseNorm", self.size, alpha=self.alpha, beta=self.beta, k=self.k)

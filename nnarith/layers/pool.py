@@ -61,7 +61,10 @@ class MaxPool(_Pool):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("MaxPool", x)(self.kernel, self.stride, self.pad, self.dilation, ceil_mode=self.ceil)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("MaxPool", x), self.kernel, stride=self.stride, padding=self.pad,
+                         dilation=self.dilation, ceil_mode=self.ceil)
 
 
 @register
@@ -81,7 +84,10 @@ class AvgPool(_Pool):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AvgPool", x)(self.kernel, self.stride, self.pad, ceil_mode=self.ceil)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AvgPool", x), self.kernel, stride=self.stride, padding=self.pad,
+                         ceil_mode=self.ceil)
 
 
 class _Adaptive(Layer):
@@ -117,7 +123,9 @@ class AdaptiveAvgPool(_Adaptive):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AdaptiveAvgPool", x)(self.out)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AdaptiveAvgPool", x), self.out)
 
 
 @register
@@ -131,7 +139,9 @@ class AdaptiveMaxPool(_Adaptive):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AdaptiveMaxPool", x)(self.out)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AdaptiveMaxPool", x), self.out)
 
 
 @register
@@ -149,4 +159,6 @@ class GlobalAvgPool(Layer):
         return out
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AdaptiveAvgPool", x)(1)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AdaptiveAvgPool", x), 1)
