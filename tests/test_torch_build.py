@@ -6,6 +6,9 @@ its output shape, parameters and buffers must be what the analysis says.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
@@ -15,7 +18,7 @@ from nnarith.errors import SpecError  # noqa: E402
 from nnarith.loader import shipped  # noqa: E402
 from nnarith.torch import build  # noqa: E402
 from nnarith.torch.builder import build_with_report  # noqa: E402
-from tests.helpers import report  # noqa: E402
+from tests.helpers import ENV, report  # noqa: E402
 from tests.test_layers import CONV, DECONV, DENSE, MERGE, NORM_AND_ELEMENTWISE, POOL, RECURRENT  # noqa: E402
 
 TABLE = CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT
@@ -44,6 +47,28 @@ def test_every_layer_rule_matches_pytorch(layer, input, output, params, macs, op
 def test_every_merge_rule_matches_pytorch(layer, input, output, ops, in_place):
     row, model, y = run(layer, input)
     assert tuple(y.shape) == (2, *row.shape.dims) == (2, *output)
+
+
+def test_layer_kinds_and_merges_give_their_modules_as_data_without_importing_torch():
+    """Layer.torch and the merges' torch give constructor calls (Constructs): the loader, the analysis
+    and these calls import no torch; only building one does."""
+    script = f"""
+import sys
+from nnarith.analysis.walk import analyze
+from nnarith.layers.merge import MERGES
+from nnarith.loader import parse_spec
+from nnarith.loader.nodes import leaves
+from nnarith.torch.construct import Children, Construct
+for layer, input in {[(row[0], row[1]) for row in TABLE]!r}:
+    net = parse_spec(f"input: {{list(input)}}\\nlayers: [{{layer}}]\\n", "t.yaml")
+    [leaf], [row] = leaves(net.body), analyze(net).rows
+    assert isinstance(leaf.layer.torch(row.input, row.storage == "inplace"), Construct), layer
+for merge in MERGES.values():
+    assert isinstance(merge.torch(Children(()), None), Construct), merge.op
+print(sorted(name for name in sys.modules if name.split(".")[0] == "torch"))
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=ENV, timeout=120)
+    assert r.returncode == 0 and r.stdout == "[]\n", r.stderr
 
 
 def test_rejections_are_pytorch_rejections():

@@ -44,12 +44,13 @@ class _Activation(Layer):
         return Out(x, other_ops=self.ops_per_element * x.numel, storage=INPLACE if inplace else NEW)
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        args = [self.args[f] for f in self.fields if f != "inplace"]
+        names = {"slope": "negative_slope"}  # PyTorch's name, where it differs from the field's
+        args = {names.get(f, f): self.args[f] for f in self.fields}
         if "inplace" in self.fields:  # the walk may have ruled it out: see analysis/walk.py
-            args.append(inplace)
-        return getattr(nn, self.torch_name)(*args)
+            args["inplace"] = inplace
+        return construct(f"nn.{self.torch_name}", **args)
 
 
 @register
@@ -130,9 +131,9 @@ class Softmax(_Activation):
     saves = OUTPUT
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Softmax(dim=-1 if x.layout == TOKENS else 1)
+        return construct("nn.Softmax", dim=-1 if x.layout == TOKENS else 1)
 
 
 @register
@@ -154,9 +155,9 @@ class Dropout(Layer):
         return Tensors(saved=(Tensor("mask", x.numel),), training_storage=NEW)
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Dropout(self.p)
+        return construct("nn.Dropout", p=self.p)
 
 
 @register
@@ -174,6 +175,6 @@ class Identity(Layer):
         return Tensors()
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Identity()
+        return construct("nn.Identity")

@@ -185,7 +185,8 @@ class Layer(Traits):
         raise NotImplementedError(f"'{self.kind}' declares no tensors")
 
     def torch(self, x: Shape, inplace: bool) -> Any:
-        """The equivalent torch.nn.Module for input x (imports torch; never on the analytic path).
+        """The equivalent torch.nn.Module for input x, as its constructor call: a Construct
+        (nnarith/torch/construct.py), which builds the module and writes its source.
 
         inplace: whether the layer may overwrite its input, as the analysis decided.
         """
@@ -241,11 +242,10 @@ def register(cls: type[Layer]) -> type[Layer]:
     return cls
 
 
-def torch_class(name: str, x: Shape):
-    """PyTorch's class for the input's rank: torch_class("Conv", x) is nn.Conv2d for a 2-D map."""
-    from torch import nn
-
-    return getattr(nn, f"{name}{x.rank}d")
+def torch_class(name: str, x: Shape) -> str:
+    """PyTorch's class for the input's rank, as a Construct names it: torch_class("Conv", x) is
+    "nn.Conv2d" for a 2-D map."""
+    return f"nn.{name}{x.rank}d"
 
 
 def dim_texts(x: Shape, texts: list[str]) -> str:

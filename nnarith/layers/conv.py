@@ -113,8 +113,10 @@ class Conv(_ConvBase):
         return Tensors(saved=(Tensor(INPUT, x.numel),))  # for the weights' gradient
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("Conv", x)(x.dims[0], self.out, self.kernel, self.stride, self.pad, self.dilation,
-                                      self.groups, self.bias)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("Conv", x), x.dims[0], self.out, kernel_size=self.kernel, stride=self.stride,
+                         padding=self.pad, dilation=self.dilation, groups=self.groups, bias=self.bias)
 
 
 @register
@@ -160,5 +162,8 @@ class Deconv(_ConvBase):
         return Tensors(saved=(Tensor(INPUT, x.numel),))  # for the weights' gradient
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("ConvTranspose", x)(x.dims[0], self.out, self.kernel, self.stride, self.pad,
-                                               self.output_padding, self.groups, self.bias, self.dilation)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("ConvTranspose", x), x.dims[0], self.out, kernel_size=self.kernel,
+                         stride=self.stride, padding=self.pad, output_padding=self.output_padding,
+                         groups=self.groups, bias=self.bias, dilation=self.dilation)

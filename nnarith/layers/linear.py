@@ -80,10 +80,10 @@ class Linear(_Dense):
         return Tensors(saved=(Tensor(INPUT, x.numel),))  # flattening a map is a view: the input's memory
 
     def torch(self, x: Shape, inplace: bool):
-        from nnarith.torch.modules import FlattenLinear
+        from nnarith.torch.construct import construct
 
         _, f = _features(x)
-        return FlattenLinear(f, self.out, self.bias, flatten=x.layout == "map")
+        return construct("FlattenLinear", f, self.out, bias=self.bias, flatten=x.layout == "map")
 
 
 @register
@@ -111,9 +111,9 @@ class Maxout(_Dense):
         return Tensors(saved=(Tensor(INPUT, x.numel), pieces, Tensor(OUTPUT, out.shape.numel)))
 
     def torch(self, x: Shape, inplace: bool):
-        from nnarith.torch import modules
+        from nnarith.torch.construct import construct
 
-        return modules.Maxout(x.numel, self.out, self.pieces, self.bias)
+        return construct("Maxout", x.numel, self.out, pieces=self.pieces, bias=self.bias)
 
 
 @register
@@ -134,6 +134,6 @@ class Flatten(Layer):
         return Tensors()
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.Flatten()
+        return construct("nn.Flatten")

@@ -63,11 +63,11 @@ class MergeOp(Traits):
 
     @classmethod
     def torch(cls, branches: Any, into: int | None) -> Any:
-        """The torch module that merges `branches` (an OrderedDict of modules) as this op does."""
-        from nnarith.torch import modules
+        """The torch module that merges `branches` (Children: the branches' Constructs) as this op
+        does, as its constructor call (a Construct)."""
+        from nnarith.torch.construct import construct
 
-        module = getattr(modules, cls.torch_name)
-        return module(branches, into) if cls.writes_into else module(branches)
+        return construct(cls.torch_name, branches, **({"into": into} if cls.writes_into else {}))
 
 
 MERGES: dict[str, type[MergeOp]] = {}

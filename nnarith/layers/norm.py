@@ -42,12 +42,12 @@ class BatchNorm(Layer):
         return Tensors(saved=(Tensor(INPUT, x.numel), *stats))
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
         if len(x.dims) > 4:
             raise self.error("bn works on inputs of up to 3 spatial dimensions")
-        cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[len(x.dims) - 1]
-        return cls(x.dims[0], eps=self.eps, affine=self.affine)
+        cls = ("nn.BatchNorm1d", "nn.BatchNorm1d", "nn.BatchNorm2d", "nn.BatchNorm3d")[len(x.dims) - 1]
+        return construct(cls, x.dims[0], eps=self.eps, affine=self.affine)
 
 
 @register
@@ -81,6 +81,6 @@ class LocalResponseNorm(Layer):
         return Tensors(saved=kept, scratch=tuple(Tensor(r, x.numel) for r in ("squares", "averages", "scaled")))
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
-        return nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)
+        return construct("nn.LocalResponseNorm", self.size, alpha=self.alpha, beta=self.beta, k=self.k)

@@ -88,7 +88,10 @@ class MaxPool(_Pool):
         return Tensors(saved=(Tensor(INPUT, x.numel), Tensor("indices", out.shape.numel, "int64")))
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("MaxPool", x)(self.kernel, self.stride, self.pad, self.dilation, ceil_mode=self.ceil)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("MaxPool", x), self.kernel, stride=self.stride, padding=self.pad,
+                         dilation=self.dilation, ceil_mode=self.ceil)
 
 
 @register
@@ -113,7 +116,10 @@ class AvgPool(_Pool):
         return Tensors(saved=(Tensor(INPUT, x.numel),))
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AvgPool", x)(self.kernel, self.stride, self.pad, ceil_mode=self.ceil)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AvgPool", x), self.kernel, stride=self.stride, padding=self.pad,
+                         ceil_mode=self.ceil)
 
 
 class _Adaptive(Layer):
@@ -157,7 +163,9 @@ class AdaptiveAvgPool(_Adaptive):
         return Tensors(saved=(Tensor(INPUT, x.numel),))
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AdaptiveAvgPool", x)(self.out)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AdaptiveAvgPool", x), self.out)
 
 
 @register
@@ -176,7 +184,9 @@ class AdaptiveMaxPool(_Adaptive):
         return Tensors(saved=(Tensor(INPUT, x.numel), Tensor("indices", out.shape.numel, "int64")))
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AdaptiveMaxPool", x)(self.out)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AdaptiveMaxPool", x), self.out)
 
 
 @register
@@ -200,4 +210,6 @@ class GlobalAvgPool(Layer):
         return Tensors()  # PyTorch runs it as a mean, whose backward needs only the shape
 
     def torch(self, x: Shape, inplace: bool):
-        return torch_class("AdaptiveAvgPool", x)(1)
+        from nnarith.torch.construct import construct
+
+        return construct(torch_class("AdaptiveAvgPool", x), 1)

@@ -65,11 +65,12 @@ class _Recurrent(Layer):
                 Tensor("layer input", steps * dirs * h, count=self.layers - 1))
 
     def torch(self, x: Shape, inplace: bool):
-        from nnarith.torch.modules import RECURRENT
+        from nnarith.torch.construct import construct
 
+        cls = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}[self.kind]  # in nnarith.torch.modules
         extra = {"nonlinearity": self.nonlinearity} if self.kind == "rnn" else {}
-        return RECURRENT[self.kind](x.dims[1], self.hidden, num_layers=self.layers, bias=self.bias,
-                                    bidirectional=self.bidirectional, sequence=self.sequence, **extra)
+        return construct(cls, x.dims[1], self.hidden, num_layers=self.layers, bias=self.bias,
+                         bidirectional=self.bidirectional, sequence=self.sequence, **extra)
 
 
 def _fields(extra: dict | None = None) -> dict:

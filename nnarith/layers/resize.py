@@ -56,7 +56,7 @@ class Upsample(Layer):
         return Tensors()  # nearest and bilinear backward need only the sizes
 
     def torch(self, x: Shape, inplace: bool):
-        from torch import nn
+        from nnarith.torch.construct import construct
 
         scale = self.scale if self.size is None else None
-        return nn.Upsample(size=self.size, scale_factor=scale, mode=self.mode)
+        return construct("nn.Upsample", size=self.size, scale_factor=scale, mode=self.mode)

@@ -3,14 +3,11 @@
 Module names follow the spec's layer names and block paths, so that
 `model.get_submodule("layer1.bottleneck1.add1.main.conv1")` is the layer the report
 calls by that name. Each leaf comes from its layer kind's own builder (`Layer.torch`), fed
-the input shape and the in-place decision of the analysis.
+the input shape and the in-place decision of the analysis, as a constructor call (a
+Construct): the model is that call built, and `nnarith export` writes the same call.
 """
 
 from __future__ import annotations
-
-from collections import OrderedDict
-
-from torch import nn
 
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
@@ -19,6 +16,7 @@ from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec
 from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Seq, Visitor
 from nnarith.torch import modules
+from nnarith.torch.construct import Children, Construct, construct
 
 
 def build(spec: Network | str, input: tuple[int, ...] | None = None) -> modules.Network:
@@ -30,29 +28,34 @@ def build_with_report(spec: Network | str, input: tuple[int, ...] | None = None,
                       report: Report | None = None) -> tuple[modules.Network, Report]:
     net = spec if isinstance(spec, Network) else load_spec(spec, input)
     report = report or analyze(net)
+    return network(net, report).build(), report
+
+
+def network(net: Network, report: Report) -> Construct:
+    """The constructor call of a spec's whole model (a modules.Network)."""
     builder = _Builder(report)
-    return modules.Network(builder.children(net.body, ())), report
+    return construct("Network", builder.children(net.body, ()))
 
 
 class _Builder(Visitor):
     def __init__(self, report: Report) -> None:
         self.rows = {row.name: row for row in report.rows + report.aux_rows}
 
-    def children(self, seq: Seq, path: tuple[str, ...]) -> OrderedDict:
-        return OrderedDict((child.name, self.visit(child, path + (child.name,))) for child in seq.children)
+    def children(self, seq: Seq, path: tuple[str, ...]) -> Children:
+        return Children(tuple((child.name, self.visit(child, path + (child.name,))) for child in seq.children))
 
-    def leaf(self, node: Leaf, here: tuple[str, ...]) -> nn.Module:
+    def leaf(self, node: Leaf, here: tuple[str, ...]) -> Construct:
         row = self.rows[".".join(here)]
         return node.layer.torch(row.input, row.storage == INPLACE)
 
-    def seq(self, node: Seq, here: tuple[str, ...]) -> nn.Module:
-        return modules.Sequence(self.children(node, here))
+    def seq(self, node: Seq, here: tuple[str, ...]) -> Construct:
+        return construct("Sequence", self.children(node, here))
 
-    def aux(self, node: Aux, here: tuple[str, ...]) -> nn.Module:
-        return modules.AuxHead(self.children(node.body, here))
+    def aux(self, node: Aux, here: tuple[str, ...]) -> Construct:
+        return construct("AuxHead", self.children(node.body, here))
 
-    def merge(self, node: Merge, here: tuple[str, ...]) -> nn.Module:
-        branches = OrderedDict(
-            (b.name, modules.Sequence(self.children(b, here + (b.name,)))) for b in node.branches
-        )
+    def merge(self, node: Merge, here: tuple[str, ...]) -> Construct:
+        branches = Children(tuple(
+            (b.name, construct("Sequence", self.children(b, here + (b.name,)))) for b in node.branches
+        ))
         return MERGES[node.op].torch(branches, self.rows[".".join(here)].into)

@@ -1,39 +1,34 @@
 """`nnarith export SPEC --torch`: the spec as self-contained PyTorch source a student can paste.
 
-The source is written from the model nnarith builds, module by module, so it is the same
-network with the same module names (and so the same state_dict keys). Helper classes it needs
-from nnarith.torch.modules are copied in; the file needs only torch.
+The source is written from the constructor calls nnarith builds its model from (each a
+Construct, nnarith/torch/construct.py), so it is the same network, with the same arguments and
+module names (and so the same state_dict keys). The classes of nnarith.torch.modules those
+calls need are copied in; the file needs only torch.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 
 import torch
-from torch import nn
 
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.loader.nodes import Network
 from nnarith.torch import guard, modules
-from nnarith.torch.builder import build_with_report
-
-# Helper classes in the order they are defined, with what each one needs.
-HELPERS = ["Sequence", "AuxHead", "Network", "Concat", "Elementwise", "Add", "Mul", "FlattenLinear", "Maxout",
-           "_Steps", "RNN", "GRU", "LSTM"]
-NEEDS = {"Add": {"Elementwise"}, "Mul": {"Elementwise"}, "AuxHead": {"Sequence"}, "Network": {"Sequence", "AuxHead"},
-         "RNN": {"_Steps"}, "GRU": {"_Steps"}, "LSTM": {"_Steps"}}
-CONTAINERS = (modules.Concat, modules.Elementwise, nn.Sequential)
+from nnarith.torch.builder import network
+from nnarith.torch.construct import Construct, resolve
 
 
 def export(net: Network, spec_file: str) -> str:
-    """The source of a spec's model, built on the meta device: printing it allocates no weights,
-    so a layer of any size PyTorch can describe is printed at once."""
+    """The source of a spec's model. It is built first on the meta device, so that PyTorch
+    checks every constructor call as `verify` would, yet allocates no weights: a layer of any
+    size PyTorch can describe is printed at once."""
     report = analyze(net)
     guard.buildable(report, run=False)
+    model = network(net, report)
     with torch.device("meta"):
-        model, _ = build_with_report(net, report=report)
+        model.build()
     return export_source(model, report, spec_file)
 
 
@@ -58,12 +53,9 @@ def _escape(c: str) -> str:
     return c if c == "\n" or c.isprintable() else ascii(c)[1:-1]
 
 
-def export_source(model: modules.Network, report: Report, spec_file: str) -> str:
-    used: set[str] = set()
-    body = _module(model, "    ", used)
-    for name in list(used):
-        used |= NEEDS.get(name, set())
-    helpers = "\n\n".join(inspect.getsource(getattr(modules, name)).rstrip() for name in HELPERS if name in used)
+def export_source(model: Construct, report: Report, spec_file: str) -> str:
+    body = model.source("    ")
+    helpers = "\n\n".join(inspect.getsource(cls).rstrip() for cls in helper_classes(model))
     dims = ", ".join(map(str, report.input.dims))
     return f'''{string_literal(docstring(report, spec_file))}
 
@@ -88,33 +80,15 @@ if __name__ == "__main__":
 '''
 
 
-def _module(module: nn.Module, indent: str, used: set[str]) -> str:
-    cls = type(module).__name__
-    if isinstance(module, CONTAINERS):
-        used.add(cls)
-        inner = indent + "    "
-        items = "".join(f'{inner}({_name(name)}, {_module(child, inner, used)}),\n'
-                        for name, child in module.named_children())
-        into = f", into={module.into}" if isinstance(module, modules.Elementwise) else ""
-        return f"{cls}(OrderedDict([\n{items}{indent}]){into})"
-    if type(module).__module__ == modules.__name__:
-        used.add(cls)
-        return repr(module)
-    return "nn." + _constructor(module)
-
-
-def _name(name: str) -> str:
-    """A module name as a literal: in double quotes where that needs no escape (spec names are
-    identifiers), else as repr writes it."""
-    text = repr(name)
-    return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in name else text
-
-
-def _constructor(module: nn.Module) -> str:
-    """torch.nn's repr is its constructor call, but for a few spellings fixed here."""
-    text = repr(module)
-    text = re.sub(r"padding=(same|valid)\b", r"padding='\1'", text)
-    if isinstance(module, nn.modules.batchnorm._BatchNorm):  # keep only what differs from the defaults
-        extra = "" if module.affine else ", affine=False"
-        text = f"{type(module).__name__}({module.num_features}, eps={module.eps}{extra})"
-    return text
+def helper_classes(model: Construct) -> list[type]:
+    """The classes of nnarith.torch.modules that the model's calls name, with what they need from
+    there (their bases, and the classes in their `uses`), in the order they are defined."""
+    todo = [resolve(name) for name in set(model.classes())]
+    found: set[type] = set()
+    while todo:
+        cls = todo.pop()
+        if cls.__module__ == modules.__name__ and cls not in found:
+            found.add(cls)
+            todo += [*cls.__mro__, *(getattr(modules, name) for name in getattr(cls, "uses", ()))]
+    order = list(vars(modules).values())
+    return sorted(found, key=order.index)

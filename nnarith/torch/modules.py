@@ -1,7 +1,9 @@
 """The few modules a spec needs beyond torch.nn: composition, and layers PyTorch spells differently.
 
-Each has an extra_repr that reads as its constructor's arguments, so that `nnarith export`
-can print a model as Python source.
+`nnarith export` copies the classes an exported model uses into its file, with their bases
+here and the classes named in `uses`: a class whose code names another class of this module
+(not a base) lists it there. Each has an extra_repr that reads as its constructor's
+arguments, as torch.nn's do.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from torch import nn
 
 class Sequence(nn.Sequential):
     """Layers in order. An AuxHead among them reads the current tensor and passes it on."""
+
+    uses = ("AuxHead",)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for module in self:
@@ -46,6 +50,8 @@ class AuxHead(Sequence):
 class Network(Sequence):
     """A whole spec. In training mode with auxiliary heads it returns (output, aux1, aux2, ...),
     as torchvision's GoogLeNet does; otherwise the output alone."""
+
+    uses = ("AuxHead",)
 
     def __init__(self, layers: OrderedDict) -> None:
         super().__init__(layers)
@@ -182,5 +188,3 @@ class GRU(_Steps, nn.GRU):
 class LSTM(_Steps, nn.LSTM):
     pass
 
-
-RECURRENT = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
