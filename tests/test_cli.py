@@ -195,3 +195,23 @@ def test_version_loads_no_layer_kinds():
             "print(sorted(m for m in sys.modules if m.startswith(('nnarith.layers', 'nnarith.loader', 'torch'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT)
     assert out.stdout.startswith("nnarith 0.1.0") and out.stdout.rstrip().endswith("[]"), out.stdout + out.stderr
+
+
+def test_branches_that_do_not_line_up_are_a_note_not_a_size_flag(tmp_path):
+    """The merge's receptive-field remark has its own heading: it is not a size that does not divide,
+    so --strict, which refuses those, lets it pass."""
+    (tmp_path / "net.yaml").write_text("input: [1, 8, 8]\nlayers:\n  - add:\n"
+                                       "      - conv: {out: 2, kernel: 3, pad: 1}\n"
+                                       "      - conv: {out: 2, kernel: 2, pad: same}\n"
+                                       "  - maxpool: {kernel: 2, stride: 3}\n")
+    r = cli("shape", "net.yaml", "--strict", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Flags:" not in r.stdout and "add1  " in r.stdout
+    note = "add1: branch fields are not centred alike (centres at [0.0, 0.5] input pixels)"
+    assert "Notes: receptive fields of branches that do not line up" in r.stdout and f"  ~1 {note}" in r.stdout
+    md = cli("shape", "net.yaml", "--format", "markdown", cwd=tmp_path).stdout
+    assert "| add1 ~ |" in md and f"- `{note}`" in md and "sizes that do not divide" not in md
+    (tmp_path / "net.yaml").write_text("input: [1, 8, 8]\nlayers: [maxpool: {kernel: 2, stride: 3}, "
+                                       "maxpool: {kernel: 2, stride: 2}]\n")
+    r = cli("shape", "net.yaml", cwd=tmp_path)
+    assert "Flags: sizes that do not divide" in r.stdout and "Notes:" not in r.stdout

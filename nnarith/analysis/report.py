@@ -30,8 +30,9 @@ class Row:
     counts: Counts
     storage: str = NEW
     rf: receptive.Field = receptive.WHOLE
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # sizes that do not divide (--strict makes them errors)
     work: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # a merge's branch fields that do not line up (not sizes)
     into: int | None = None  # add: the branch whose output it overwrites
     kinds: tuple[str, ...] = ()  # the kinds of the enclosing blocks, parallel to path[:-1]
     input: Shape | None = None  # what the layer reads (for merges: the branches' common input)
@@ -109,3 +110,7 @@ class Report:
     @property
     def warnings(self) -> list[tuple[Row, str]]:
         return [(r, w) for r in self.rows + self.aux_rows for w in r.warnings]
+
+    @property
+    def notes(self) -> list[tuple[Row, str]]:
+        return [(r, n) for r in self.rows + self.aux_rows for n in r.notes]

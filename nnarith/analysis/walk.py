@@ -141,7 +141,7 @@ class _Walker(Visitor):
         if union:
             out.work["rf"] = union
         row = Row(".".join(inner), node.op, inner, out.shape, node.loc, out.counts, rf=field,
-                  warnings=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
+                  notes=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
         buffer = None
         if op.writes_into:  # into a branch's own fresh output, of the output's shape
             owned = [f.buffer for f in flows]

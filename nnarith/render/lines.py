@@ -27,6 +27,7 @@ class Line:
     storage: str = "new"
     rf: receptive.Field = receptive.WHOLE
     flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     layers: int = 1
 
 
@@ -34,7 +35,7 @@ def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
     if not depth:
         return [
             Line(r.name, r.kind, r.shape.dims, r.counts, r.activations, r.held, r.storage, r.rf,
-                 flagged(r) if r.warnings else [])
+                 flagged(r) if r.warnings else [], noted(r) if r.notes else [])
             for r in rows
         ]
     out: list[Line] = []
@@ -56,11 +57,19 @@ def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
         line.counts += r.counts
         line.held += r.held
         line.flags += flagged(r)
+        line.notes += noted(r)
     return out
 
 
 def flagged(r: Row) -> list[str]:
     return [f"{r.name}: {w}" for w in r.warnings]
+
+
+def noted(r: Row) -> list[str]:
+    return [f"{r.name}: {n}" for n in r.notes]
+
+
+NOTES_HEADING = "receptive fields of branches that do not line up (the field shown is their union; not a size)"
 
 
 def rf_text(rf: receptive.Field) -> str:

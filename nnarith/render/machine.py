@@ -15,7 +15,7 @@ from nnarith.analysis import receptive
 from nnarith.analysis.counts import COLUMNS, REPORTED, Counts
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row, Totals
 from nnarith.render import units
-from nnarith.render.lines import lines, memory_text, number, rf_text
+from nnarith.render.lines import NOTES_HEADING, lines, memory_text, number, rf_text
 
 SCHEMA = "nnarith.report/2"  # 2: "ops" became "other_ops"
 
@@ -44,7 +44,7 @@ def layer_json(report: Report, r: Row) -> dict:
         "memory_bytes": report.memory_bytes(r),
         "in_place": r.in_place,
         "rf": receptive.describe(r.rf),
-        "warnings": list(r.warnings),
+        "warnings": [*r.warnings, *r.notes],
     }
 
 
@@ -107,7 +107,8 @@ def render_csv(report: Report, depth: int | None = None) -> str:
             rf_cells = ["x".join(map(str, rf[k])) for k in ("size", "stride", "padding")] \
                 if isinstance(rf, dict) else [rf or "whole"] * 3
             w.writerow([name + line.name, line.kind, units.shape(line.dims), *counts_json(line.counts).values(),
-                        line.activations, line.held * report.scale, line.held == 0, *rf_cells, "; ".join(line.flags)])
+                        line.activations, line.held * report.scale, line.held == 0, *rf_cells,
+                        "; ".join(line.flags + line.notes)])
     t = report.totals
     w.writerow(["total", "total", units.shape(report.output.dims), *totals_json(t).values(), "", "", "", "", ""])
     return buf.getvalue()
@@ -129,7 +130,7 @@ def render_markdown(report: Report, *, exact: bool = False, depth: int | None = 
            row("input", "", units.shape(report.input.dims), *[""] * len(labels),
                units.exact(report.input_bytes) if exact else units.si_bytes(report.input_bytes), "")]
     for line in lines(report.rows, depth):
-        flag = " ⚑" if line.flags else ""
+        flag = (" ⚑" if line.flags else "") + (" ~" if line.notes else "")
         out.append(row(line.name + flag, line.kind, units.shape(line.dims), *figures(line.counts),
                        memory_text(line, report, exact), rf_text(line.rf)))
     t = report.totals
@@ -146,6 +147,9 @@ def render_markdown(report: Report, *, exact: bool = False, depth: int | None = 
     if flags:
         out += ["", "⚑ sizes that do not divide (PyTorch rounds them down, or up in ceil mode):",
                 *(f"- `{f}`" for f in flags)]
+    notes = [f"{row.name}: {n}" for row, n in report.notes]
+    if notes:
+        out += ["", f"~ {NOTES_HEADING}:", *(f"- `{n}`" for n in notes)]
     if explain:
         from nnarith.render.explain import explain_markdown
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from nnarith.analysis.counts import COLUMNS
 from nnarith.analysis.report import DTYPE_BYTES, Report, Totals
 from nnarith.render import units
-from nnarith.render.lines import Line, lines, memory_text, number, rf_text
+from nnarith.render.lines import NOTES_HEADING, Line, lines, memory_text, number, rf_text
 
 HEAD = ("layer", "kind", "output", *(f.label for f in COLUMNS), "memory", "RF", "flags")
 MEMORY = HEAD.index("memory")
@@ -29,6 +29,10 @@ def render_table(report: Report, *, exact: bool = False, depth: int | None = Non
         out += ["", "Flags: sizes that do not divide (PyTorch rounds them down, or up in ceil mode; --strict makes "
                 "them errors)"]
         out += [f"  !{i} {f}" for i, f in enumerate(flags, 1)]
+    notes = [f"{row.name}: {n}" for row, n in report.notes]
+    if notes:
+        out += ["", f"Notes: {NOTES_HEADING}"]
+        out += [f"  ~{i} {n}" for i, n in enumerate(notes, 1)]
     if explain:
         from nnarith.render.explain import explain_text
 
@@ -55,12 +59,15 @@ def _grid(report: Report, rows: list[Line], totals: Totals, exact: bool, with_in
         mem = report.input_bytes
         body.append(["input", "", units.shape(dims), *[""] * len(COLUMNS),
                      units.exact(mem) if exact else units.si_bytes(mem), "1/1" if report.input.rank else "whole", ""])
-    n = 0
+    n = m = 0
     for line in rows:
         marks = []
         for _ in line.flags:
             n += 1
             marks.append(f"!{n}")
+        for _ in line.notes:
+            m += 1
+            marks.append(f"~{m}")
         body.append([line.name, line.kind, units.shape(line.dims), *(number(f.of(line.counts), exact) for f in COLUMNS),
                      memory_text(line, report, exact), rf_text(line.rf), " ".join(marks)])
     mem = totals.memory_bytes
