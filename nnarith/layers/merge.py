@@ -8,6 +8,7 @@ returns its input unchanged. ops: add does branches-1 adds per output element.
 
 from __future__ import annotations
 
+from nnarith.analysis.expr import plus
 from nnarith.errors import Loc, SpecError
 from nnarith.layers.base import NEW, Out, Shape
 
@@ -37,9 +38,9 @@ def merge(op: str, shapes: list[Shape], names: list[str], loc: Loc) -> Out:
                 loc,
                 hint="give every branch the same stride and padding",
             )
-    channels = sum(s.dims[0] for s in shapes)
-    out = Out(Shape((channels, *first.dims[1:]), first.layout, first.flattened_by))
-    out.work["output"] = " + ".join(str(s.dims[0]) for s in shapes) + f" = {channels} channels"
+    channels = plus(*(s.dims[0] for s in shapes))
+    out = Out(Shape((channels.value, *first.dims[1:]), first.layout, first.flattened_by))
+    out.work["output"] = channels.equation(grouped=False, tail="channels")
     return out
 
 
