@@ -14,8 +14,9 @@ Rendering follows the working nnarith has always shown:
 - equation() ends the text with " = " and the value, counts with thousands separators
   (= 73,856), sizes without (= 224), a fraction to two decimals (= 112.5).
 
-Operands are ints or nodes. Nodes are immutable and small (slots; no tree is kept beyond
-each node's text): a network may have 20,000 layers, each building a few.
+Operands are ints or nodes. A node is a value and a text, set once when it is built and never
+changed after; its operands are not kept, only their text. A network may have 20,000 layers,
+each building a few nodes, so they stay this small.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ ADD, MUL, ATOM = 1, 2, 3  # how tightly a node binds, loosest first
 
 
 def shown(value: Number, grouped: bool = True) -> str:
-    """A value as the working ends with it: 73,856 (grouped) or 224; a fraction as 112.5 or 2.33."""
+    """A value as the working ends with it: 73,856 (grouped) or 224; a fraction (a size before
+    PyTorch rounds it) to two decimals, 112.5 or 2.33."""
     if type(value) is Fraction:
         if value.denominator != 1:
             return decimal(value).rstrip("0").rstrip(".")
@@ -166,18 +168,20 @@ def times(*factors: Operand) -> Prod:
     return Prod(factors, " x ")
 
 
-def plus(first: Operand, *terms: Operand, tight: bool = False) -> Sum:
-    """first + terms[0] + ..."""
-    for t in terms:
-        first = Sum(first, "+", t, tight)
-    return first
+def plus(a: Operand, b: Operand, *more: Operand, tight: bool = False) -> Sum:
+    """a + b + ..."""
+    total = Sum(a, "+", b, tight)
+    for t in more:
+        total = Sum(total, "+", t, tight)
+    return total
 
 
-def minus(first: Operand, *terms: Operand, tight: bool = False) -> Sum:
-    """first - terms[0] - ..."""
-    for t in terms:
-        first = Sum(first, "-", t, tight)
-    return first
+def minus(a: Operand, b: Operand, *more: Operand, tight: bool = False) -> Sum:
+    """a - b - ..."""
+    total = Sum(a, "-", b, tight)
+    for t in more:
+        total = Sum(total, "-", t, tight)
+    return total
 
 
 class Rounded:
