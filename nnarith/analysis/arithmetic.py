@@ -35,6 +35,7 @@ def window_out(n: int, k: int, s: int, p: int, d: int = 1, ceil: bool = False) -
     reject an output below 1.
     """
     padded = plus(n, mul(2, p)) if p else n
+    # Without dilation, the same number written as the textbooks do: (N + 2P - F)/S + 1.
     num = minus(padded, k) if d == 1 else minus(padded, mul(d, minus(k, 1, tight=True)), 1)
     size = Rounded(plus(Quot(num, s), 1), up=ceil, note="ceil" if ceil else "")
     # PyTorch drops a last window that would start inside the right padding.
