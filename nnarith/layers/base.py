@@ -266,6 +266,3 @@ def dim_flags(x: Shape, results: list) -> list[str]:
     names = SPATIAL_NAMES.get(x.rank, tuple(f"d{i}" for i in range(x.rank)))
     return ["; ".join(f"{names[i]}: {t}" for i, t in bad)]
 
-
-def product(values: tuple[int, ...] | list[int]) -> str:
-    return "*".join(str(v) for v in values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from math import gcd, prod
 
 from nnarith.analysis.arithmetic import Size, transposed_out, window_out
+from nnarith.analysis.expr import Expr, Paren, mul, plus, times
 from nnarith.analysis.receptive import UNDEFINED, Window
 from nnarith.layers.base import (
     INPUT,
@@ -17,7 +18,6 @@ from nnarith.layers.base import (
     Words,
     dim_flags,
     dim_texts,
-    product,
     register,
     torch_class,
 )
@@ -60,12 +60,13 @@ class _ConvBase(Layer):
                 raise self.error(f"output size {r.value} < 1: {r.text}; {reason} {n}", field, hint=hint)
         return [r.value for r in results]
 
-    def counts(self, out: Out, c_in_g: int, k: tuple[int, ...]) -> None:
-        out.weights = self.out * c_in_g * prod(k)
-        out.biases = self.out if self.bias else 0
-        plus = " + 1" if self.bias else ""
-        out.work["params"] = f"{self.out} x ({product(k)}*{c_in_g}{plus}) = {out.weights + out.biases:,}"
-        out.work["weights"] = f"{self.out} x {product(k)}*{c_in_g} = {out.weights:,}"
+    def counts(self, out: Out, kernel: Expr) -> None:
+        """Weights and biases, from the kernel's elements per output channel (kernel*C_in/groups)."""
+        weights = times(self.out, kernel)
+        params = times(self.out, Paren(plus(kernel, 1) if self.bias else kernel))
+        out.weights, out.biases = weights.value, self.out if self.bias else 0
+        out.work["params"] = params.equation()
+        out.work["weights"] = weights.equation()
 
 
 @register
@@ -94,14 +95,16 @@ class Conv(_ConvBase):
         spatial = self.sizes(x, results)
         out = Out(Shape((self.out, *spatial)))
         out.effect = Window(tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d)), s, p)
-        self.counts(out, c_in_g, k)
-        out.macs = self.out * prod(spatial) * c_in_g * prod(k)
+        kernel = mul(*k, c_in_g)
+        self.counts(out, kernel)
+        macs = times(mul(*spatial, self.out), kernel)
+        out.macs = macs.value
         # PyTorch runs padding='same' as aten::_convolution_mode, an operator fvcore does not count.
         out.fvcore = 0 if self.pad == "same" else out.macs
         out.other_ops = out.shape.numel if self.bias else 0  # one bias add per output element
         out.flags = dim_flags(x, results)
         out.work["output"] = dim_texts(x, [r.text for r in results])
-        out.work["macs"] = f"{product(spatial)}*{self.out} x {product(k)}*{c_in_g} = {out.macs:,}"
+        out.work["macs"] = macs.equation()
         return out
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
@@ -149,13 +152,13 @@ class Deconv(_ConvBase):
         results = [transposed_out(*a) for a in zip(x.dims[1:], k, s, p, d, op)]
         spatial = self.sizes(x, results)
         out = Out(Shape((self.out, *spatial)), effect=UNDEFINED)
-        self.counts(out, c_in_g, k)
+        self.counts(out, mul(*k, c_in_g))
         # Each input element is multiplied by a kernel slab of C_out/groups x kernel (fvcore's rule).
-        c_out_g = self.out // self.groups
-        out.macs = out.fvcore = x.numel * c_out_g * prod(k)
+        macs = times(mul(*x.dims[1:], x.dims[0]), mul(*k, self.out // self.groups))
+        out.macs = out.fvcore = macs.value
         out.other_ops = out.shape.numel if self.bias else 0
         out.work["output"] = dim_texts(x, [r.text for r in results])
-        out.work["macs"] = f"{product(x.dims[1:])}*{x.dims[0]} x {product(k)}*{c_out_g} = {out.macs:,}"
+        out.work["macs"] = macs.equation()
         return out
 
     def tensors(self, x: Shape, out: Out) -> Tensors:

@@ -6,6 +6,7 @@ After a recurrent layer's sequence [T, F] it applies to every step, as nn.Linear
 
 from __future__ import annotations
 
+from nnarith.analysis.expr import Paren, plus, times
 from nnarith.analysis.receptive import WHOLE
 from nnarith.layers.base import (
     FLAT,
@@ -46,17 +47,17 @@ class _Dense(Layer):
     def dense(self, x: Shape, pieces: int = 1) -> Out:
         steps, f = _features(x)
         out = Out(_output(x, self.out, self.name), effect=WHOLE)
-        n = self.out * pieces
-        out.weights = n * f
-        out.biases = n if self.bias else 0
-        out.macs = out.fvcore = steps * f * n
+        units = (pieces, self.out) if pieces > 1 else (self.out,)  # one affine map per piece and output
+        weights = times(*units, f)
+        params = times(*units, Paren(plus(f, 1) if self.bias else f))
+        macs = times(*((steps,) if steps > 1 else ()), f, *units)
+        out.weights, out.macs = weights.value, macs.value
+        out.biases = self.out * pieces if self.bias else 0
+        out.fvcore = out.macs
         out.other_ops = steps * out.biases  # bias adds
-        plus = " + 1" if self.bias else ""
-        times = f"{pieces} x " if pieces > 1 else ""
-        out.work["params"] = f"{times}{self.out} x ({f}{plus}) = {out.weights + out.biases:,}"
-        out.work["weights"] = f"{times}{self.out} x {f} = {out.weights:,}"
-        per_step = f"{steps} x " if steps > 1 else ""
-        out.work["macs"] = f"{per_step}{f} x {times}{self.out} = {out.macs:,}"
+        out.work["params"] = params.equation()
+        out.work["weights"] = weights.equation()
+        out.work["macs"] = macs.equation()
         if x.layout == "map":
             out.work["output"] = f"flatten {x} = {x.numel:,}, then {x.numel:,} -> {self.out}"
         else:

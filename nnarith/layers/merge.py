@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from nnarith.analysis.expr import plus
 from nnarith.errors import Loc, SpecError
 from nnarith.layers.base import BRANCHES, NEW, Example, Out, Shape, Tensor, Tensors, Traits, Words
 
@@ -106,9 +107,9 @@ class Concat(MergeOp):
                     f"'{self.names[0]}' gives [{first}] and branch '{n}' gives [{s}]",
                     hint="give every branch the same stride and padding",
                 )
-        channels = sum(s.dims[0] for s in self.shapes)
-        out = Out(Shape((channels, *first.dims[1:]), first.layout, first.flattened_by))
-        out.work["output"] = " + ".join(str(s.dims[0]) for s in self.shapes) + f" = {channels} channels"
+        channels = plus(*(s.dims[0] for s in self.shapes))
+        out = Out(Shape((channels.value, *first.dims[1:]), first.layout, first.flattened_by))
+        out.work["output"] = channels.equation(grouped=False, tail="channels")
         return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nnarith.analysis.expr import plus, times
 from nnarith.layers.base import INPUT, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
 from nnarith.layers.fields import Bool, Float, Int
 
@@ -24,15 +25,16 @@ class BatchNorm(Layer):
     def infer(self, x: Shape) -> Out:
         c = x.dims[0]
         out = Out(x)
-        out.weights = c if self.affine else 0  # gamma
-        out.biases = c if self.affine else 0  # beta
+        if self.affine:  # gamma and beta
+            out.weights = out.biases = c
+            out.work["params"] = times(2, c).equation(tail="(scale and shift)")
         # running_mean and running_var, plus the one-element num_batches_tracked counter
-        out.buffers = 2 * c + 1
+        buffers = plus(times(2, c), 1)
+        out.buffers = buffers.value
         # At inference the normalisation folds into one scale and one shift per element.
         out.other_ops = 2 * x.numel
         out.fvcore = (2 if self.affine else 1) * x.numel
-        out.work["params"] = f"2 x {c} = {out.weights + out.biases:,} (scale and shift)"
-        out.work["buffers"] = f"2 x {c} + 1 = {out.buffers:,} (running mean, variance, counter)"
+        out.work["buffers"] = buffers.equation(tail="(running mean, variance, counter)")
         return out
 
     def tensors(self, x: Shape, out: Out) -> Tensors:

@@ -11,6 +11,7 @@ MACs per step, layer and direction: G*H*(F_in + H).
 
 from __future__ import annotations
 
+from nnarith.analysis.expr import Num, Paren, mul, plus, times
 from nnarith.analysis.receptive import WHOLE
 from nnarith.layers.base import FLAT, OUTPUT, TOKENS, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
 from nnarith.layers.fields import Bool, Choice, Int
@@ -42,18 +43,20 @@ class _Recurrent(Layer):
         h, dirs, g = self.hidden, 2 if self.bidirectional else 1, self.gates
         # The first layer reads the F features, each later one the dirs*H outputs below it:
         # a closed form, as `layers` may be 10^99.
-        weights = dirs * g * h * ((f + h) + (self.layers - 1) * (h * dirs + h))
-        macs = steps * weights
+        per_dir = mul(g, h, plus(f, h))
+        if self.layers > 1:
+            per_dir = plus(per_dir, times(self.layers - 1, mul(g, h, plus(h * dirs, h))))
+        weights = times(dirs, Paren(per_dir))
+        biases = times(self.layers * dirs, mul(2, g, h))  # b_ih and b_hh
+        params = plus(weights, biases) if self.bias else weights
+        macs = times(Num(steps, f"{steps} steps"), weights)
         per_unit = _OPS[self.kind] - (0 if self.bias else _BIAS_OPS[self.kind])
         shape = Shape((steps, h * dirs), TOKENS) if self.sequence else Shape((h * dirs,), FLAT)
-        out = Out(shape, effect=WHOLE, macs=macs, weights=weights)
-        out.biases = self.layers * dirs * 2 * g * h if self.bias else 0
+        out = Out(shape, effect=WHOLE, macs=macs.value, weights=weights.value)
+        out.biases = biases.value if self.bias else 0
         out.other_ops = self.layers * dirs * steps * h * per_unit
-        first = f"{g}*{h}*({f} + {h})"
-        rest = f" + {self.layers - 1} x {g}*{h}*({h * dirs} + {h})" if self.layers > 1 else ""
-        bias = f" + {self.layers * dirs} x 2*{g}*{h}" if self.bias else ""
-        out.work["params"] = f"{dirs} x ({first}{rest}){bias} = {weights + out.biases:,}"
-        out.work["macs"] = f"{steps} steps x {dirs} x ({first}{rest}) = {macs:,}"
+        out.work["params"] = params.equation()
+        out.work["macs"] = macs.equation()
         return out
 
     def unrolled(self, x: Shape) -> tuple[Tensor, ...]:
