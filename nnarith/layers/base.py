@@ -2,8 +2,8 @@
 
 Each class holds, side by side, its fields, its shape rule, its parameter, MAC and op
 counts, what it does to the receptive field (`infer`), the tensors of its training forward
-pass (`tensors`, for analysis/memory.py), and its PyTorch builder (`torch`), which imports
-torch only when called.
+pass (`tensors`, for analysis/memory.py), and its PyTorch constructor (`torch`), given as data
+(a Construct) that imports no torch until it is built.
 
 Definitions used by every kind (stated once, as fvcore does):
 - weights, biases: trainable elements; params = weights + biases.
@@ -53,7 +53,6 @@ SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 MAP = "map"  # [C, *spatial]: channels, then 1 to 3 spatial dims; what conv and pooling read
 TOKENS = "tokens"  # [T, F]: tokens (or steps), each of F features; fc and softmax act on each token
 FLAT = "flat"  # [F]: features; fc after a map flattens it into this
-AXES = {MAP: "channels and spatial dims", TOKENS: "tokens and features", FLAT: "features"}
 
 
 @dataclass(frozen=True)
@@ -265,4 +264,3 @@ def dim_flags(x: Shape, results: list) -> list[str]:
         return [bad[0][1]]
     names = SPATIAL_NAMES.get(x.rank, tuple(f"d{i}" for i in range(x.rank)))
     return ["; ".join(f"{names[i]}: {t}" for i, t in bad)]
-

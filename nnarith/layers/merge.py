@@ -80,15 +80,6 @@ def register_merge(cls: type[MergeOp]) -> type[MergeOp]:
     return cls
 
 
-def _elementwise(self: MergeOp, first: Shape, sign: str) -> Out:
-    dims = broadcast(self.shapes)
-    out = Out(Shape(dims or first.dims, first.layout, first.flattened_by), storage=NEW)
-    out.other_ops = (len(self.shapes) - 1) * out.shape.numel
-    if dims != first.dims or any(s.dims != dims for s in self.shapes):
-        out.work["output"] = f" {sign} ".join(f"[{s}]" for s in self.shapes) + f" broadcast to [{out.shape}]"
-    return out
-
-
 @register_merge
 class Concat(MergeOp):
     op = "concat"
@@ -113,9 +104,24 @@ class Concat(MergeOp):
         return out
 
 
+class _Elementwise(MergeOp):
+    """Add and mul: one operation per output element and branch after the first, on the shape the
+    branches broadcast to; the working shows the broadcast where there is one."""
+
+    sign: ClassVar[str]
+
+    def elementwise(self, first: Shape) -> Out:
+        dims = broadcast(self.shapes)
+        out = Out(Shape(dims or first.dims, first.layout, first.flattened_by), storage=NEW)
+        out.other_ops = (len(self.shapes) - 1) * out.shape.numel
+        if dims != first.dims or any(s.dims != dims for s in self.shapes):
+            out.work["output"] = f" {self.sign} ".join(f"[{s}]" for s in self.shapes) + f" broadcast to [{out.shape}]"
+        return out
+
+
 @register_merge
-class Add(MergeOp):
-    op = "add"
+class Add(_Elementwise):
+    op, sign = "add", "+"
     help = "sum the branches elementwise; their shapes must be equal"
     keeps_shape, functional = True, True
     words = (Words(r"\badd\b|residual|shortcut sum", 240),)
@@ -131,7 +137,7 @@ class Add(MergeOp):
                     f"branch '{n}' gives [{s}]",
                     hint="project the shortcut (for example a 1x1 conv with the right out and stride)",
                 )
-        return _elementwise(self, first, "+")
+        return self.elementwise(first)
 
     @classmethod
     def tensors(cls, out: Out) -> Tensors:
@@ -141,8 +147,8 @@ class Add(MergeOp):
 
 
 @register_merge
-class Mul(MergeOp):
-    op = "mul"
+class Mul(_Elementwise):
+    op, sign = "mul", "*"
     help = "multiply the branches elementwise, broadcasting (a gate [C, 1, 1] scales [C, H, W])"
     functional = True  # torchvision's squeeze-and-excitation writes `scale * input`
     words = (Words(r"\bmul\b|\bmultiply\b|element.?wise product", 300),)
@@ -155,7 +161,7 @@ class Mul(MergeOp):
             listing = " and ".join(f"branch '{n}' gives [{s}]" for s, n in zip(self.shapes, self.names))
             raise self.error(f"mul cannot broadcast its branches: {listing}",
                              hint="each size must equal the others' or be 1, counted from the last dimension")
-        return _elementwise(self, first, "*")
+        return self.elementwise(first)
 
     @classmethod
     def tensors(cls, out: Out) -> Tensors:
