@@ -14,19 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nnarith.analysis.counts import REPORTED
 from nnarith.errors import Loc, SpecError, did_you_mean
 from nnarith.loader.yaml_loader import YMap
 
 # Canonical figure names, with what each means: one place for specs, answers files and documents.
+# The counts are Counts' reported figures (analysis/counts.py), so a new one is nameable here too.
 FIGURES = {
     "output": "the output shape, in any written order (96x55x55, 55x55x96, [1, 96, 55, 55])",
-    "params": "parameters: weights + biases",
-    "weights": "weights, biases not counted",
-    "biases": "biases",
-    "buffers": "non-trainable elements (batch norm's running statistics)",
-    "macs": "multiply-accumulates, bias excluded",
-    "flops": "2 x MACs",
-    "other_ops": "other arithmetic, not in the MACs: bias adds, activations, pooling, norms",
+    **{f.name: f"{f.label}, in {f.unit}" for f in REPORTED},
     "memory": "output memory: elements, or bytes when written with a unit (290K, 1.16 MB)",
     "activations": "output elements",
     "rf": "receptive field size (or size/stride, as 11/4)",
