@@ -59,9 +59,9 @@ def kinds(args: argparse.Namespace) -> int:
         for field, spec in cls.fields.items():
             default = "required" if spec.default is REQUIRED else f"default {spec.default!r}"
             out.append(f"    {field:<15} {spec.doc} ({default})")
-    out += [f"{m.op} (merges branches: {m.op}: [branch, ...]): {m.help}" for m in merges]
+    out += [f"{m.op}: {m.help}" for m in merges]
     if args.kind is None:
-        out.append(f"containers: {', '.join(CONTAINERS)}; every layer and block also takes "
-                   f"{', '.join(f'{c}:' for c in COMMON)}")
+        out.append(f"containers: {', '.join(CONTAINERS)}; the merges take a list of branches")
+        out.append(f"every layer and block also takes {', '.join(f'{c}:' for c in COMMON)}")
     write("\n".join(out) + "\n")
     return 0

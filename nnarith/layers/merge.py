@@ -83,7 +83,7 @@ def register_merge(cls: type[MergeOp]) -> type[MergeOp]:
 @register_merge
 class Concat(MergeOp):
     op = "concat"
-    help = "join the branches along the channels; the other sizes must agree"
+    help = "join the branches along the channels; their other sizes must agree"
     functional = True
     words = (Words(r"concat", 230),)
     example = Example("concat: [[conv: {out: 3, kernel: 1}], [maxpool: {kernel: 3, stride: 1, pad: 1}]]", (2, 6, 6),
@@ -122,7 +122,7 @@ class _Elementwise(MergeOp):
 @register_merge
 class Add(_Elementwise):
     op, sign = "add", "+"
-    help = "sum the branches elementwise; their shapes must be equal"
+    help = "sum the branches; their shapes must be equal"
     keeps_shape, functional = True, True
     words = (Words(r"\badd\b|residual|shortcut sum", 240),)
     example = Example("add: [[conv: {out: 4, kernel: 3, pad: 1}], identity]", (4, 6, 6), "residual add")
@@ -149,7 +149,7 @@ class Add(_Elementwise):
 @register_merge
 class Mul(_Elementwise):
     op, sign = "mul", "*"
-    help = "multiply the branches elementwise, broadcasting (a gate [C, 1, 1] scales [C, H, W])"
+    help = "multiply the branches, broadcasting: a gate [C, 1, 1] scales [C, H, W]"
     functional = True  # torchvision's squeeze-and-excitation writes `scale * input`
     words = (Words(r"\bmul\b|\bmultiply\b|element.?wise product", 300),)
     example = Example("mul: [identity, [gap, conv: {out: 4, kernel: 1}, sigmoid]]", (4, 5, 5), "multiply")
