@@ -32,7 +32,7 @@ _RELU = Words(r"relu", 150)  # 'ReLU' alone may be any of the ReLUs
 class _Activation(Layer):
     ops_per_element = 1
     keeps_shape, family = True, "activation"
-    torch_name = ""  # the torch.nn class; its arguments are this kind's fields, in order
+    torch_name = ""  # the torch.nn class; its keyword arguments are this kind's fields, by PyTorch's names
     saves: str  # INPUT or OUTPUT: what its backward reads; each kind states it
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
