@@ -107,10 +107,3 @@ class Report:
     def aux_totals(self) -> Totals:
         return Totals.of(self.aux_rows, 0, self.scale)
 
-    @property
-    def warnings(self) -> list[tuple[Row, str]]:
-        return [(r, w) for r in self.rows + self.aux_rows for w in r.warnings]
-
-    @property
-    def notes(self) -> list[tuple[Row, str]]:
-        return [(r, n) for r in self.rows + self.aux_rows for n in r.notes]

@@ -69,6 +69,12 @@ def noted(r: Row) -> list[str]:
     return [f"{r.name}: {n}" for n in r.notes]
 
 
+def flags_and_notes(report: Report) -> tuple[list[str], list[str]]:
+    """Every row's flags and notes, named as in the lines: the main rows', then the training-only heads'."""
+    rows = report.rows + report.aux_rows
+    return [f for r in rows for f in flagged(r)], [n for r in rows for n in noted(r)]
+
+
 NOTES_HEADING = "receptive fields of branches that do not line up (the field shown is their union; not a size)"
 
 

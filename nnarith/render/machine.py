@@ -15,7 +15,7 @@ from nnarith.analysis import receptive
 from nnarith.analysis.counts import COLUMNS, REPORTED, Counts
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row, Totals
 from nnarith.render import units
-from nnarith.render.lines import NOTES_HEADING, lines, memory_text, number, rf_text
+from nnarith.render.lines import NOTES_HEADING, flags_and_notes, lines, memory_text, number, rf_text
 
 SCHEMA = "nnarith.report/2"  # 2: "ops" became "other_ops"
 
@@ -143,11 +143,10 @@ def render_markdown(report: Report, *, exact: bool = False, depth: int | None = 
     if report.aux_rows:
         a = report.aux_totals
         out.append(f"- training-only heads: {a.params:,} params, {a.macs:,} MACs (not in the totals)")
-    flags = [f"{row.name}: {w}" for row, w in report.warnings]
+    flags, notes = flags_and_notes(report)
     if flags:
         out += ["", "⚑ sizes that do not divide (PyTorch rounds them down, or up in ceil mode):",
                 *(f"- `{f}`" for f in flags)]
-    notes = [f"{row.name}: {n}" for row, n in report.notes]
     if notes:
         out += ["", f"~ {NOTES_HEADING}:", *(f"- `{n}`" for n in notes)]
     if explain:

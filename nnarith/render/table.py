@@ -8,7 +8,7 @@ from __future__ import annotations
 from nnarith.analysis.counts import COLUMNS
 from nnarith.analysis.report import DTYPE_BYTES, Report, Totals
 from nnarith.render import units
-from nnarith.render.lines import NOTES_HEADING, Line, lines, memory_text, number, rf_text
+from nnarith.render.lines import NOTES_HEADING, Line, flags_and_notes, lines, memory_text, number, rf_text
 
 HEAD = ("layer", "kind", "output", *(f.label for f in COLUMNS), "memory", "RF", "flags")
 MEMORY = HEAD.index("memory")
@@ -24,12 +24,11 @@ def render_table(report: Report, *, exact: bool = False, depth: int | None = Non
         out += ["", "Training-only heads (left out of the totals above)", ""]
         out += _grid(report, lines(report.aux_rows, depth), report.aux_totals, exact, with_input=False)
         out += ["", *_summary(report, report.aux_totals, "Training-only totals")]
-    flags = [f"{row.name}: {w}" for row, w in report.warnings]
+    flags, notes = flags_and_notes(report)
     if flags:
         out += ["", "Flags: sizes that do not divide (PyTorch rounds them down, or up in ceil mode; --strict makes "
                 "them errors)"]
         out += [f"  !{i} {f}" for i, f in enumerate(flags, 1)]
-    notes = [f"{row.name}: {n}" for row, n in report.notes]
     if notes:
         out += ["", f"Notes: {NOTES_HEADING}"]
         out += [f"  ~{i} {n}" for i, n in enumerate(notes, 1)]

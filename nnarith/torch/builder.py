@@ -55,7 +55,5 @@ class _Builder(Visitor):
         return construct("AuxHead", self.children(node.body, here))
 
     def merge(self, node: Merge, here: tuple[str, ...]) -> Construct:
-        branches = Children(tuple(
-            (b.name, construct("Sequence", self.children(b, here + (b.name,)))) for b in node.branches
-        ))
+        branches = Children(tuple((b.name, self.seq(b, here + (b.name,))) for b in node.branches))
         return MERGES[node.op].torch(branches, self.rows[".".join(here)].into)
