@@ -107,3 +107,7 @@ class Report:
     def aux_totals(self) -> Totals:
         return Totals.of(self.aux_rows, 0, self.scale)
 
+    @property
+    def warnings(self) -> list[tuple[Row, str]]:
+        """(row, flag) for every size that does not divide, main rows then the training-only heads'."""
+        return [(r, w) for r in self.rows + self.aux_rows for w in r.warnings]
