@@ -1,0 +1,74 @@
+"""Colour that carries meaning, and only on a terminal.
+
+Output is coloured when its stream is a terminal, unless NO_COLOR is set (https://no-color.org)
+or --no-color is given; FORCE_COLOR turns it on where it is not a terminal (as rich reads it).
+Piped output is plain text with no escape codes. The escape codes come from rich's styles,
+imported only when colour is on.
+
+A renderer takes a `Painter` and calls it on text it has already padded, so that the codes
+never count towards a column's width.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+# What each colour means, in one place: the renderers name the meaning, never the colour.
+MEANINGS = {
+    "right": "green",  # a check's ✓
+    "wrong": "bold red",  # a check's ✗, an error's first line
+    "note": "yellow",  # right under another convention; a receptive-field note
+    "flag": "yellow",  # a size that does not divide
+    "hint": "cyan",  # how to fix an error
+    "heading": "bold",  # a table's head, a section's title
+    "total": "bold",  # the totals row and line
+    "guide": "dim",  # tree guides, rules, units
+    "name": "",  # a layer's name (plain)
+}
+
+_disabled = False
+
+
+def disable() -> None:
+    """--no-color: plain output, whatever the stream."""
+    global _disabled
+    _disabled = True
+
+
+def enabled(stream: TextIO | None = None) -> bool:
+    if _disabled or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+Painter = Callable[[str, str], str]
+
+
+def plain(text: str, meaning: str) -> str:
+    return text
+
+
+def _ansi(text: str, meaning: str) -> str:
+    style = MEANINGS[meaning]
+    if not style or not text:
+        return text
+    return _render(style, text)
+
+
+def _render(style: str, text: str) -> str:
+    from rich.color import ColorSystem
+    from rich.style import Style
+
+    return Style.parse(style).render(text, color_system=ColorSystem.STANDARD)
+
+
+def painter(stream: TextIO | None = None) -> Painter:
+    """The painter for output to `stream` (standard output by default)."""
+    return _ansi if enabled(stream) else plain
