@@ -72,3 +72,15 @@ def _render(style: str, text: str) -> str:
 def painter(stream: TextIO | None = None) -> Painter:
     """The painter for output to `stream` (standard output by default)."""
     return _ansi if enabled(stream) else plain
+
+
+def width(stream: TextIO | None = None) -> int:
+    """The columns to fit: the terminal's; where the output is not a terminal, $COLUMNS, else 100."""
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    if isatty and isatty():
+        import shutil
+
+        return max(shutil.get_terminal_size((100, 24)).columns, 40)
+    columns = os.environ.get("COLUMNS", "")
+    return max(int(columns), 40) if columns.isdigit() and columns.isascii() else 100
