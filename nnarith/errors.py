@@ -78,8 +78,47 @@ class UsageError(NnarithError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """The closest valid name, phrased as a hint, or None when nothing is close."""
-    close = difflib.get_close_matches(str(word), sorted(set(choices)), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    close = closest(word, choices)
+    return f"did you mean '{close}'?" if close else None
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice that `word` most likely misspells, or None when none is a plausible typo.
+
+    A typo is a few edits away, fewer for a short word: a word of 3 letters or fewer may only
+    differ in case or swap two neighbours. Similarity alone misleads: difflib finds 'lrn' in
+    'ln', 'seq' in 'se' and 'flatten' in 'attention'.
+    """
+    typed = str(word).lower()
+    allowed = 1 if len(typed) <= 5 else 2 if len(typed) <= 8 else 3
+    ranked = []
+    for choice in sorted(set(map(str, choices))):
+        name = choice.lower()
+        if abs(len(name) - len(typed)) > allowed:
+            continue
+        d = edits(typed, name)
+        swap = d == 1 and sorted(name) == sorted(typed)  # one edit that keeps the letters: two neighbours swapped
+        if len(typed) <= 3 and d and not swap:
+            continue
+        ratio = difflib.SequenceMatcher(None, typed, name).ratio()  # low for a swap in a short word: 'cf', 'fc' 0.5
+        if d <= allowed and (ratio >= 0.6 or swap):
+            ranked.append((d, not swap, -ratio, choice))  # a swap is the likelier typo: 'vgg61' meant vgg16
+    return min(ranked)[-1] if ranked else None
+
+
+def edits(a: str, b: str) -> int:
+    """Letters inserted, dropped or changed, or neighbours swapped, to turn a into b (optimal string alignment)."""
+    before: list[int] = []
+    above = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, before[j - 2] + 1)
+            row.append(cost)
+        before, above = above, row
+    return above[-1]
 
 
 def raise_all(errors: list[SpecError]) -> None:

@@ -19,6 +19,7 @@ from nnarith.errors import Loc, SpecError, did_you_mean
 from nnarith.layers import REGISTRY
 from nnarith.layers.fields import Int
 from nnarith.layers.merge import MERGES
+from nnarith.layers.names import field_hint, field_meant, kind_hint
 from nnarith.loader.expect import read_expect
 from nnarith.loader.nodes import Aux, Leaf, Merge, Node, Seq
 from nnarith.loader.scope import (
@@ -197,7 +198,7 @@ class Expander:
             raise SpecError(f"'{kind}' cannot name a layer kind", loc)
         known = [*REGISTRY, *CONTAINERS, *self.blocks]
         raise SpecError(f"unknown layer kind '{kind}'", loc,
-                        hint=did_you_mean(kind, known) or "run 'nnarith kinds' to list the kinds")
+                        hint=kind_hint(kind, known) or "run 'nnarith kinds' to list the kinds")
 
     # builders -------------------------------------------------------------------------
 
@@ -220,8 +221,8 @@ class Expander:
             if key not in cls.fields:
                 fields = ", ".join(cls.fields) or "none"
                 kloc = args.key_locs.get(key, vloc) if isinstance(args, YMap) else vloc
-                hint = did_you_mean(key, (*cls.fields, *COMMON))
-                meant.add(hint.split("'")[1] if hint else None)
+                hint = field_hint(key, (*cls.fields, *COMMON))
+                meant.add(field_meant(key, (*cls.fields, *COMMON)))
                 errors.append(SpecError(f"unknown field '{key}' in {kind}", kloc,
                                         hint=hint or f"{kind} fields: {fields}"))
                 continue
