@@ -4,12 +4,16 @@ JSON, JUnit, and the examples in examples/homework and examples/ci."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
+import venv
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import yaml
@@ -182,16 +186,50 @@ def test_a_spec_named_in_an_answers_file_is_found_beside_it(tmp_path):
 
 
 def test_the_ci_example_runs_as_its_workflow_runs_it(tmp_path):
-    work = tmp_path / "repo"
-    shutil.copytree(CI, work)
+    """The workflow's run: steps in order, the install included, as GitHub runs them: nnarith is installed from a
+    checkout of its repository into a Python that holds nothing else, and the checks use that nnarith."""
     workflow = yaml.safe_load((CI / ".github" / "workflows" / "docs.yml").read_text())
-    runs = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "run" in s]
-    checks = [shlex.split(run) for run in runs if run.startswith("nnarith ")]
-    assert len(checks) == 2
-    for argv in checks:
-        r = cli(*argv[1:], cwd=work)
-        assert r.returncode == 0, (argv, r.stdout, r.stderr)
-    assert len(ET.parse(work / "check-report.xml").getroot().findall(".//testcase")) == 26
+    (job,) = workflow["jobs"].values()
+    actions = [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s]
+    assert actions == ["actions/checkout", "actions/checkout", "actions/setup-python", "actions/upload-artifact"]
+    mine, theirs = (s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert "with" not in mine and {k: theirs["with"][k] for k in ("repository", "ref")} == {
+        "repository": "${{ env.NNARITH_REPOSITORY }}", "ref": "${{ env.NNARITH_REF }}"}
+    work = tmp_path / "repo"
+    shutil.copytree(CI, work)  # the repository's own checkout
+    shutil.copytree(ROOT, work / theirs["with"]["path"], symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".hypothesis"))  # nnarith's
+    python = empty_python(tmp_path / "env")  # setup-python's
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "PYTHONPATH"}
+    env.update(workflow["env"], PATH=str(python.parent) + os.pathsep + os.defpath, PYTHONNOUSERSITE="1",
+               PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0")  # offline; "0" turns it off
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs[0] == f"pip install ./{theirs['with']['path']}"  # from the checkout
+    for run in runs:
+        r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", run], cwd=work, env=env,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, (run, r.stdout, r.stderr)
+    installed = subprocess.run([python, "-c", "import nnarith; print(nnarith.__file__)"], cwd=tmp_path, env=env,
+                               capture_output=True, text=True).stdout
+    assert installed.startswith(str(tmp_path / "env")), installed  # the checks ran the nnarith just installed
+    (upload,) = (s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    report = ET.parse(work / upload["with"]["path"]).getroot()
+    assert len(report.findall(".//testcase")) == 26 and not report.findall(".//failure")
+
+
+def empty_python(folder):
+    """A virtual environment that has nothing installed: it sees this one's packages (PyYAML, rich, pip and
+    setuptools, to install offline) but not its nnarith, whose editable install it does not load."""
+    venv.create(folder, with_pip=False)
+    python = folder / ("Scripts" if os.name == "nt" else "bin") / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    here = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    (Path(site) / "outer.pth").write_text("".join(f"{p}\n" for p in sorted(here)))
+    pip = python.with_name("pip")  # as pip's own launcher: pip installs into the Python that runs it
+    pip.write_text(f"#!{python}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n")
+    pip.chmod(0o755)
+    return python
 
 
 def test_the_ci_example_fails_when_the_document_drifts(tmp_path):
