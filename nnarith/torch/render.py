@@ -140,6 +140,8 @@ def _fvcore_lines(s: Split, paint: Painter) -> list[str]:
 
 
 def _against(reads: str, factor: Fraction, base: int, layers: int) -> str:
+    if not layers:
+        return "outside the spec's layers"
     their = "its" if layers == 1 else "their"
     if reads == "MACs":
         return f"= {their} MACs" if factor == 1 else f"{their} MACs: {base:,}"
