@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,7 +11,8 @@ torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
 
 from nnarith.analysis.walk import analyze  # noqa: E402
 from nnarith.loader import load_spec  # noqa: E402
-from nnarith.torch.bench import bench, choose_device  # noqa: E402
+from nnarith.torch.bench import Benchmark, Result, bench, choose_device  # noqa: E402
+from nnarith.torch.render import WIDTH, render_benchmark  # noqa: E402
 from tests.helpers import cli  # noqa: E402
 
 RESULT_KEYS = {"batch", "dtype", "mode", "ms_median", "ms_spread", "images_per_s", "tflops", "fraction_of_peak",
@@ -53,6 +55,24 @@ def test_auto_device_falls_back_to_the_cpu_and_says_so():
     table = cli("bench", "lenet5", "--batch", "2").stdout
     assert "no CUDA device is available: benchmarking on the CPU instead" in table
     assert "ms median" in table and "of peak" in table
+
+
+def test_bench_table_fits_the_width_and_paints_only_where_asked():
+    """The widest figures a run gives (a large batch on a slow CPU, tens of GB) still fit WIDTH columns."""
+    wide = Result(4096, "bf16", "inference", 123_456.78, 9_876.54, 1_234_567.8, 123.456, None,
+                  123_456_789_012, 98_765_432_109, 1000)
+    note = ("training at batch 1 is impossible: batch norm 'layer4.bottleneck3.add1.main.bn3' sees one value "
+            "per channel (its input is 2048), and PyTorch cannot normalise one value in training mode")
+    b = Benchmark("Wide ResNet-50-2", "NVIDIA H200 (a long device name as CUDA reports it)",
+                  "CUDA was asked for but is not available: benchmarking on the CPU instead",
+                  "process peak RSS (since start)", {"fp32": 0.045, "bf16": 0.133, "fp16": 0.2}, [wide] * 3, [note])
+    plain = render_benchmark(b)
+    assert max(map(len, plain.splitlines())) <= WIDTH and "\x1b" not in plain
+    assert "1,234,567.8" in plain and "123.46 GB" in plain and " ".join(note.split()) in " ".join(plain.split())
+    tagged = render_benchmark(b, paint=lambda text, meaning: f"<{meaning}>{text}</{meaning}>")
+    assert "<heading>mode " in tagged and "<note>note:</note>" in tagged
+    assert set(re.findall(r"<([a-z]+)>", tagged)) == {"heading", "guide", "note"}
+    assert re.sub(r"</?[a-z]+>", "", tagged) == plain  # painting adds codes only: the columns do not move
 
 
 def test_bad_bench_options():

@@ -1,18 +1,27 @@
-"""`nnarith verify`: every shipped spec passes, a wrong number is caught, --against works."""
+"""`nnarith verify`: every shipped spec passes, per image, a wrong number is caught, --against works."""
 
 from __future__ import annotations
 
 import json
+import re
+from fractions import Fraction
 
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
 pytest.importorskip("fvcore", reason="needs the nnarith[torch] extra")
 
+from nnarith.analysis.walk import analyze  # noqa: E402
 from nnarith.layers import REGISTRY  # noqa: E402
-from nnarith.loader import shipped  # noqa: E402
-from nnarith.torch.verify import verify  # noqa: E402
+from nnarith.loader import load_spec, shipped  # noqa: E402
+from nnarith.render import units  # noqa: E402
+from nnarith.render.style import painter  # noqa: E402
+from nnarith.torch.builder import build  # noqa: E402
+from nnarith.torch.render import WIDTH, render_verification  # noqa: E402
+from nnarith.torch.verify import Verification, verify  # noqa: E402
 from tests.helpers import ROOT, cli  # noqa: E402
+
+ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.mark.parametrize("name", sorted(shipped()))
@@ -22,15 +31,18 @@ def test_every_shipped_spec_verifies(name):
     assert result.passed, wrong[:10]
     groups = {c.group for c in result.checks}
     assert {"layer output shapes", "layer params", "layer fvcore counts", "layer FLOPs", "layer memory"} <= groups
+    for all_checks in (False, True):  # the summary and every per-layer check fit the width
+        lines = render_verification(result, all_checks).splitlines()
+        assert max(map(len, lines)) <= WIDTH, max(lines, key=len)
 
 
 def test_resnet50_under_fvcores_convention():
     """fvcore counts batch norm and adaptive pooling besides the conv and fc MACs."""
     result = verify("resnet50", batch=1)
-    check = next(c for c in result.checks if c.what == "MACs (fvcore FlopCountAnalysis)")
+    check = next(c for c in result.checks if c.what == "fvcore FlopCountAnalysis")
     assert check.expected == check.measured == 4_111_512_576
     flops = next(c for c in result.checks if c.what == "FLOPs (torch FlopCounterMode)")
-    assert flops.measured == 2 * 4_089_184_256
+    assert flops.measured == 2 * 4_089_184_256  # torchvision's published 4.09 GFLOPS are these MACs
     notes = [c.detail for c in result.checks if c.status == "note"]
     assert notes == ["aten::add x16, aten::max_pool2d x1"]
 
@@ -39,7 +51,95 @@ def test_recurrent_flops_are_counted_for_real():
     """FlopCounterMode sees LSTM's matrix products once the fused kernel is off."""
     result = verify(str(ROOT / "examples" / "lstm_mnist.yaml"), batch=3)
     flops = next(c for c in result.checks if c.what == "FLOPs (torch FlopCounterMode)")
-    assert flops.measured == 3 * 2 * 28 * 4 * 128 * (28 + 128) + 3 * 2 * 128 * 10 and result.passed
+    per_image = 2 * 28 * 4 * 128 * (28 + 128) + 2 * 128 * 10
+    assert (flops.measured, flops.measured_batch) == (per_image, 3 * per_image) and result.passed
+    # fvcore counts the fc (1,280 MACs) but not the LSTM: the split names the layer it misses
+    assert result.fvcore.total == 128 * 10 and result.fvcore.missed == [("lstm1", 28 * 4 * 128 * (28 + 128))]
+    assert result.fvcore.unexplained == 0
+
+
+def _per_image_figures(result: Verification) -> dict[str, object]:
+    return {c.what: c.measured for c in result.checks if c.batch}
+
+
+@pytest.mark.parametrize("name, input", [("lenet5", None), ("resnet18", (3, 64, 64)), ("mobilenet_v2", (3, 32, 32))])
+def test_per_image_is_the_batch_total_divided_by_the_batch(name, input):
+    """At batch 1 nothing is divided: the figures measured at batch 2 and 3, divided, are those."""
+    one = verify(name, batch=1, input=input)
+    alone = {c.what: c.measured_batch for c in one.checks if c.batch}
+    assert alone and _per_image_figures(one) == alone and one.passed
+    for batch in (2, 3):
+        result = verify(name, batch=batch, input=input)
+        scaled = [c for c in result.checks if c.batch]
+        assert all(c.batch == batch and c.measured * batch == c.measured_batch for c in scaled)
+        assert _per_image_figures(result) == alone and result.passed
+        assert result.fvcore.total == one.fvcore.batch_total and result.fvcore.batch_total == batch * one.fvcore.total
+
+
+def test_a_figure_that_does_not_divide_by_the_batch_is_a_mismatch():
+    result = Verification("net", "net.yaml", "cpu", 2)
+    result.add_per_image("activation memory", 3, 7, "bytes")
+    check = result.checks[0]
+    assert (check.status, check.measured, check.measured_batch) == ("mismatch", Fraction(7, 2), 7)
+    assert "not a multiple of 2" in check.detail and not result.passed
+    text = render_verification(result)
+    assert "7/2" in text and "measured 7 on the batch, not a multiple of 2" in text
+
+
+def _inputs_read(model: torch.nn.Module, kind: type, x: torch.Tensor) -> int:
+    """Elements entering every module of a kind, read with hooks on the PyTorch model itself."""
+    seen = []
+    hooks = [m.register_forward_hook(lambda m, args, out: seen.append(args[0].numel()))
+             for m in model.modules() if isinstance(m, kind)]
+    with torch.no_grad():
+        model(x)
+    for h in hooks:
+        h.remove()
+    return sum(seen)
+
+
+@pytest.mark.parametrize("name, input, batch", [("resnet18", (3, 64, 64), 2), ("googlenet", (3, 96, 96), 3),
+                                                ("lenet5", None, 2)])
+def test_fvcore_split_adds_up_to_its_total(name, input, batch):
+    """fvcore's per-image total = its operators' counts = nnarith's MACs + 2 per batch norm input element
+    (affine, at inference) + 1 per adaptive pooling input element, exactly."""
+    result = verify(name, batch=batch, input=input)
+    split = result.fvcore
+    analysis = analyze(load_spec(name, input))
+    assert split.macs == analysis.totals.macs  # as `nnarith shape` reports them
+    assert sum(op.per_image for op in split.operators) == split.total
+    assert split.total * batch == split.batch_total and split.unexplained == 0 and split.missed == []
+    model = build(name, input).eval()
+    x = torch.randn(1, *analysis.input.dims)
+    by_name = {op.name: op.per_image for op in split.operators}
+    assert by_name.get("batch_norm", 0) == 2 * _inputs_read(model, torch.nn.BatchNorm2d, x)
+    assert by_name.get("adaptive_avg_pool2d", 0) == _inputs_read(model, torch.nn.AdaptiveAvgPool2d, x)
+    assert by_name["conv"] + by_name["linear"] == split.macs
+    text = render_verification(result)
+    assert f"fvcore {units.count(split.total)} = nnarith's MACs {units.count(split.macs)}" in text
+    assert f"divided by {batch}" in text
+
+
+def test_resnet50_split_is_said_in_one_line():
+    split = verify("resnet50", batch=2).fvcore
+    bn = 2 * _inputs_read(build("resnet50").eval(), torch.nn.BatchNorm2d, torch.randn(1, 3, 224, 224))
+    assert {op.name: op.per_image for op in split.operators} == {
+        "conv": 4_089_184_256 - 2048 * 1000, "linear": 2048 * 1000, "batch_norm": bn, "adaptive_avg_pool2d": 2048 * 49}
+    assert split.total == 4_111_512_576 == 4_089_184_256 + bn + 2048 * 49
+
+
+def test_paint_colours_the_verdict_and_plain_has_no_codes(monkeypatch):
+    result = verify("lenet5")
+    tagged = render_verification(result, paint=lambda text, meaning: f"<{meaning}>{text}</{meaning}>")
+    assert "<right>✓</right>" in tagged and "<right>PASSED</right>" in tagged and "<wrong>" not in tagged
+    assert "<heading>check " in tagged
+    plain = render_verification(result)
+    assert "\x1b" not in plain and "<" not in plain
+    assert re.sub(r"</?[a-z]+>", "", tagged) == plain  # painting adds codes only: the columns do not move
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = render_verification(result, paint=painter())
+    assert "\x1b[32m✓" in coloured and ESCAPE.sub("", coloured) == plain
 
 
 @pytest.mark.parametrize("kind, broken, group", [
@@ -96,8 +196,14 @@ def test_cli_verify_json_and_exit_codes():
     docs = json.loads(r.stdout)
     assert [d["schema"] for d in docs] == ["nnarith.verify/1"] * 2 and all(d["passed"] for d in docs)
     assert set(docs[0]["checks"][0]) == {"what", "expected", "measured", "status", "detail"}
+    fvcore = next(c for c in docs[0]["checks"] if c["what"] == "fvcore FlopCountAnalysis")
+    # the plain keys hold what they always held (fvcore's count over the batch of 2); per_image is new
+    assert fvcore["measured"] == fvcore["batch_total"]["measured"] == 2 * fvcore["per_image"]["measured"]
+    assert fvcore["per_image"]["measured"] == docs[0]["fvcore_by_operator"]["per_image"] == 416_520
+    memory = next(c for c in docs[0]["checks"] if c["what"] == "activation memory")
+    assert memory["measured"] == memory["per_image"]["measured"] == 4 * analyze(load_spec("lenet5")).totals.activations
     table = cli("verify", "lenet5").stdout
-    assert "PASSED" in table and "activation memory per image" in table
+    assert "PASSED" in table and "activation memory" in table and "\x1b" not in table
 
 
 def test_cli_verify_against_a_model_factory(tmp_path):
@@ -121,7 +227,9 @@ def padded():  # one conv padded: a different network with the same output shape
     assert ok.returncode == 0, ok.stdout + ok.stderr
     bad = cli("verify", "lenet5", "--against", "tvlike:padded", cwd=tmp_path, pythonpath=env_path)
     assert bad.returncode == 1
-    assert "first difference at parametrised layer 2: spec c3 16x10x10 vs model 3 16x12x12" in bad.stdout
+    words = " ".join(bad.stdout.split())  # the line folds to fit
+    assert "first difference at parametrised layer 2: spec c3 16x10x10 vs model 3 16x12x12" in words
+    assert max(map(len, bad.stdout.splitlines())) <= WIDTH
     missing = cli("verify", "lenet5", "--against", "no_such_module:f", cwd=tmp_path, pythonpath=env_path)
     assert missing.returncode == 2 and "cannot import 'no_such_module'" in missing.stderr
 

@@ -22,6 +22,7 @@ from nnarith.loader.nodes import Network
 from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
+from nnarith.torch.by_operator import per_image
 from nnarith.torch.verify import Check, Verification, checked, doing, unfused
 
 WANTED = "an nn.Module, or a function or class that builds one with no arguments, e.g. torchvision.models:resnet50"
@@ -92,7 +93,8 @@ def _what(value: object) -> str:
 
 
 def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bool]], tuple, int]:
-    """(leaf name, output shape, holds parameters) in execution order, the output shape, and MACs."""
+    """(leaf name, output shape, holds parameters) in execution order, the output shape, and the FLOPs
+    FlopCounterMode counts on the batch."""
     from torch.utils.flop_counter import FlopCounterMode
 
     seen: list[tuple[str, tuple, bool]] = []
@@ -110,7 +112,7 @@ def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bo
         for h in hooks:
             h.remove()
     out = out[0] if isinstance(out, (tuple, list)) else out
-    return seen, tuple(out.shape[1:]), fc.get_total_flops() // 2 // x.shape[0]
+    return seen, tuple(out.shape[1:]), fc.get_total_flops()
 
 
 def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 2) -> Verification:
@@ -123,12 +125,14 @@ def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 
         ours, _ = build_with_report(net, report=report)
         ours.eval().to(device)
         x = torch.randn(batch, *report.input.dims, device=device)
-        mine, my_out, my_macs = _trace(ours, x)
-        other, their_out, their_macs = _trace(theirs, x)
+        mine, my_out, my_flops = _trace(ours, x)
+        other, their_out, their_flops = _trace(theirs, x)
     result = Verification(report.name, report.file, device, batch)
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
-    result.add(f"params: spec vs {target}", count(ours), count(theirs))
-    result.add(f"MACs per image: spec vs {target} (FlopCounterMode / 2)", my_macs, their_macs)
+    result.add(f"params: spec vs {target}", count(ours), count(theirs), unit="elements")
+    # FLOPs = 2 x MACs, on the batch: divided exactly (a Fraction, shown as such, if either does not divide)
+    result.add(f"MACs per image: spec vs {target} (FlopCounterMode / 2)", per_image(my_flops, 2 * batch),
+               per_image(their_flops, 2 * batch), unit="MACs")
     result.add("final output shape", my_out, their_out)
     weighted_mine = [shape for _, shape, has in mine if has]
     weighted_theirs = [shape for _, shape, has in other if has]
@@ -142,11 +146,13 @@ def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 
         detail = (f"first difference at parametrised layer {i + 1}: spec "
                   f"{_at(names_mine, weighted_mine, i)} vs model {_at(names_theirs, weighted_theirs, i)}")
     result.checks.append(Check("output shapes of the layers with parameters, in order", len(weighted_mine),
-                               len(weighted_theirs), "ok" if same else "mismatch", detail))
+                               len(weighted_theirs), "ok" if same else "mismatch", detail,
+                               unit="layers"))
     matcher = difflib.SequenceMatcher(a=[s for _, s, _ in mine], b=[s for _, s, _ in other], autojunk=False)
     matched = sum(block.size for block in matcher.get_matching_blocks())
     result.checks.append(Check("output shapes of all leaf modules", len(mine), len(other), "note",
-                               f"{matched} align in order; the rest are layers one side applies as functions"))
+                               f"{matched} align in order; the rest are layers one side applies as functions",
+                               unit="layers"))
     return result
 
 

@@ -3,11 +3,16 @@
 - shapes: every layer's output, read with forward hooks (auxiliary heads included);
 - parameters and buffers, per layer and in total;
 - fvcore's FlopCountAnalysis, per layer and in total, against the analysis under fvcore's
-  convention (layers/base.py); the operators fvcore does not count are listed, not hidden;
+  convention (layers/base.py), and split by operator beside nnarith's MACs (by_operator.py);
+  the operators fvcore does not count are listed, not hidden;
 - PyTorch's FlopCounterMode against FLOPs = 2 x MACs, per layer and in total. Fused kernels
   that it cannot see into (oneDNN and cuDNN recurrent layers) are switched off for this pass;
-- activation memory: the bytes of the distinct tensors the layers output, per image, against
-  the analysis (input plus every allocating layer's output).
+- activation memory: the bytes of the distinct tensors the layers output, against the analysis
+  (input plus every allocating layer's output).
+
+The model runs on a batch (2 by default, so that a rule that confuses the batch with a size
+shows). Every figure that grows with the batch is divided by it, exactly, and compared per
+image, as `nnarith shape` reports it; a measured figure that does not divide is a mismatch.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import torch
 
@@ -28,23 +34,39 @@ from nnarith.loader.nodes import Network
 from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
+from nnarith.torch.by_operator import Split, per_image, split
 
 
 @dataclass
 class Check:
     what: str
-    expected: object
-    measured: object
+    expected: object  # nnarith's figure: per image where `batch` is set
+    measured: object  # per image where `batch` is set: measured_batch / batch, a Fraction if it does not divide
     status: str  # "ok", "mismatch", or "note" (information; never a failure)
     detail: str = ""
     group: str = ""  # per-layer checks of one kind share a group, summarised in one line
+    unit: str = ""  # what the figures count: elements, fvcore flops, FLOPs, MACs, bytes ('' for a shape)
+    batch: int = 0  # the batch a figure that grows with it was measured on (0 for the others)
+    measured_batch: int = 0  # that figure as measured, over the whole batch
+    # JSON's plain `expected` and `measured` keep what they held before per-image figures were added:
+    # fvcore and FLOPs over the batch, memory per image. `per_image` and `batch_total` hold both, always.
+    keys_per_batch: bool = False
 
     def json(self) -> dict:
-        return {"what": self.what, "expected": _plain(self.expected), "measured": _plain(self.measured),
-                "status": self.status, "detail": self.detail}
+        doc = {"what": self.what, "expected": _plain(self.expected), "measured": _plain(self.measured),
+               "status": self.status, "detail": self.detail}
+        if self.unit:
+            doc["unit"] = self.unit
+        if self.batch:
+            image = {"expected": self.expected, "measured": _plain(self.measured)}
+            whole = {"expected": self.expected * self.batch, "measured": self.measured_batch}
+            doc.update(whole if self.keys_per_batch else image, per_image=image, batch_total=whole)
+        return doc
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, Fraction):
+        return float(value)
     return list(value) if isinstance(value, tuple) else value
 
 
@@ -55,18 +77,34 @@ class Verification:
     device: str
     batch: int
     checks: list[Check] = field(default_factory=list)
+    fvcore: Split | None = None  # fvcore's count by operator, beside nnarith's MACs
 
     @property
     def passed(self) -> bool:
         return all(c.status != "mismatch" for c in self.checks)
 
-    def add(self, what: str, expected: object, measured: object, detail: str = "", group: str = "") -> None:
+    def add(self, what: str, expected: object, measured: object, detail: str = "", group: str = "",
+            unit: str = "") -> None:
         status = "ok" if expected == measured else "mismatch"
-        self.checks.append(Check(what, expected, measured, status, detail, group))
+        self.checks.append(Check(what, expected, measured, status, detail, group, unit))
+
+    def add_per_image(self, what: str, expected: int, measured_batch: int, unit: str, detail: str = "",
+                      group: str = "", keys_per_batch: bool = False) -> None:
+        """A figure measured on the whole batch, compared per image: divided by the batch, exactly."""
+        measured = per_image(measured_batch, self.batch)
+        if isinstance(measured, Fraction):
+            detail = (f"{detail}; " if detail else "") + (f"measured {measured_batch:,} on the batch, "
+                                                           f"not a multiple of {self.batch}")
+        status = "ok" if expected == measured else "mismatch"
+        self.checks.append(Check(what, expected, measured, status, detail, group, unit, self.batch,
+                                 measured_batch, keys_per_batch))
 
     def json(self) -> dict:
-        return {"schema": "nnarith.verify/1", "name": self.name, "file": self.file, "device": self.device,
-                "batch": self.batch, "passed": self.passed, "checks": [c.json() for c in self.checks]}
+        doc = {"schema": "nnarith.verify/1", "name": self.name, "file": self.file, "device": self.device,
+               "batch": self.batch, "passed": self.passed, "checks": [c.json() for c in self.checks]}
+        if self.fvcore is not None:
+            doc["fvcore_by_operator"] = self.fvcore.json()
+        return doc
 
 
 def verify(spec: Network | str, device: str = "cpu", batch: int = 2,
@@ -148,19 +186,22 @@ def _own(module, what: str) -> int:
 
 
 def _check_parameters(result: Verification, report: Report, model) -> None:
+    """Parameters and buffers belong to the model, not to the batch: compared as they are."""
     for row in report.rows + report.aux_rows:
         if row.kind not in MERGES:
             module = model.get_submodule(row.name)
-            result.add(f"params {row.name}", row.params, _own(module, "parameters"), group="layer params")
-            result.add(f"buffers {row.name}", row.buffers, _own(module, "buffers"), group="layer buffers")
+            result.add(f"params {row.name}", row.params, _own(module, "parameters"), group="layer params",
+                       unit="elements")
+            result.add(f"buffers {row.name}", row.buffers, _own(module, "buffers"), group="layer buffers",
+                       unit="elements")
     aux = [model.get_submodule(n) for n in {r.path[0] for r in report.aux_rows}] if report.aux_rows else []
     aux_params = sum(_own(m, "parameters") for m in aux)
     result.add("params", report.totals.params, _own(model, "parameters") - aux_params,
-               "trainable elements, as sum(p.numel() for p in model.parameters())")
+               "trainable elements, as sum(p.numel() for p in model.parameters())", unit="elements")
     result.add("buffers", report.totals.buffers, _own(model, "buffers") - sum(_own(m, "buffers") for m in aux),
-               "as model.buffers() counts them")
+               "as model.buffers() counts them", unit="elements")
     if report.aux_rows:
-        result.add("params of the training-only heads", report.aux_totals.params, aux_params)
+        result.add("params of the training-only heads", report.aux_totals.params, aux_params, unit="elements")
 
 
 def _check_fvcore(result: Verification, report: Report, model, x: torch.Tensor) -> None:
@@ -170,13 +211,14 @@ def _check_fvcore(result: Verification, report: Report, model, x: torch.Tensor) 
     analysis = FlopCountAnalysis(model, x)
     analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
     by_module = analysis.by_module()
-    n = x.shape[0]
     for row in report.rows:
         if row.kind not in MERGES:
-            result.add(f"fvcore {row.name}", row.fvcore * n, by_module.get(row.name, 0), group="layer fvcore counts")
-    t = report.totals
-    result.add("MACs (fvcore FlopCountAnalysis)", sum(r.fvcore for r in report.rows) * n, analysis.total(),
-               f"batch {n}; conv+fc MACs {t.macs * n:,} plus fvcore's batch norm and adaptive pooling counts")
+            result.add_per_image(f"fvcore {row.name}", row.fvcore, by_module.get(row.name, 0), "fvcore flops",
+                                 group="layer fvcore counts", keys_per_batch=True)
+    result.add_per_image("fvcore FlopCountAnalysis", sum(r.fvcore for r in report.rows), analysis.total(),
+                         "fvcore flops", "nnarith's figure under fvcore's convention (layers/base.py)",
+                         keys_per_batch=True)
+    result.fvcore = split(report, analysis, x.shape[0])
     skipped = analysis.unsupported_ops()
     if skipped:
         listing = ", ".join(f"{op} x{count}" for op, count in sorted(skipped.items()))
@@ -186,20 +228,20 @@ def _check_fvcore(result: Verification, report: Report, model, x: torch.Tensor) 
 def _check_flop_counter(result: Verification, report: Report, model, x: torch.Tensor) -> None:
     from torch.utils.flop_counter import FlopCounterMode
 
-    n = x.shape[0]
     with unfused(), FlopCounterMode(display=False) as counter:
         model(x)
     counts = {key.partition(".")[2]: sum(ops.values()) for key, ops in counter.get_flop_counts().items()}
     for row in report.rows:
         if row.kind not in MERGES:
-            result.add(f"FLOPs {row.name}", 2 * row.macs * n, counts.get(row.name, 0), group="layer FLOPs")
-    result.add("FLOPs (torch FlopCounterMode)", report.totals.flops * n, counter.get_total_flops(),
-               f"batch {n}; FLOPs = 2 x MACs")
+            result.add_per_image(f"FLOPs {row.name}", 2 * row.macs, counts.get(row.name, 0), "FLOPs",
+                                 group="layer FLOPs", keys_per_batch=True)
+    result.add_per_image("FLOPs (torch FlopCounterMode)", report.totals.flops, counter.get_total_flops(), "FLOPs",
+                         "FLOPs = 2 x MACs", keys_per_batch=True)
 
 
 def _check_memory(result: Verification, report: Report, outputs: dict, x: torch.Tensor) -> None:
     """Distinct storages among the main layers' outputs, first seen at each layer."""
-    n, size = x.shape[0], x.element_size()
+    size = x.element_size()
     seen = {x.untyped_storage().data_ptr()}
     total = x.nbytes
     for row in report.rows:
@@ -207,7 +249,7 @@ def _check_memory(result: Verification, report: Report, outputs: dict, x: torch.
         new = storage.data_ptr() not in seen
         seen.add(storage.data_ptr())
         total += storage.nbytes() if new else 0
-        result.add(f"memory {row.name}", row.held * size, storage.nbytes() // n if new else 0,
-                   group="layer memory")
-    result.add("activation memory per image", report.totals.activations * size, total // n,
-               "bytes: the input plus every distinct tensor the layers output, in fp32")
+        result.add_per_image(f"memory {row.name}", row.held * size, storage.nbytes() if new else 0, "bytes",
+                             group="layer memory")
+    result.add_per_image("activation memory", report.totals.activations * size, total, "bytes",
+                         "the input plus every distinct tensor the layers output, in fp32")
