@@ -27,6 +27,8 @@ from nnarith.loader.nodes import Network
 from nnarith.loader.yaml_loader import YMap
 
 RESERVED = ("spec", "title", "notes")  # top-level keys that are not rows
+# "layers: 16" answers the depth; a spec's expect: does not take it (its own key `layers:` lists them)
+DEPTH_WORDS = {"layers": "depth", "weight_layers": "depth", "num_layers": "depth", "number_of_layers": "depth"}
 _LONGEST = 10**MAX_TEXT  # an integer of more digits is refused before it is written out
 
 
@@ -101,9 +103,10 @@ def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
                             hint=f"for example '{key}: {{output: 55x55x96, params: 34944}}'")
         subject = Subject(str(key), kloc)
         for fkey, fvalue in value.items():
-            name = figure_name(fkey)
+            name = figure_name(fkey) or (DEPTH_WORDS.get(fkey.strip().lower().replace(" ", "_"))
+                                         if isinstance(fkey, str) else None)
             if name is None:
-                hint = unknown_hint(fkey, [*FIGURES, *ALIASES])
+                hint = unknown_hint(fkey, [*FIGURES, *ALIASES, *DEPTH_WORDS])
                 raise SpecError(f"unknown figure '{fkey}' for '{key}'", value.key_locs[fkey], hint=hint)
             vloc = value.loc_of(fkey)
             claims += 1

@@ -160,6 +160,10 @@ def _agrees(figure: str, part: Any, value: Any, per: int):
         if _field_agrees(part, value):
             yield None, ""
         return
+    if figure == "depth":  # a count of layers: exactly, never "about"
+        if part.exact and part.lo == value:
+            yield None, ""
+        return
     if figure in ("rf_stride", "rf_padding"):
         dims = part if isinstance(part, tuple) else (int(part.lo),) if part.exact else None
         if isinstance(value, list) and dims is not None and per_dim(dims, value):

@@ -132,6 +132,9 @@ class Truths:
             return Truth(first.input.dims, f"{first.name} reads {first.input}") if first.input else None
         if figure == "input":
             return Truth(self.report.input.dims, "the network's input")
+        if figure == "depth" and target.kind == "total":  # the analysis counts it once, over the spec's tree
+            n = self.report.depth
+            return Truth(n, f"{n} layer{'' if n == 1 else 's'} with weights on the longest path through the network")
         if figure in ARCHITECTURE:
             from nnarith.check.architecture import arch_truth
 
