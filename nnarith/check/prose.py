@@ -39,7 +39,8 @@ _OF_IS = re.compile(rf"(?:number|no\.|count) of (?:{_WORD})(?: in| of| for)?\s+(
 _SHAPE = re.compile(r"\boutput(?: shape| size| volume| feature map| map)?"
                     r"(?: of (?P<layer>[\w.\-]+(?: \([\w ]+\))?))?"
                     r"\s*(?:is|was|of|has shape|becomes|:)?\s*(?:an? |of |\[)?"
-                    r"(?P<shape>\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)*)", re.I)
+                    r"(?P<shape>\d+(?:\.\d+)?\s*[x×]\s*\d+(?:\.\d+)?(?:\s*[x×]\s*\d+(?:\.\d+)?)*"
+                    r"|(?:doesn['’]?t|does\s+not)\s+fit\b)", re.I)  # 2.33x2.33, "doesn't fit": fit.py
 _RF = re.compile(r"\breceptive field(?: size)?\s*(?:of|is|:)\s*(?P<rf>\d+(?:\s*[x×]\s*\d+)?)", re.I)
 _WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen twenty").split()

@@ -10,12 +10,14 @@ network a second time, pooling that rounds the other way: variants.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from math import prod
 from typing import Any
 
 from nnarith.analysis import receptive
 from nnarith.analysis.counts import REPORTED, Counts
 from nnarith.analysis.report import Report, Row
+from nnarith.check.fit import how_rounded, unrounded
 from nnarith.check.vocabulary import TRAITS
 from nnarith.layers.base import INPLACE
 from nnarith.loader.nodes import Network
@@ -42,6 +44,8 @@ class Truth:
     derivation: str  # the arithmetic, numbers filled in
     also: list[tuple[Any, str]] = field(default_factory=list)  # equally right: (value, derivation)
     others: list[tuple[Any, str, str]] = field(default_factory=list)  # (value, convention, derivation)
+    unrounded: tuple[Fraction, ...] | None = None  # an output whose sizes do not divide, before rounding (fit.py)
+    rounding: str = ""  # how PyTorch makes them whole: "floors it"
 
 
 KERAS_STATISTICS = "running statistics counted as params, as Keras counts them"
@@ -159,7 +163,8 @@ class Truths:
     def _row(self, r: Row, figure: str) -> Truth | None:
         work = r.work
         if figure == "output":
-            return Truth(r.shape.dims, work.get("output", "as its input" if r.kind in SAME_SHAPE else ""))
+            return Truth(r.shape.dims, work.get("output", "as its input" if r.kind in SAME_SHAPE else ""),
+                         unrounded=unrounded(r), rounding=how_rounded(r))
         if figure == "params":
             t = Truth(r.params, work.get("params") or (f"{r.weights:,} weights + {r.biases:,} biases = {r.params:,}"
                                                        if r.params else f"{r.kind} has none"))
