@@ -19,7 +19,7 @@ from nnarith.text import is_digits
 
 _BRACKET = re.compile(r"\s*(?:torch\.Size\(\s*)?[\[(]([^\[\]()]*)[\])]\)?")
 _AT = re.compile(r"\s*([0-9]+)\s*@\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)")  # 6@28x28: six maps of 28x28
-_BARE = re.compile(r"\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)(?![\d.,]\d|\s*[x×X]\s*\d)")  # \d after: '6x٣' is not 6
+_BARE = re.compile(r"\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)(?!\d|[.,]\d|\s*[x×X]\s*\d)")  # '6x٣' is not 6, '56.5' not 5
 _OPERATOR = re.compile(r"\s*[-+*/^÷−]")
 _BATCH = {"-1", "none", "?", "n", "b", "batch", "bs", "batch_size", "*"}
 WHOLE_WORDS = {"whole", "global", "entire", "all", "whole input", "the whole input"}
