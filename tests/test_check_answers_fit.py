@@ -71,7 +71,8 @@ def check(tmp_path, capsys, spec: str, body: str, strict: bool, name: str = "ans
 
 def conv_spec(n: int, f: int, s: int, p: int, dims: int = 2) -> str:
     size = ", ".join([str(n)] * dims)
-    return f"name: fit\ninput: [1, {size}]\nlayers:\n  - conv: {{name: conv1, out: {C}, kernel: {f}, stride: {s}, pad: {p}}}\n"
+    conv = f"{{name: conv1, out: {C}, kernel: {f}, stride: {s}, pad: {p}}}"
+    return f"name: fit\ninput: [1, {size}]\nlayers:\n  - conv: {conv}\n"
 
 
 @pytest.mark.parametrize("window, answer, how, strict", CASES,
