@@ -8,6 +8,7 @@ from math import prod
 import pytest
 
 from nnarith.analysis.walk import analyze
+from nnarith.check.architecture import depth as rows_depth
 from nnarith.loader import load_spec, shipped
 from nnarith.render.machine import report_json
 
@@ -175,3 +176,4 @@ def test_depth_as_papers_count_it(name, depth, source):
     report = analyze(load_spec(name))
     assert report.depth == depth, source
     assert report_json(report)["depth"] == depth
+    assert rows_depth(report.rows, 0) == depth  # check's count over the report's rows, for blocks: the same

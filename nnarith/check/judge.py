@@ -121,7 +121,7 @@ def judge(figure: Claim, what: str, truth: Truth, bytes_per: int, strict: bool,
         elif any(isinstance(p, NoFit) for p in parts) and figure.name == "output":
             item.note = "it fits: its sizes divide"
         if strict and truth.unrounded is not None:
-            _unfit(item, truth, False, False, strict)
+            item.true_text = _unrounded(truth)
         return item
     conventions = [r for r in results if r and r[0]]
     lecture = any(f and r is None for r, f in zip(results, fits))  # only the unrounded sizes explain it
@@ -136,17 +136,19 @@ def judge(figure: Claim, what: str, truth: Truth, bytes_per: int, strict: bool,
 def _unfit(item: Item, truth: Truth, lecture: bool, whole: bool, strict: bool) -> None:
     """An output whose sizes do not divide: the lecture's answer (`lecture`: the fraction, or the words) is
     a note by default and right under --strict; PyTorch's whole sizes (`whole`) right, and a note under --strict."""
-    sizes = "x".join(_decimal(v) for v in truth.unrounded)
     if strict:
-        item.true_text = f"{sizes}, which does not fit"
+        item.true_text = _unrounded(truth)
         if whole:
             item.status, item.note = NOTE, f"--strict: the size does not divide; PyTorch {truth.rounding}"
     elif lecture:
+        sizes = _unrounded(truth).removesuffix(", which does not fit")
         item.status, item.note = NOTE, f"does not fit: {sizes} before rounding; PyTorch {truth.rounding}"
 
 
-def _decimal(v: Fraction) -> str:
-    return str(v) if v.denominator == 1 else decimal(v, 2).rstrip("0").rstrip(".")
+def _unrounded(truth: Truth) -> str:
+    """'4x2.33x2.33, which does not fit': the sizes before rounding, to two decimals."""
+    sizes = (str(v) if v.denominator == 1 else decimal(v, 2).rstrip("0").rstrip(".") for v in truth.unrounded)
+    return "x".join(sizes) + ", which does not fit"
 
 
 def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | None, str, Any] | None:
@@ -193,7 +195,7 @@ def _agrees(figure: str, part: Any, value: Any, per: int):
             yield None, ""
         return
     if figure in ("rf_stride", "rf_padding"):
-        dims = part if isinstance(part, tuple) else (int(part.lo),) if part.exact else None
+        dims = part if isinstance(part, tuple) else (int(part.lo),) if isinstance(part, Value) and part.exact else None
         if isinstance(value, list) and dims is not None and per_dim(dims, value):
             yield None, ""
         return
