@@ -91,6 +91,13 @@ def test_a_table_column_of_layers(tmp_path, capsys):
     assert code == 1
 
 
+@pytest.mark.parametrize("header", ["# layers", "weight layers", "number of layers", "Depth"])
+def test_a_column_that_can_only_be_the_depth(tmp_path, capsys, header):
+    table = f"| model | {header} |\n|---|---|\n| VGG-19 | 19 |\n| ResNet-34 | 18 |\n"
+    _, items = run(tmp_path, capsys, "models.md", table)
+    assert [(i["what"], i["status"]) for i in items] == [("VGG-19 depth", "ok"), ("ResNet-34 depth", "wrong")]
+
+
 def test_a_spec_states_its_depth(tmp_path, capsys):
     spec = ("name: tiny\ninput: [3, 8, 8]\nexpect: {depth: 3}\nlayers:\n  - conv: {out: 4, kernel: 3}\n  - relu\n"
             "  - add: {branches: {main: [{conv: {out: 4, kernel: 3, pad: 1}}, {conv: {out: 4, kernel: 3, pad: 1}}],"

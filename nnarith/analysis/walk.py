@@ -49,7 +49,8 @@ def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tupl
         out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False).shape
     except SpecError:
         out, complete = (walker.rows[-1].shape if walker.rows else shape), False
-    return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype), complete
+    return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype,
+                  depth=network_depth(net)), complete
 
 
 def _input(net: Network) -> Shape:

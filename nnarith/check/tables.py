@@ -147,14 +147,11 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
     return block
 
 
-_LAYERS = re.compile(r"(?:#|no\.|num\.?|number of)?\s*(?:weight |weighted )?layers|layer count")
-
-
 def _depth_columns(heads: list[str], columns: list[Column], rows: list[tuple[int, Cells]]) -> None:
     """A 'layers' column of whole counts beside another that labels the rows is the depth ('| ResNet-50 | 50 |');
-    of names ('conv1'), it is the label."""
+    of names ('conv1'), it is the label. ('# layers' and 'weight layers' are the depth: vocabulary.py.)"""
     for i, head in enumerate(heads):
-        if columns[i].figure or columns[i].network or not _LAYERS.fullmatch(head):
+        if columns[i].figure or columns[i].network or head != "layers":
             continue
         cells = [clean(cells[i][0]) for _, cells in rows if i < len(cells) and not _none(cells[i][0])]
         others = [j for j, c in enumerate(columns) if j != i and not (c.figure or c.network)]
