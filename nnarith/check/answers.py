@@ -27,7 +27,8 @@ from nnarith.loader.nodes import Network
 from nnarith.loader.yaml_loader import YMap
 
 RESERVED = ("spec", "title", "notes")  # top-level keys that are not rows
-# "layers: 16" answers the depth; a spec's expect: does not take it (its own key `layers:` lists them)
+# An answer may give the depth as "layers: 16". Not a name of the figure for every reader (figure_name): a
+# table's "layers" column is as often its labels (tables.py tells them apart)
 DEPTH_WORDS = {"layers": "depth", "weight_layers": "depth", "num_layers": "depth", "number_of_layers": "depth"}
 _LONGEST = 10**MAX_TEXT  # an integer of more digits is refused before it is written out
 

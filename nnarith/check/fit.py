@@ -20,7 +20,8 @@ from nnarith.analysis.report import Row
 from nnarith.check.numbers import Unreadable, Value, literal, read_numbers
 from nnarith.layers.base import MAP, SPATIAL_NAMES
 
-FIT_WORDS = re.compile(r"\s*(?:it\s+)?(?:doesn['’]?t|does\s+not)\s+fit\b[.!]?", re.I)  # "doesn't fit", "does not fit"
+FIT_TEXT = r"(?:it\s+)?(?:doesn['’]?t|does\s+not)\s+fit\b"  # "doesn't fit", "does not fit": for the readers' patterns
+FIT_WORDS = re.compile(rf"\s*{FIT_TEXT}[.!]?", re.I)
 _SIZE = r"[0-9]+(?:\.[0-9]+)?"
 _FRACTIONAL = re.compile(rf"\s*(?:(?P<open>[\[(])\s*)?(?P<dims>{_SIZE}(?:\s*[x×X,]\s*{_SIZE})*)\s*(?(open)[\])])")
 

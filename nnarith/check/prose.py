@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 
 from nnarith.check.claims import Claim, Subject
+from nnarith.check.fit import FIT_TEXT
 from nnarith.errors import Loc
 
 MAX_LINE = 2000  # prose past this on one line is not read: sentences are shorter
@@ -40,7 +41,7 @@ _SHAPE = re.compile(r"\boutput(?: shape| size| volume| feature map| map)?"
                     r"(?: of (?P<layer>[\w.\-]+(?: \([\w ]+\))?))?"
                     r"\s*(?:is|was|of|has shape|becomes|:)?\s*(?:an? |of |\[)?"
                     r"(?P<shape>\d+(?:\.\d+)?\s*[x×]\s*\d+(?:\.\d+)?(?:\s*[x×]\s*\d+(?:\.\d+)?)*"
-                    r"|(?:doesn['’]?t|does\s+not)\s+fit\b)", re.I)  # 2.33x2.33, "doesn't fit": fit.py
+                    rf"|{FIT_TEXT})", re.I)  # 2.33x2.33, "doesn't fit": fit.py
 _RF = re.compile(r"\breceptive field(?: size)?\s*(?:of|is|:)\s*(?P<rf>\d+(?:\s*[x×]\s*\d+)?)", re.I)
 _WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen twenty").split()
