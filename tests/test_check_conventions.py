@@ -46,11 +46,19 @@ def test_a_figure_right_under_another_convention_is_a_note(tmp_path, figures, co
 @pytest.mark.parametrize("figures", [
     "fc: {params: 513000}", "fc: {weights: 512000}", f"fc: {{macs: {512 * 1000}}}", f"fc: {{flops: {2 * 512000}}}",
     f"total: {{macs: {MACS}}}", "total: {flops: 3.63 G}", "conv1: {memory: 3.21 MB}", "conv1: {memory: 3.06 MiB}",
-    f"conv1: {{memory: {CONV1}}}", f"conv1: {{memory: {CONV1 * 4} bytes}}", "maxpool1: {output: 64x56x56}",
+    f"conv1: {{memory: {CONV1}}}", f"conv1: {{memory: {CONV1 * 4} bytes}}", "layer1.basic1.add1: {output: 64x56x56}",
 ])
 def test_the_default_conventions_are_plainly_right(tmp_path, figures):
     (item,) = answer(tmp_path, figures + "\n", strict=True)
     assert item.status == "ok", item
+
+
+def test_a_size_that_does_not_divide_is_floored_by_default_and_a_note_under_strict(tmp_path):
+    """(112 + 2*1 - 3)/2 + 1 = 56.5: PyTorch floors it to 56, which --strict (sizes must divide) notes."""
+    (item,) = answer(tmp_path, "maxpool1: {output: 64x56x56}\n")
+    assert item.status == "ok", item
+    (strict,) = answer(tmp_path, "maxpool1: {output: 64x56x56}\n", strict=True)
+    assert strict.status == "note" and strict.note == "--strict: the size does not divide; PyTorch floors it"
 
 
 def test_floor_vs_ceil_follows_through_the_network(tmp_path):

@@ -27,6 +27,8 @@ HEADERS = [
     ("kernel size", ("kernel", None)), ("patch size/stride", ("kernel", None)), ("stride", ("stride", None)),
     ("filter size", ("kernel", None)), ("#1×1", ("1x1", None)), ("#3×3 reduce", ("3x3_reduce", None)),
     ("#5×5", ("5x5", None)), ("pool proj", ("pool_proj", None)), ("depth", ("depth", None)),
+    ("# layers", ("depth", None)), ("weight layers", ("depth", None)), ("number of layers", ("depth", None)),
+    ("layers", None),  # the depth or the label, as its cells are counts or names (tables.py)
     # summaries' columns
     ("Trainable params", ("trainable", None)), ("Non-trainable params", ("non_trainable", None)),
     # not figures: words, and what is not the network's

@@ -8,6 +8,7 @@ from math import prod
 import pytest
 
 from nnarith.analysis.walk import analyze
+from nnarith.check.architecture import depth as rows_depth
 from nnarith.loader import load_spec, shipped
 from nnarith.render.machine import report_json
 
@@ -126,3 +127,53 @@ def test_json_report_schema():
     assert set(doc["totals"]) == {"params", "weights", "biases", "buffers", "macs", "flops", "other_ops",
                                   "activations", "memory_bytes"}
     assert doc["training_only"] == {"layers": [], "totals": dict.fromkeys(doc["totals"], 0)}
+
+
+# A network's depth as its paper counts it: layers with weights on the longest path. (spec, depth, source);
+# where the paper's own figure differs from that count, the source says why.
+DEPTHS = [
+    ("alexnet", 8, "Krizhevsky et al. 2012, 3.5: eight layers with weights, five convolutional, three fully connected"),
+    ("alexnet_original", 8, "Krizhevsky et al. 2012, 3.5, as alexnet"),
+    ("vgg11", 11, "Simonyan & Zisserman 2014, Table 1, configuration A: 11 weight layers"),
+    ("vgg13", 13, "Simonyan & Zisserman 2014, Table 1, configuration B: 13 weight layers"),
+    ("vgg16", 16, "Simonyan & Zisserman 2014, Table 1, configuration D: 16 weight layers"),
+    ("vgg16_bn", 16, "configuration D with batch norm, which has no weights papers count"),
+    ("vgg16_cs231n", 16, "configuration D, as the CS231n notes lay it out"),
+    ("vgg19", 19, "Simonyan & Zisserman 2014, Table 1, configuration E: 19 weight layers"),
+    ("resnet18", 18, "He et al. 2015, Table 1: 18-layer"),
+    ("resnet34", 34, "He et al. 2015, Table 1: 34-layer"),
+    ("resnet50", 50, "He et al. 2015, Table 1: 50-layer"),
+    ("resnet101", 101, "He et al. 2015, Table 1: 101-layer"),
+    ("resnet152", 152, "He et al. 2015, Table 1: 152-layer"),
+    ("resnext50_32x4d", 50, "Xie et al. 2017, Table 1: ResNeXt-50, ResNet-50's layers"),
+    ("wide_resnet50_2", 50, "Zagoruyko & Komodakis 2016, as torchvision names it: ResNet-50's layers, twice as wide"),
+    ("googlenet", 22, "Szegedy et al. 2014, 5: 22 layers deep when counting only layers with parameters"),
+    ("googlenet_paper", 22, "Szegedy et al. 2014, 5, as googlenet"),
+    ("densenet121", 121, "Huang et al. 2017, Table 1: DenseNet-121 = conv + 2 x (6+12+24+16) + 3 transitions + fc"),
+    # LeCun et al. 1998, II.B: "LeNet-5 comprises 7 layers", S2 and S4 among them, whose subsampling has a
+    # trainable coefficient and bias. The spec's modern form pools them (no weights): C1, C3, C5, F6, output.
+    ("lenet5", 5, "LeCun et al. 1998 count 7 with the trainable subsampling; this spec max-pools S2 and S4"),
+    # Sandler et al. 2018 give no depth; their Table 2: conv2d, 17 bottlenecks (the first, t = 1, without the
+    # expanding 1x1: 2 convolutions; the others 3), conv2d 1x1, and the 1x1 classifier: 1 + 2 + 16*3 + 1 + 1.
+    ("mobilenet_v2", 53, "Sandler et al. 2018, Table 2, counted: 1 + 2 + 16*3 + 1 + 1"),
+    # Szegedy et al. 2016, 6, say "42 layers deep" without saying how they count. On the longest path through
+    # torchvision's modules: 5 stem convolutions, 3 x InceptionA (3: the double 3x3), InceptionB (3),
+    # 4 x InceptionC (5: the double 7x7 factorised), InceptionD (4), 2 x InceptionE (3), fc.
+    ("inception_v3", 48, "Szegedy et al. 2016 say 42, uncounted; torchvision's modules: 5 + 9 + 3 + 20 + 4 + 6 + 1"),
+    ("squeezenet1_0", 18, "Iandola et al. 2016, Table 1: conv1, 8 fire modules (squeeze, then expand), conv10"),
+    ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
+    ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
+    ("fcn_timeseries", 4, "Wang, Yan & Oates 2017: three convolutional blocks and the softmax layer"),
+]
+
+
+def test_depths_cover_every_shipped_spec():
+    assert sorted(name for name, *_ in DEPTHS) == sorted(shipped())
+
+
+@pytest.mark.parametrize("name, depth, source", DEPTHS)
+def test_depth_as_papers_count_it(name, depth, source):
+    report = analyze(load_spec(name))
+    assert report.depth == depth, source
+    assert report_json(report)["depth"] == depth
+    assert rows_depth(report.rows, 0) == depth  # check's count over the report's rows, for blocks: the same

@@ -86,6 +86,7 @@ class Report:
     batch: int = 1
     dtype: str = "fp32"
     expects: list[Expectation] = field(default_factory=list)  # in execution order
+    depth: int = 0  # weighted layers on the longest path, as papers count a network's depth (depth.py)
 
     @property
     def scale(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from nnarith.analysis import receptive
+from nnarith.analysis.depth import network_depth
 from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
 from nnarith.errors import Loc, SpecError, raise_all
 from nnarith.layers.base import INPLACE, NEW, Shape
@@ -34,7 +35,7 @@ def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool =
     out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False)
     raise_all(walker.strict_errors)
     return Report(net.name, net.file, net.source, shape, out.shape, walker.rows, walker.aux_rows,
-                  batch, dtype, walker.expects)
+                  batch, dtype, walker.expects, network_depth(net))
 
 
 def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tuple[Report, bool]:
@@ -48,7 +49,8 @@ def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tupl
         out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False).shape
     except SpecError:
         out, complete = (walker.rows[-1].shape if walker.rows else shape), False
-    return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype), complete
+    return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype,
+                  depth=network_depth(net)), complete
 
 
 def _input(net: Network) -> Shape:

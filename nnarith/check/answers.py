@@ -27,6 +27,9 @@ from nnarith.loader.nodes import Network
 from nnarith.loader.yaml_loader import YMap
 
 RESERVED = ("spec", "title", "notes")  # top-level keys that are not rows
+# An answer may give the depth as "layers: 16". Not a name of the figure for every reader (figure_name): a
+# table's "layers" column is as often its labels (tables.py tells them apart)
+DEPTH_WORDS = {"layers": "depth", "weight_layers": "depth", "num_layers": "depth", "number_of_layers": "depth"}
 _LONGEST = 10**MAX_TEXT  # an integer of more digits is refused before it is written out
 
 
@@ -101,9 +104,10 @@ def read_answers(root: Any, file: str) -> tuple[Block, str | None, Loc | None]:
                             hint=f"for example '{key}: {{output: 55x55x96, params: 34944}}'")
         subject = Subject(str(key), kloc)
         for fkey, fvalue in value.items():
-            name = figure_name(fkey)
+            name = figure_name(fkey) or (DEPTH_WORDS.get(fkey.strip().lower().replace(" ", "_"))
+                                         if isinstance(fkey, str) else None)
             if name is None:
-                hint = unknown_hint(fkey, [*FIGURES, *ALIASES])
+                hint = unknown_hint(fkey, [*FIGURES, *ALIASES, *DEPTH_WORDS])
                 raise SpecError(f"unknown figure '{fkey}' for '{key}'", value.key_locs[fkey], hint=hint)
             vloc = value.loc_of(fkey)
             claims += 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nnarith.check.fit import FIT_WORDS
 from nnarith.errors import Loc
 
 
@@ -69,4 +70,6 @@ WORDS = {"memory": ("in place", "view"), "rf": ("whole", "n/a", "undefined")}  #
 
 def stated(figure: str, text: str) -> bool:
     """Whether a cell states a figure at all (empty cells, dashes and prose state none)."""
+    if figure == "output" and FIT_WORDS.fullmatch(text):  # an output size that does not divide (fit.py)
+        return True
     return any(c.isdigit() for c in text) or text.lower() in WORDS.get(figure, ())

@@ -17,16 +17,19 @@ from fractions import Fraction
 from typing import Any
 
 from nnarith.check.claims import Claim
+from nnarith.check.fit import NoFit, agrees
 from nnarith.check.numbers import Unreadable, Value, other_base, read_numbers, unit_of
 from nnarith.check.shapes import Field, per_dim, read_field, read_shapes, shape_matches
 from nnarith.check.truth import Truth
 from nnarith.errors import Loc, SpecError
+from nnarith.text import decimal
 
 OK, WRONG, NOTE = "ok", "wrong", "note"
 SIZES = ("input_size", "params_size", "forward_backward_size", "total_size", "trainable_size", "non_trainable_size")
 IN_BYTES = ("memory", "activations", "params", "weights")  # figures that may be written in bytes
 HINTS = {
-    "output": "write a shape such as 55x55x96, (96, 55, 55) or [1, 96, 55, 55]",
+    "output": "write a shape such as 55x55x96, (96, 55, 55) or [1, 96, 55, 55]; for a size that does not divide, "
+              "2.33x2.33 or \"doesn't fit\"",
     "rf": "write a size such as 11, 11x11, or size/stride such as 11/4",
 }
 
@@ -95,7 +98,8 @@ def judge(figure: Claim, what: str, truth: Truth, bytes_per: int, strict: bool,
     parts, stated = parse(figure)
     candidates = [(truth.value, None, truth.derivation)] + [(v, None, d) for v, d in truth.also] + truth.others
     results = [_match(figure.name, p, candidates, bytes_per) for p in parts]
-    if None in results:
+    fits = [figure.name == "output" and agrees(p, truth.unrounded) for p in parts]  # "doesn't fit", 2.33
+    if any(r is None and not f for r, f in zip(results, fits)):
         candidates += more()
         results = [r or _match(figure.name, p, candidates, bytes_per) for r, p in zip(results, parts)]
     value, derivation = truth.value, truth.derivation
@@ -107,18 +111,44 @@ def judge(figure: Claim, what: str, truth: Truth, bytes_per: int, strict: bool,
     derivation += f" x {bytes_per} bytes = {value * bytes_per:,} bytes" if scale > 1 else ""
     item = Item(figure.loc.line, what, stated, _expected(value, scale), OK, derivation, figure.loc.col,
                 _true_text(figure.name, value, scale))
-    if any(r is None for r in results):
+    right = [r is not None or f for r, f in zip(results, fits)]
+    if not all(right):
         item.status = WRONG
-        if len(parts) > 1 and results[-1] is None and any(r is not None for r in results[:-1]):
+        if len(parts) > 1 and not right[-1] and any(right[:-1]):
             item.note = "the arithmetic is right, the stated result is not"
-        elif len(parts) > 1 and results[-1] is not None:
+        elif len(parts) > 1 and right[-1]:
             item.note = "the stated result is right, the arithmetic is not"
-    else:
-        conventions = [r for r in results if r[0]]
-        if conventions:
-            item.status = WRONG if strict else NOTE
-            item.note = ("--strict: " if strict else "") + f"{conventions[-1][0]}: {conventions[-1][1]}"
+        elif any(isinstance(p, NoFit) for p in parts) and figure.name == "output":
+            item.note = "it fits: its sizes divide"
+        if strict and truth.unrounded is not None:
+            item.true_text = _unrounded(truth)
+        return item
+    conventions = [r for r in results if r and r[0]]
+    lecture = any(f and r is None for r, f in zip(results, fits))  # only the unrounded sizes explain it
+    if conventions and not lecture:
+        item.status = WRONG if strict else NOTE
+        item.note = ("--strict: " if strict else "") + f"{conventions[-1][0]}: {conventions[-1][1]}"
+    elif truth.unrounded is not None:
+        _unfit(item, truth, lecture, any(r is not None and not f for r, f in zip(results, fits)), strict)
     return item
+
+
+def _unfit(item: Item, truth: Truth, lecture: bool, whole: bool, strict: bool) -> None:
+    """An output whose sizes do not divide: the lecture's answer (`lecture`: the fraction, or the words) is
+    a note by default and right under --strict; PyTorch's whole sizes (`whole`) right, and a note under --strict."""
+    if strict:
+        item.true_text = _unrounded(truth)
+        if whole:
+            item.status, item.note = NOTE, f"--strict: the size does not divide; PyTorch {truth.rounding}"
+    elif lecture:
+        sizes = _unrounded(truth).removesuffix(", which does not fit")
+        item.status, item.note = NOTE, f"does not fit: {sizes} before rounding; PyTorch {truth.rounding}"
+
+
+def _unrounded(truth: Truth) -> str:
+    """'4x2.33x2.33, which does not fit': the sizes before rounding, to two decimals."""
+    sizes = (str(v) if v.denominator == 1 else decimal(v, 2).rstrip("0").rstrip(".") for v in truth.unrounded)
+    return "x".join(sizes) + ", which does not fit"
 
 
 def _match(figure: str, part: Any, candidates: list, per: int) -> tuple[str | None, str, Any] | None:
@@ -153,15 +183,19 @@ def _agrees(figure: str, part: Any, value: Any, per: int):
     if figure == "stride":
         figure = "rf_stride"
     if figure in ("output", "input"):
-        if shape_matches(part, value, spatial=True):
+        if isinstance(part, (tuple, Value)) and shape_matches(part, value, spatial=True):
             yield None, ""
         return
     if figure == "rf":
         if _field_agrees(part, value):
             yield None, ""
         return
+    if figure == "depth":  # a count of layers: exactly, never "about"
+        if part.exact and part.lo == value:
+            yield None, ""
+        return
     if figure in ("rf_stride", "rf_padding"):
-        dims = part if isinstance(part, tuple) else (int(part.lo),) if part.exact else None
+        dims = part if isinstance(part, tuple) else (int(part.lo),) if isinstance(part, Value) and part.exact else None
         if isinstance(value, list) and dims is not None and per_dim(dims, value):
             yield None, ""
         return

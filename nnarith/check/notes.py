@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from nnarith.check.claims import Block, Claim, Subject, stated
+from nnarith.check.fit import FIT_TEXT
 from nnarith.check.vocabulary import header_figure, math_text
 from nnarith.errors import Loc
 
@@ -21,13 +22,16 @@ _KEY = re.compile(r"(?<![\w-])(memory|mem|weights|weight|params|parameters|param
                   r"|[gm]?flops|other ops|ops|activations|output shape|output size|output|shape|size|volume|rf"
                   r"|receptive field)\s*:", re.I)
 _LEAD_SHAPE = re.compile(r"\s*(\[[^\]]*\])\s*")
-_SHAPE = re.compile(r"\s*(\[\s*\d+(?:\s*[x×,]\s*\d+)+\s*\]|\(\s*\d+(?:\s*[x×,]\s*\d+)+\s*\)"
-                    r"|\d+(?:\s*[x×]\s*\d+)+|\d+\s*@\s*\d+(?:\s*[x×]\s*\d+)*|\[\s*\d+\s*\])")
+_SIZE = r"\d+(?:\.\d+)?"  # 2.33: a size that does not divide, as a lecture writes it (fit.py)
+_SHAPE = re.compile(rf"\s*(\[\s*{_SIZE}(?:\s*[x×,]\s*{_SIZE})+\s*\]|\(\s*{_SIZE}(?:\s*[x×,]\s*{_SIZE})+\s*\)"
+                    rf"|{_SIZE}(?:\s*[x×]\s*{_SIZE})+|\d+\s*@\s*\d+(?:\s*[x×]\s*\d+)*|\[\s*\d+\s*\]"
+                    rf"|{FIT_TEXT})", re.I)
 _LABEL = re.compile(r"\s*([A-Za-z][\w\-. ()/#+,]{0,60}?)\s*:(?=\s|$|\[)")  # bounded: labels are short
 _CELL_LABEL = re.compile(r"\s*([A-Za-z0-9][^:\t]{0,60}?)(?:\t+|\s{2,})")  # a label cell, no colon: then a gap
 MAX_LABEL_WORDS = 5
 NEWLINE = re.compile(r"\r\n|\r|\n")
-_FIGURE_START = re.compile(r"\s*(?:[~≈(\[$\d.−-]|about |in place|view|whole|n/a|undefined|torch\.Size)", re.I)
+_FIGURE_START = re.compile(r"\s*(?:[~≈(\[$\d.−-]|about |in place|view|whole|n/a|undefined|torch\.Size"
+                           rf"|{FIT_TEXT})", re.I)
 
 
 def text_lines(text: str) -> list[str]:

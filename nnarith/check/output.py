@@ -13,10 +13,12 @@ import xml.etree.ElementTree as ET
 from nnarith.analysis.report import DTYPE_BYTES
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.run import Result
+from nnarith.render.style import Painter, plain
 from nnarith.text import CONTROL, visible
 
 SCHEMA = "nnarith.check/1"
 MARKS = {OK: "✓", WRONG: "✗", NOTE: "note"}
+PAINTS = {OK: "right", WRONG: "wrong", NOTE: "note"}  # the meaning each verdict's line is painted with
 WIDEST = 36  # columns wider than this are not padded further
 
 
@@ -39,7 +41,11 @@ def summary(result: Result) -> str:
     return f"{ok + notes}/{total} right" + (f" ({'; '.join(parts)})" if parts else "")
 
 
-def render_text(result: Result) -> str:
+def render_text(result: Result, paint: Painter = plain) -> str:
+    """The report for people: ✓ lines painted 'right', ✗ 'wrong', notes 'note', the head and summary 'heading'.
+
+    Document text (labels, figures as written, file names) is made visible first (an escape code becomes
+    \\x1b), and the codes paint adds come after the padding, so that they never count towards a width."""
     r = result.report
     against = "its expect: figures" if result.spec == result.file else result.spec
     head = (f"{result.file}: checked against {against} ({r.name}, input {r.input}, {r.dtype}, "
@@ -48,19 +54,19 @@ def render_text(result: Result) -> str:
         head = (f"{result.file}: checked against {len(result.networks)} networks ("
                 + ", ".join(n.file for n in result.networks)
                 + f"; {r.dtype}, {DTYPE_BYTES[r.dtype]} bytes per element)")
-    items = result.items
-    w_line = max(len(str(i.line)) for i in items)
-    w_what = min(WIDEST, max(len(i.what) for i in items))
-    w_stated = min(WIDEST, max(len(i.stated) for i in items))
-    lines = [head, ""]
+    rows = [(i.status, str(i.line), visible(i.what), visible(i.stated),
+             visible(true_part(i) + (f"  ({i.note})" if i.note else ""))) for i in result.items]
+    w_line = max(len(line) for _, line, *_ in rows)
+    w_what = min(WIDEST, max(len(what) for _, _, what, *_ in rows))
+    w_stated = min(WIDEST, max(len(stated) for *_, stated, _ in rows))
+    lines = [paint(visible(head), "heading"), ""]
     for s in result.skipped:
-        lines.append(f"skipped {s.what} at line {s.line}: {s.reason}")
+        lines.append(visible(f"skipped {s.what} at line {s.line}: {s.reason}"))
     lines += [""] if result.skipped else []
-    for i in items:
-        tail = f"  ({i.note})" if i.note else ""
-        lines.append(f"{MARKS[i.status]:<4} line {i.line:<{w_line}}  {i.what:<{w_what}}  stated "
-                     f"{i.stated:<{w_stated}}  {true_part(i)}{tail}".rstrip())
-    return "\n".join([*lines, "", summary(result)]) + "\n"  # the CLI escapes control characters (cli.common.write)
+    for status, line, what, stated, true in rows:
+        text = f"{MARKS[status]:<4} line {line:<{w_line}}  {what:<{w_what}}  stated {stated:<{w_stated}}  {true}"
+        lines.append(paint(text.rstrip(), PAINTS[status]))
+    return "\n".join([*lines, "", paint(summary(result), "heading")]) + "\n"
 
 
 def item_json(item: Item) -> dict:

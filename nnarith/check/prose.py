@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 
 from nnarith.check.claims import Claim, Subject
+from nnarith.check.fit import FIT_TEXT
 from nnarith.errors import Loc
 
 MAX_LINE = 2000  # prose past this on one line is not read: sentences are shorter
@@ -39,11 +40,20 @@ _OF_IS = re.compile(rf"(?:number|no\.|count) of (?:{_WORD})(?: in| of| for)?\s+(
 _SHAPE = re.compile(r"\boutput(?: shape| size| volume| feature map| map)?"
                     r"(?: of (?P<layer>[\w.\-]+(?: \([\w ]+\))?))?"
                     r"\s*(?:is|was|of|has shape|becomes|:)?\s*(?:an? |of |\[)?"
-                    r"(?P<shape>\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)*)", re.I)
+                    r"(?P<shape>\d+(?:\.\d+)?\s*[x×]\s*\d+(?:\.\d+)?(?:\s*[x×]\s*\d+(?:\.\d+)?)*"
+                    rf"|{FIT_TEXT})", re.I)  # 2.33x2.33, "doesn't fit": fit.py
 _RF = re.compile(r"\breceptive field(?: size)?\s*(?:of|is|:)\s*(?P<rf>\d+(?:\s*[x×]\s*\d+)?)", re.I)
 _WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen twenty").split()
-_DEPTH = re.compile(rf"\b(?P<n>\d+|{'|'.join(_WORDS)})[ -]layers?(?:[ -]deep| with weights)\b", re.I)
+_WORD_NUMBER = "|".join(_WORDS)
+# "50 layers deep", "16 layers with weights", "has 16 (weight) layers", "a 16-layer network", "a depth of 16";
+# "the 152-layer ResNet" names a network, and "13 convolutional layers" are some of its layers
+_DEPTH = re.compile(rf"\b(?P<n>\d+|{_WORD_NUMBER})[ -]layers?(?:[ -]deep| with weights)\b"
+                    rf"|\b(?:has|have|had|with|contains|comprises|of)\s+(?P<m>\d+|{_WORD_NUMBER})\s+"
+                    r"(?:weight(?:ed)?\s+)?layers\b(?!\s+(?:of|each)\b)"
+                    rf"|\b(?P<k>\d+|{_WORD_NUMBER})-layers?\s+(?:deep\s+)?(?:(?:convolutional|neural|residual)\s+)*"
+                    r"(?:network|net|model|cnn|convnet)s?\b"
+                    r"|\bdepth\s+(?:of|is|=|:)\s+(?P<d>\d+)\b", re.I)
 _KXK = r"\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?"
 _FILTERS = re.compile(rf"\b(?P<n>\d+) (?:(?P<k>{_KXK}) )?(?:filters|kernels|convolutions)\b"
                       rf"(?: of size (?P<k2>{_KXK}))?", re.I)  # AlexNet's "96 kernels of size 11×11×3"
@@ -104,8 +114,9 @@ def _claims(line: str) -> list[tuple[int, str, str, int, str | None, str | None]
     for m in _RF.finditer(line):
         found.append((m.start(), "rf", m["rf"], m.start("rf"), None, None))
     for m in _DEPTH.finditer(line):
-        n = m["n"].lower()
-        found.append((m.start(), "depth", str(_WORDS.index(n) + 1) if n in _WORDS else n, m.start("n"), None, None))
+        g = next(g for g in "nmkd" if m[g])
+        n = m[g].lower()
+        found.append((m.start(), "depth", str(_WORDS.index(n) + 1) if n in _WORDS else n, m.start(g), None, None))
     for m in _FILTERS.finditer(line):
         found.append((m.start(), "filters", m["n"], m.start("n"), None, None))
         k = "k" if m["k"] else "k2" if m["k2"] else None

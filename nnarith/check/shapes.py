@@ -3,7 +3,8 @@
 A shape may be written channels first or last, with or without a batch dimension and with
 or without size-1 dimensions: 96x55x55, 55x55x96, [55x55x96], (96, 55, 55), [1, 96, 55, 55],
 [-1, 96, 55, 55] (torchsummary), 1x1x4096 for 4096 features, 6@28x28 (LeNet's notation).
-A part may also be arithmetic: `(227 - 11)/4 + 1 = 55` states a spatial size twice.
+A part may also be arithmetic: `(227 - 11)/4 + 1 = 55` states a spatial size twice; or say that a
+size does not divide: 2.33x2.33, "doesn't fit" (fit.py).
 A receptive field is a size (11, 11x11), size/stride (11/4), `whole` or `n/a`.
 """
 
@@ -12,12 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nnarith.check.numbers import MAX_DIGITS, Reader, Unreadable, Value
+from nnarith.check.fit import Fractional, NoFit, read_unfit
+from nnarith.check.numbers import MAX_DIGITS, REL, Reader, Unreadable, Value
 from nnarith.text import is_digits
 
 _BRACKET = re.compile(r"\s*(?:torch\.Size\(\s*)?[\[(]([^\[\]()]*)[\])]\)?")
 _AT = re.compile(r"\s*([0-9]+)\s*@\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)")  # 6@28x28: six maps of 28x28
-_BARE = re.compile(r"\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)(?![\d.,]\d|\s*[x×X]\s*\d)")  # \d after: '6x٣' is not 6
+_BARE = re.compile(r"\s*([0-9]+(?:\s*[x×X]\s*[0-9]+)*)(?!\d|[.,]\d|\s*[x×X]\s*\d)")  # '6x٣' is not 6, '56.5' not 5
 _OPERATOR = re.compile(r"\s*[-+*/^÷−]")
 _BATCH = {"-1", "none", "?", "n", "b", "batch", "bs", "batch_size", "*"}
 WHOLE_WORDS = {"whole", "global", "entire", "all", "whole input", "the whole input"}
@@ -37,12 +39,16 @@ def _dims(inner: str) -> Dims | None:
     return tuple(int(p) for p in items)
 
 
-def read_shapes(text: str) -> tuple[list[Dims | Value], int]:
+def read_shapes(text: str) -> tuple[list[Dims | Value | NoFit | Fractional], int]:
     """The parts of a written shape: each a shape, or a number (a size written as arithmetic)."""
     reader = Reader(text, memory=False, default_unit=None)
 
-    def part() -> Dims | Value:
+    def part() -> Dims | Value | NoFit | Fractional:
         start = reader.pos
+        unfit = read_unfit(text, start)  # "doesn't fit", 2.33x2.33: a size that does not divide (fit.py)
+        if unfit and not (_OPERATOR.match(text, unfit[1]) or REL.match(text, unfit[1])):
+            reader.pos = unfit[1]
+            return unfit[0]
         for pattern in (_AT, _BRACKET, _BARE):
             m = pattern.match(text, start)
             if m and not _OPERATOR.match(text, m.end()):

@@ -86,9 +86,10 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
     pairs = _pairs(header, rows, file, head)
     if pairs is not None:
         return pairs
+    heads = [clean(h).lower() for h in header]
+    _depth_columns(heads, columns, rows)
     if not any(c.figure or c.network for c in columns):
         return None
-    heads = [clean(h).lower() for h in header]
     free = [i for i, c in enumerate(columns) if not (c.figure or c.network)]
     label = next((i for i in free if re.match(LABEL_HEADERS, heads[i])), None)
     kind = next((i for i in free if re.match(KIND_HEADERS, heads[i]) and i != label), None)
@@ -144,6 +145,18 @@ def read_table(header: list[str], rows: list[tuple[int, Cells]], file: str,
             block.append(subject)
     _tree(block)
     return block
+
+
+def _depth_columns(heads: list[str], columns: list[Column], rows: list[tuple[int, Cells]]) -> None:
+    """A 'layers' column of whole counts beside another that labels the rows is the depth ('| ResNet-50 | 50 |');
+    of names ('conv1'), it is the label. ('# layers' and 'weight layers' are the depth: vocabulary.py.)"""
+    for i, head in enumerate(heads):
+        if columns[i].figure or columns[i].network or head != "layers":
+            continue
+        cells = [clean(cells[i][0]) for _, cells in rows if i < len(cells) and not _none(cells[i][0])]
+        others = [j for j, c in enumerate(columns) if j != i and not (c.figure or c.network)]
+        if cells and others and all(_count(c) for c in cells):
+            columns[i] = Column("depth")
 
 
 def _pairs(header: list[str], rows: list[tuple[int, Cells]], file: str,

@@ -10,12 +10,14 @@ network a second time, pooling that rounds the other way: variants.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from math import prod
 from typing import Any
 
 from nnarith.analysis import receptive
 from nnarith.analysis.counts import REPORTED, Counts
 from nnarith.analysis.report import Report, Row
+from nnarith.check.fit import how_rounded, unrounded
 from nnarith.check.vocabulary import TRAITS
 from nnarith.layers.base import INPLACE
 from nnarith.loader.nodes import Network
@@ -42,6 +44,8 @@ class Truth:
     derivation: str  # the arithmetic, numbers filled in
     also: list[tuple[Any, str]] = field(default_factory=list)  # equally right: (value, derivation)
     others: list[tuple[Any, str, str]] = field(default_factory=list)  # (value, convention, derivation)
+    unrounded: tuple[Fraction, ...] | None = None  # an output whose sizes do not divide, before rounding (fit.py)
+    rounding: str = ""  # how PyTorch makes them whole: "floors it"
 
 
 KERAS_STATISTICS = "running statistics counted as params, as Keras counts them"
@@ -132,6 +136,9 @@ class Truths:
             return Truth(first.input.dims, f"{first.name} reads {first.input}") if first.input else None
         if figure == "input":
             return Truth(self.report.input.dims, "the network's input")
+        if figure == "depth" and target.kind == "total":  # the analysis counts it once, over the spec's tree
+            n = self.report.depth
+            return Truth(n, f"{n} layer{'' if n == 1 else 's'} with weights on the longest path through the network")
         if figure in ARCHITECTURE:
             from nnarith.check.architecture import arch_truth
 
@@ -156,7 +163,8 @@ class Truths:
     def _row(self, r: Row, figure: str) -> Truth | None:
         work = r.work
         if figure == "output":
-            return Truth(r.shape.dims, work.get("output", "as its input" if r.kind in SAME_SHAPE else ""))
+            return Truth(r.shape.dims, work.get("output", "as its input" if r.kind in SAME_SHAPE else ""),
+                         unrounded=unrounded(r), rounding=how_rounded(r))
         if figure == "params":
             t = Truth(r.params, work.get("params") or (f"{r.weights:,} weights + {r.biases:,} biases = {r.params:,}"
                                                        if r.params else f"{r.kind} has none"))

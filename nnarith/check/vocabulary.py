@@ -35,7 +35,7 @@ _HEADERS = [
     (r"^input( size| shape| resolution)?$", "input"),  # a layer table's input column: each row's input
     (r"^stride$", "stride"),
     (r"^(#? ?filters|#? ?channels|out[ _]?channels|width|#? ?kernels)$", "filters"),
-    (r"^depth$", "depth"),
+    (r"^depth$|^(?:#|no\.|num\.?|number of) ?(?:weight(?:ed)? )?layers$|^weight(?:ed)? layers$|^layer count$", "depth"),
     (r"input|pad|dilation|group|note|comment|description|hyper|acc|top-?[15]|error|recipe|latency|speed"
      r"|resolution|image|dataset|year|paper|link|download|url|connected|trainable\?", None),
     (r"^other ops$|^other_ops$", "other_ops"),

@@ -28,6 +28,7 @@ FIGURES = {
     "rf": "receptive field size (or size/stride, as 11/4)",
     "rf_stride": "receptive field stride (jump)",
     "rf_padding": "receptive field padding",
+    "depth": "layers with weights on the longest path, as papers count depth (VGG-16: 16)",
 }
 ALIASES = {"shape": "output", "size": "output", "volume": "output", "parameters": "params",
            "receptive_field": "rf", "ops": "macs", "mult_adds": "macs", "multiply_adds": "macs"}

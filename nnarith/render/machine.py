@@ -55,6 +55,7 @@ def report_json(report: Report) -> dict:
         "source": report.source,
         "input": list(report.input.dims),
         "output": list(report.output.dims),
+        "depth": report.depth,
         "batch": report.batch,
         "dtype": report.dtype,
         "bytes_per_element": DTYPE_BYTES[report.dtype],
