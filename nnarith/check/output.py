@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from nnarith.analysis.report import DTYPE_BYTES
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.run import Result
+from nnarith.render.style import Painter, plain
 from nnarith.text import CONTROL, visible
 
 SCHEMA = "nnarith.check/1"
@@ -39,7 +40,7 @@ def summary(result: Result) -> str:
     return f"{ok + notes}/{total} right" + (f" ({'; '.join(parts)})" if parts else "")
 
 
-def render_text(result: Result) -> str:
+def render_text(result: Result, *, paint: Painter = plain) -> str:
     r = result.report
     against = "its expect: figures" if result.spec == result.file else result.spec
     head = (f"{result.file}: checked against {against} ({r.name}, input {r.input}, {r.dtype}, "
