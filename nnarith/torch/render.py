@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nnarith.render import units
+from nnarith.render.style import Painter, plain
 from nnarith.text import visible
 from nnarith.torch.bench import Benchmark
 from nnarith.torch.verify import Check, Verification
@@ -30,7 +31,7 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) 
     return [fmt(head), "  ".join("─" * w for w in widths), *(fmt(r) for r in rows)]
 
 
-def render_verification(v: Verification, all_checks: bool = False) -> str:
+def render_verification(v: Verification, all_checks: bool = False, *, paint: Painter = plain) -> str:
     verdict = "PASSED" if v.passed else "FAILED"
     # A spec's name and path are the user's text: no control characters reach the terminal.
     out = [f"{visible(v.name)}  ({visible(v.file)})  on {v.device}, batch {v.batch}: {verdict} "
