@@ -1,0 +1,53 @@
+"""The commands' help: a description, option panels, and examples that the tests run.
+
+typer draws it with rich, which is imported only when --help is asked.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from typer.core import HAS_RICH, TyperCommand, TyperGroup
+
+from nnarith.render import style
+
+# The panels the commands are grouped in, in `nnarith --help`
+ANALYSE, CHECK, LIBRARY = "Analyse", "Check", "Library"
+TORCH = "PyTorch (needs nnarith\\[torch])" if HAS_RICH else "PyTorch (needs nnarith[torch])"  # \[: not markup
+
+
+def _text(text: str) -> str:
+    """Text shown as written: rich's markup would read '[name]' as a style."""
+    return text.replace("[", "\\[") if HAS_RICH else text
+
+
+def _colour() -> None:
+    """--no-color (or NO_COLOR, or a pipe) turns the help's colour off too."""
+    if HAS_RICH and not style.enabled(sys.stdout):
+        from typer import rich_utils
+
+        rich_utils.COLOR_SYSTEM = None
+
+
+class Group(TyperGroup):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _colour()
+        return super().format_help(ctx, formatter)
+
+
+class Command(TyperCommand):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _colour()
+        return super().format_help(ctx, formatter)
+
+
+def command(doc: str, examples: list[str], panel: str) -> dict[str, Any]:
+    """app.command()'s settings for a command: its help (paragraphs reflowed to the terminal), the first line as
+    its summary, and its examples, one a line."""
+    paragraphs = [" ".join(p.split()) for p in doc.strip().split("\n\n")]
+    # rich keeps the epilog's line breaks (and strips a common indent unless the first line is empty);
+    # click's plain formatter keeps those of a paragraph marked with \b
+    epilog = ("\n" if HAS_RICH else "\b\n") + "Examples:\n" + "\n".join(f"  {e}" for e in examples)
+    return {"help": _text("\n\n".join(paragraphs)), "short_help": _text(paragraphs[0]), "epilog": _text(epilog),
+            "rich_help_panel": panel, "cls": Command}
