@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from nnarith.cli.common import OUTPUT, Dtype, Input, complete_spec, parse_shape, write
+from nnarith.cli.common import OUTPUT, Dtype, complete_spec, parse_shape, write
 from nnarith.cli.help import CHECK, command
 from nnarith.errors import UsageError
 from nnarith.render import style
@@ -45,7 +45,9 @@ def check(
         "--spec", "-s", metavar="[LABEL=]SPEC", autocompletion=complete_spec, rich_help_panel=NETWORK,
         help="the network they describe: a spec file or a shipped spec's name; LABEL=SPEC (repeatable) names the "
         "network a document's column or row labels LABEL")] = None,
-    input: Input = None,
+    input: Annotated[str | None, typer.Option(
+        "--input", "-i", metavar="SHAPE", help="input shape, channels first, e.g. 3x224x224; overrides the spec's",
+        rich_help_panel=NETWORK)] = None,
     dtype: Annotated[Dtype, typer.Option("--dtype", help="element type, for figures written in bytes",
                                          rich_help_panel=NETWORK)] = "fp32",
     strict: Annotated[bool, typer.Option("--strict", rich_help_panel=CHECKING,
