@@ -4,8 +4,6 @@ Built on typer; every error, click's usage errors included, is printed by report
 coloured on a terminal only), so that `main()` returns the exit code instead of exiting.
 """
 
-from __future__ import annotations
-
 import gc
 import sys
 from functools import cache

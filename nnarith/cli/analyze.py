@@ -1,7 +1,5 @@
 """`nnarith shape` and `nnarith calc`: the analytic report of a spec or of a few layers."""
 
-from __future__ import annotations
-
 from typing import Annotated, NamedTuple
 
 import typer

@@ -1,7 +1,5 @@
 """`nnarith check`: the numbers written in documents and answers, checked against a spec."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 import typer

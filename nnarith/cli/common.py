@@ -1,10 +1,10 @@
 """What every command shares: option types, output, and error handling (exit 2, no traceback).
 
 The CLI is built on typer 0.26-0.28, which vendors click and imports neither pydantic nor rich
-at startup (rich draws the help, and is imported only for --help).
+at startup (rich draws the help, and is imported only for --help). The command modules do not
+use `from __future__ import annotations`: typer would evaluate every annotation's string at each
+start (13 ms, against 4 ms for annotations evaluated when the module is imported).
 """
-
-from __future__ import annotations
 
 import os
 import re

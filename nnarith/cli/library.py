@@ -1,7 +1,5 @@
 """`nnarith list` (the shipped specs) and `nnarith kinds` (the layer kinds and their fields)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

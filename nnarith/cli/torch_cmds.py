@@ -1,7 +1,5 @@
 """`nnarith verify`, `bench` and `export`: the spec as a real PyTorch model (needs nnarith[torch])."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated, Literal
 
