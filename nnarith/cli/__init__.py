@@ -56,7 +56,7 @@ def root(
 
 
 @cache
-def command() -> typer.main.TyperGroup:
+def command() -> typer.core.TyperGroup:
     """The click command the typer app makes, made once per process (main() may run many times)."""
     app = typer.Typer(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
                       no_args_is_help=True, pretty_exceptions_enable=False)

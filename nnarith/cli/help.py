@@ -12,22 +12,23 @@ from typer.core import HAS_RICH, TyperCommand, TyperGroup
 
 from nnarith.render import style
 
-# The panels the commands are grouped in, in `nnarith --help`
-ANALYSE, CHECK, LIBRARY = "Analyse", "Check", "Library"
-TORCH = "PyTorch (needs nnarith\\[torch])" if HAS_RICH else "PyTorch (needs nnarith[torch])"  # \[: not markup
-
 
 def _text(text: str) -> str:
     """Text shown as written: rich's markup would read '[name]' as a style."""
     return text.replace("[", "\\[") if HAS_RICH else text
 
 
+# The panels the commands are grouped in, in `nnarith --help`
+ANALYSE, CHECK, LIBRARY, TORCH = "Analyse", "Check", "Library", _text("PyTorch (needs nnarith[torch])")
+
+
 def _colour() -> None:
-    """--no-color (or NO_COLOR, or a pipe) turns the help's colour off too."""
-    if HAS_RICH and not style.enabled(sys.stdout):
+    """The help is coloured where nnarith's output is (not with --no-color or NO_COLOR, nor on a pipe, where
+    typer would colour it on GitHub Actions)."""
+    if HAS_RICH:
         from typer import rich_utils
 
-        rich_utils.COLOR_SYSTEM = None
+        rich_utils.COLOR_SYSTEM = "auto" if style.enabled(sys.stdout) else None
 
 
 class Group(TyperGroup):
