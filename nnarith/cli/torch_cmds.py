@@ -79,9 +79,9 @@ def verify(
     if against:
         if len(specs) != 1:
             raise UsageError("--against compares one spec with one model; give one SPEC")
-        from nnarith.torch.against import against
+        from nnarith.torch.against import against as compare
 
-        results = [against(load_spec(specs[0], shape), against, device, batch)]
+        results = [compare(load_spec(specs[0], shape), against, device, batch)]
     else:
         from nnarith.torch.verify import checked
         from nnarith.torch.verify import verify as run
