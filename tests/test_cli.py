@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from nnarith.cli import analyze, check, library, main, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -69,25 +70,47 @@ def test_kinds_lists_fields():
     assert r.returncode == 0 and "kernel" in r.stdout and "required" in r.stdout
 
 
-def _help_examples() -> list[str]:
-    out = cli("--help").stdout
-    commands = re.findall(r"^    (\w+) ", out, flags=re.M)
-    examples = []
-    for command in commands:
-        text = cli(command, "--help").stdout
-        assert "examples:" in text, f"'{command}' shows no examples"
-        examples += [line.strip() for line in text.split("examples:")[1].splitlines() if line.strip()]
-    return examples
+EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("check", check.EXAMPLES),
+            ("list", library.LIST_EXAMPLES), ("kinds", library.KINDS_EXAMPLES),
+            ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
+            ("export", torch_cmds.EXPORT_EXAMPLES)]
+PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "check": ["Network", "Checking", "Output"],
+          "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
+          "export": ["Model", "Output"]}
+WIDE = {**ENV, "COLUMNS": "200"}  # rich wraps help to $COLUMNS where it is not a terminal
 
 
-def test_every_command_has_help_and_every_example_runs():
-    examples = _help_examples()
-    assert len(examples) >= 7
-    for example in examples:
-        argv = shlex.split(example)
-        assert argv[0] == "nnarith"
-        r = cli(*argv[1:])
-        assert r.returncode == 0, (example, r.stderr)
+def test_the_help_lists_every_command_in_its_panel():
+    out = subprocess.run([sys.executable, "-m", "nnarith", "--help"], capture_output=True, text=True, env=WIDE,
+                         cwd=ROOT).stdout
+    panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
+    assert panels == ["Options", "Analyse", "Check", "Library", "PyTorch (needs nnarith[torch])"]
+    listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
+    assert listed == ["shape", "calc", "check", "list", "kinds", "verify", "bench", "export"]
+    assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
+    assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
+                                            "--show-completion"))
+
+
+@pytest.mark.parametrize("command, examples", EXAMPLES)
+def test_every_command_shows_its_examples_and_panels(command, examples):
+    out = subprocess.run([sys.executable, "-m", "nnarith", command, "--help"], capture_output=True, text=True,
+                         env=WIDE, cwd=ROOT).stdout
+    shown = [line.strip(" │") for line in out.split("Examples:")[1].splitlines() if line.strip()]
+    assert shown == examples
+    panels = set(re.findall(r"^╭─ (.+?) ─", out, flags=re.M))
+    assert panels == {"Options", *PANELS[command]} | ({"Arguments"} if command != "list" else set())
+
+
+@pytest.mark.parametrize("command, example", [(name, e) for name, examples in EXAMPLES for e in examples])
+def test_every_example_runs(command, example):
+    if command in ("verify", "bench", "export"):
+        pytest.importorskip("torch")
+        pytest.importorskip("fvcore")
+    argv = shlex.split(example)
+    assert argv[:2] == ["nnarith", command]
+    r = cli(*argv[1:])
+    assert r.returncode == 0, (example, r.stderr)
 
 
 def test_formats():
@@ -159,7 +182,7 @@ def test_missing_spec_and_bad_options():
     err = error("shape", "vgg61")
     assert "no spec file 'vgg61', and no shipped spec of that name" in err and "did you mean 'vgg1" in err
     assert "is not a shape" in error("shape", "vgg16", "--input", "3x0x224") + error("calc", "-i", "ax2", "relu")
-    assert "invalid choice" in error("shape", "vgg16", "--dtype", "fp8")
+    assert "'fp8' is not one of 'fp32', 'fp16', 'bf16', 'int8', 'fp64'" in error("shape", "vgg16", "--dtype", "fp8")
 
 
 def test_strict_rejects_sizes_that_do_not_divide():
@@ -215,3 +238,115 @@ def test_branches_that_do_not_line_up_are_a_note_not_a_size_flag(tmp_path):
                                        "maxpool: {kernel: 2, stride: 2}]\n")
     r = cli("shape", "net.yaml", cwd=tmp_path)
     assert "Flags: sizes that do not divide" in r.stdout and "Notes:" not in r.stdout
+
+
+# What click says for a command line it refuses, in nnarith's form: located to the command, how to get help.
+@pytest.mark.parametrize("args, message, help", [
+    (["shape", "resnet50", "--formt", "json"], "No such option: --formt. Did you mean --format?", "nnarith shape"),
+    (["shape", "resnet50", "--dept", "2"], "No such option: --dept. Did you mean --depth?", "nnarith shape"),
+    (["shape", "resnet50", "--exat"], "No such option: --exat. Did you mean --exact?", "nnarith shape"),
+    (["check", "x.md", "--sepc", "lenet5"], "No such option: --sepc. Did you mean --spec?", "nnarith check"),
+    (["--vresion"], "No such option: --vresion. Did you mean --version?", "nnarith"),
+    (["shap", "resnet50"], "No such command 'shap'. Did you mean 'shape'?", "nnarith"),
+    (["chekc", "x.md"], "No such command 'chekc'. Did you mean 'check'?", "nnarith"),
+    (["kind"], "No such command 'kind'. Did you mean 'kinds'?", "nnarith"),
+    (["shape"], "Missing argument 'SPEC'.", "nnarith shape"),
+    (["calc", "relu"], "Missing option '--input' / '-i'.", "nnarith calc"),
+    (["export", "lenet5"], "Missing option '--torch'.", "nnarith export"),
+    (["shape", "vgg16", "--depth", "0"], "Invalid value for '--depth' / '-d': expected a positive integer",
+     "nnarith shape"),
+    (["shape", "vgg16", "-d", "al"], "Invalid value for '--depth' / '-d': expected a positive integer",
+     "nnarith shape"),
+    (["shape", "vgg16", "extra"], "Got unexpected extra argument(s) (extra)", "nnarith shape"),
+])
+def test_a_refused_command_line_says_why_and_exits_2(args, message, help):
+    """`--dept` is refused too: argparse took an abbreviation silently."""
+    err = error(*args)
+    assert err.splitlines()[0].startswith(f"error: {message}"), err
+    assert err.splitlines()[-1] == f"  hint: '{help} --help' shows the options and examples"
+
+
+@pytest.mark.parametrize("args", [["shape", "vgg16", "--zzzzzz"], ["frobnicate"], ["shape", "vgg16", "-x"]])
+def test_only_close_names_are_suggested(args):
+    err = error(*args)
+    assert "No such" in err and "Did you mean" not in err
+
+
+@pytest.mark.parametrize("args", [["shape", "x", "--\x1b[31mred"], ["sh\x01ape"], ["shape", "x", "-b", "\x1b[2J"],
+                                  ["shape", "x", "--dtype", "\x1b]0;title\x07"]])
+def test_control_characters_in_a_refused_argument_are_shown_escaped(args):
+    err = error(*args)
+    assert "\x1b" not in err and "\x01" not in err and "\x07" not in err
+    assert "\\x1b" in err or "\\x01" in err
+
+
+@pytest.mark.parametrize("args, depth", [([], None), (["--depth", "2"], 2), (["-d", "1"], 1),
+                                         (["--depth", "all"], "all"), (["-d", "all", "-f", "markdown"], "all")])
+def test_depth_is_a_positive_integer_or_all_passed_on_as_given(monkeypatch, args, depth):
+    """The renderers get None (not given), an int, or 'all' (each renderer decides what that shows)."""
+    seen = []
+    monkeypatch.setattr(analyze, "render", lambda report, output: seen.append(output) or "")
+    assert main(["shape", "lenet5", *args]) == 0
+    assert seen[0].depth == depth and type(seen[0].depth) is type(depth)
+
+
+def test_nnarith_alone_shows_the_help_and_exits_2():
+    r = cli()
+    assert r.returncode == 2 and "Usage: nnarith" in r.stdout and "shape" in r.stdout
+
+
+def test_show_completion_prints_a_bash_script_and_specs_complete():
+    env = {**ENV, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}  # typer's way to name the shell
+    r = subprocess.run([sys.executable, "-m", "nnarith", "--show-completion", "bash"], capture_output=True, text=True,
+                       env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "_NNARITH_COMPLETE=complete_bash" in r.stdout and "complete -o default -F _nnarith_completion nnarith" in (
+        r.stdout)
+    for words, expected in [("nnarith shape resn", ["resnet101", "resnet152", "resnet18", "resnet34", "resnet50",
+                                                    "resnext50_32x4d"]),
+                            ("nnarith shape specs/vgg1", ["specs/vgg11.yaml", "specs/vgg13.yaml", "specs/vgg16.yaml",
+                                                          "specs/vgg16_bn.yaml", "specs/vgg16_cs231n.yaml",
+                                                          "specs/vgg19.yaml"]),
+                            ("nnarith sha", ["shape"]), ("nnarith shape vgg16 --for", ["--format"]),
+                            ("nnarith kinds conv", ["conv", "conv_transpose"])]:
+        comp = {**ENV, "_NNARITH_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split()) - 1)}
+        out = subprocess.run([sys.executable, "-m", "nnarith"], capture_output=True, text=True, env=comp, cwd=ROOT)
+        assert out.returncode == 0 and out.stdout.split() == expected, (words, out.stdout, out.stderr)
+
+
+NO_COLOUR = {k: v for k, v in ENV.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+PLAIN = "error: no spec file 'vgg61', and no shipped spec of that name\n  hint: did you mean 'vgg19'?\n"
+
+
+@pytest.mark.parametrize("env, args", [({}, []), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, []),
+                                       ({"FORCE_COLOR": "1"}, ["--no-color"])])
+def test_errors_are_plain_when_piped_or_colour_is_off(env, args):
+    r = subprocess.run([sys.executable, "-m", "nnarith", *args, "shape", "vgg61"], capture_output=True, text=True,
+                       env={**NO_COLOUR, **env}, cwd=ROOT)
+    assert r.returncode == 2 and r.stderr == PLAIN
+
+
+def test_force_color_paints_the_error_red_and_its_hint_cyan():
+    r = subprocess.run([sys.executable, "-m", "nnarith", "shape", "vgg61"], capture_output=True, text=True,
+                       env={**NO_COLOUR, "FORCE_COLOR": "1"}, cwd=ROOT)
+    first, hint = r.stderr.splitlines()
+    assert first == "\x1b[1;31merror: no spec file 'vgg61', and no shipped spec of that name\x1b[0m"  # bold red
+    assert hint == "  \x1b[36mhint: did you mean 'vgg19'?\x1b[0m"  # cyan
+    assert r.returncode == 2 and re.sub(r"\x1b\[[0-9;]*m", "", r.stderr) == PLAIN
+
+
+@pytest.mark.parametrize("env, args", [({}, []), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, []),
+                                       ({"FORCE_COLOR": "1"}, ["--no-color"])])
+def test_help_is_plain_when_piped_or_colour_is_off(env, args):
+    r = subprocess.run([sys.executable, "-m", "nnarith", *args, "shape", "--help"], capture_output=True, text=True,
+                       env={**NO_COLOUR, **env}, cwd=ROOT)
+    assert r.returncode == 0 and "\x1b" not in r.stdout and "Examples:" in r.stdout
+
+
+def test_the_analytic_path_imports_no_rich():
+    """rich draws the help only: a report is written without it."""
+    code = ("import sys; from nnarith.cli import main; main(['shape', 'lenet5']); "
+            "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith(('rich', 'pydantic')))))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0 and r.stderr == "[]", r.stderr

@@ -1,11 +1,26 @@
 """`nnarith shape` and `nnarith calc`: the analytic report of a spec or of a few layers."""
 
-from __future__ import annotations
+from typing import Annotated, NamedTuple
 
-import argparse
+import typer
 
-from nnarith.cli.common import analysis_options, command, parse_shape, write
+from nnarith.cli.common import (
+    ANALYSIS,
+    Batch,
+    Depth,
+    DtypeOption,
+    Exact,
+    Explain,
+    FormatOption,
+    Input,
+    Spec,
+    Strict,
+    parse_shape,
+    write,
+)
+from nnarith.cli.help import ANALYSE, command
 from nnarith.errors import Loc, UsageError
+from nnarith.render import style
 
 SHAPE_DOC = """Shapes, parameters, MACs, memory and receptive field of every layer of a spec.
 
@@ -27,20 +42,21 @@ CALC_EXAMPLES = [
 ]
 
 
-def add(subparsers) -> None:
-    p = command(subparsers, "shape", SHAPE_DOC, SHAPE_EXAMPLES)
-    p.add_argument("spec", help="a spec file, or the name of a shipped spec")
-    p.add_argument("--input", "-i", help="input shape, channels first, e.g. 3x224x224; overrides the spec's")
-    analysis_options(p)
-    p.set_defaults(run=shape)
-    p = command(subparsers, "calc", CALC_DOC, CALC_EXAMPLES)
-    p.add_argument("layers", nargs="+", help="layers in the spec syntax, e.g. 'fc: 10' or relu")
-    p.add_argument("--input", "-i", required=True, help="input shape, channels first, e.g. 3x32x32")
-    analysis_options(p, depth=False)
-    p.set_defaults(run=calc, depth=None)
+def add(app: typer.Typer) -> None:
+    app.command("shape", **command(SHAPE_DOC, SHAPE_EXAMPLES, ANALYSE))(shape)
+    app.command("calc", **command(CALC_DOC, CALC_EXAMPLES, ANALYSE))(calc)
 
 
-def render(report, args: argparse.Namespace) -> str:
+class Output(NamedTuple):
+    """How a report is written: render()'s second argument."""
+
+    format: str
+    depth: int | str | None
+    exact: bool
+    explain: bool
+
+
+def render(report, args: Output) -> str:
     if args.explain and args.format in ("json", "csv"):
         raise UsageError("--explain shows the arithmetic in the table and in Markdown; JSON and CSV hold the "
                          "numbers only")
@@ -58,29 +74,38 @@ def render(report, args: argparse.Namespace) -> str:
         return render_markdown(report, exact=args.exact, depth=args.depth, explain=args.explain)
     from nnarith.render.table import render_table
 
-    return render_table(report, exact=args.exact, depth=args.depth, explain=args.explain)
+    return render_table(report, exact=args.exact, depth=args.depth, explain=args.explain, width=style.width(),
+                        paint=style.painter())
 
 
-def shape(args: argparse.Namespace) -> int:
+def shape(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32",
+          format: FormatOption = "table", depth: Depth = None, strict: Strict = False, exact: Exact = False,
+          explain: Explain = False) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
 
-    net = load_spec(args.spec, parse_shape(args.input) if args.input is not None else None)
-    report = analyze(net, batch=args.batch, dtype=args.dtype, strict=args.strict)
-    write(render(report, args))
+    net = load_spec(spec, parse_shape(input) if input is not None else None)
+    report = analyze(net, batch=batch, dtype=dtype, strict=strict)
+    write(render(report, Output(format, depth, exact, explain)))
     return 0
 
 
-def calc(args: argparse.Namespace) -> int:
+def calc(layers: Annotated[list[str], typer.Argument(metavar="LAYER...", show_default=False,
+                                                      help="layers in the spec syntax, e.g. 'fc: 10' or relu")],
+         input: Annotated[str, typer.Option("--input", "-i", metavar="SHAPE", show_default=False,
+                                            help="input shape, channels first, e.g. 3x32x32",
+                                            rich_help_panel=ANALYSIS)],
+         batch: Batch = 1, dtype: DtypeOption = "fp32", format: FormatOption = "table", strict: Strict = False,
+         exact: Exact = False, explain: Explain = False) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader.network import parse_network
     from nnarith.loader.yaml_loader import YMap
 
-    layers = parse_layers(args.layers)
-    root = YMap(name="calc", layers=layers)
-    root.loc, root.key_locs, root.value_locs = Loc("<calc>", 1, 1), {}, {"layers": layers.loc}
-    net = parse_network(root, "<calc>", parse_shape(args.input))
-    write(render(analyze(net, batch=args.batch, dtype=args.dtype, strict=args.strict), args))
+    items = parse_layers(layers)
+    root = YMap(name="calc", layers=items)
+    root.loc, root.key_locs, root.value_locs = Loc("<calc>", 1, 1), {}, {"layers": items.loc}
+    net = parse_network(root, "<calc>", parse_shape(input))
+    write(render(analyze(net, batch=batch, dtype=dtype, strict=strict), Output(format, None, exact, explain)))
     return 0
 
 

@@ -1,23 +1,31 @@
 """`nnarith list` (the shipped specs) and `nnarith kinds` (the layer kinds and their fields)."""
 
-from __future__ import annotations
+from typing import Annotated
 
-import argparse
+import typer
 
-from nnarith.cli.common import command, write
+from nnarith.cli.common import write
+from nnarith.cli.help import LIBRARY, command
 
-
-def add(subparsers) -> None:
-    p = command(subparsers, "list", "The shipped specs, one line each: name, input, params and MACs.",
-                ["nnarith list"])
-    p.set_defaults(run=list_specs)
-    p = command(subparsers, "kinds", "The layer kinds a spec can use, with their fields and defaults.",
-                ["nnarith kinds", "nnarith kinds conv"])
-    p.add_argument("kind", nargs="?", help="show this kind only")
-    p.set_defaults(run=kinds)
+LIST_DOC = "The shipped specs, one line each: name, input, params and MACs."
+LIST_EXAMPLES = ["nnarith list"]
+KINDS_DOC = "The layer kinds a spec can use, with their fields and defaults."
+KINDS_EXAMPLES = ["nnarith kinds", "nnarith kinds conv"]
 
 
-def list_specs(args: argparse.Namespace) -> int:
+def add(app: typer.Typer) -> None:
+    app.command("list", **command(LIST_DOC, LIST_EXAMPLES, LIBRARY))(list_specs)
+    app.command("kinds", **command(KINDS_DOC, KINDS_EXAMPLES, LIBRARY))(kinds)
+
+
+def _complete_kind(incomplete: str) -> list[str]:
+    from nnarith.layers import REGISTRY
+    from nnarith.layers.merge import MERGES
+
+    return sorted(k for k in {*REGISTRY, *MERGES} if k.startswith(incomplete))
+
+
+def list_specs() -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec, shipped
     from nnarith.render import units
@@ -36,7 +44,9 @@ def list_specs(args: argparse.Namespace) -> int:
     return 0
 
 
-def kinds(args: argparse.Namespace) -> int:
+def kinds(kind: Annotated[str | None, typer.Argument(metavar="[KIND]", help="show this kind only",
+                                                     autocompletion=_complete_kind, show_default=False)] = None
+          ) -> int:
     from nnarith.errors import SpecError, did_you_mean
     from nnarith.layers import REGISTRY
     from nnarith.layers.fields import REQUIRED
@@ -45,12 +55,12 @@ def kinds(args: argparse.Namespace) -> int:
 
     classes = sorted({cls.kind: cls for cls in REGISTRY.values()}.items())
     merges = list(MERGES.values())
-    if args.kind is not None:
-        if args.kind not in REGISTRY and args.kind not in MERGES:
-            raise SpecError(f"unknown layer kind '{args.kind}'",
-                            hint=did_you_mean(args.kind, [*REGISTRY, *MERGES]) or "'nnarith kinds' lists them all")
-        classes = [(REGISTRY[args.kind].kind, REGISTRY[args.kind])] if args.kind in REGISTRY else []
-        merges = [MERGES[args.kind]] if args.kind in MERGES else []
+    if kind is not None:
+        if kind not in REGISTRY and kind not in MERGES:
+            raise SpecError(f"unknown layer kind '{kind}'",
+                            hint=did_you_mean(kind, [*REGISTRY, *MERGES]) or "'nnarith kinds' lists them all")
+        classes = [(REGISTRY[kind].kind, REGISTRY[kind])] if kind in REGISTRY else []
+        merges = [MERGES[kind]] if kind in MERGES else []
     out = []
     for name, cls in classes:
         alias = f" (alias {', '.join(cls.aliases)})" if cls.aliases else ""
@@ -60,7 +70,7 @@ def kinds(args: argparse.Namespace) -> int:
             default = "required" if spec.default is REQUIRED else f"default {spec.default!r}"
             out.append(f"    {field:<15} {spec.doc} ({default})")
     out += [f"{m.op}: {m.help}" for m in merges]
-    if args.kind is None:
+    if kind is None:
         out.append(f"containers: {', '.join(CONTAINERS)}; the merges take a list of branches")
         out.append(f"every layer and block also takes {', '.join(f'{c}:' for c in COMMON)}")
     write("\n".join(out) + "\n")

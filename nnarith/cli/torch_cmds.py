@@ -1,12 +1,14 @@
 """`nnarith verify`, `bench` and `export`: the spec as a real PyTorch model (needs nnarith[torch])."""
 
-from __future__ import annotations
-
-import argparse
 import json
+from typing import Annotated, Literal
 
-from nnarith.cli.common import command, parse_shape, positive, write
+import typer
+
+from nnarith.cli.common import OUTPUT, Spec, complete_spec, parse_shape, positive, write
+from nnarith.cli.help import TORCH, command
 from nnarith.errors import UsageError
+from nnarith.render import style
 from nnarith.text import is_digits
 
 VERIFY_DOC = """Build each spec in PyTorch and check every computed number against the real model.
@@ -23,30 +25,17 @@ EXPORT_DOC = """Print a spec as PyTorch source: a self-contained module to paste
 EXPORT_EXAMPLES = ["nnarith export lenet5 --torch"]
 
 
-def add(subparsers) -> None:
-    p = command(subparsers, "verify", VERIFY_DOC, VERIFY_EXAMPLES)
-    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or shipped spec names")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to run the model")
-    p.add_argument("--batch", "-b", type=positive, default=2, help="images in the test batch")
-    p.add_argument("--input", "-i", help="input shape, overriding the spec's, e.g. 3x32x32")
-    p.add_argument("--format", "-f", choices=("table", "json"), default="table", help="output format")
-    p.add_argument("--all", action="store_true", help="list every per-layer check, not a summary")
-    p.add_argument("--against", metavar="MODULE:FACTORY",
-                   help="compare with a model factory instead, e.g. torchvision.models:resnet50")
-    p.set_defaults(run=verify)
-    p = command(subparsers, "bench", BENCH_DOC, BENCH_EXAMPLES)
-    p.add_argument("spec", help="a spec file or a shipped spec name")
-    p.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto", help="auto: CUDA if available")
-    p.add_argument("--batch", "-b", default="1,8,64", help="batch sizes, comma-separated")
-    p.add_argument("--dtype", default="fp32", help="fp32, bf16, fp16, comma-separated")
-    p.add_argument("--mode", default="inference", help="inference, training, or both comma-separated")
-    p.add_argument("--format", "-f", choices=("table", "json"), default="table", help="output format")
-    p.set_defaults(run=bench)
-    p = command(subparsers, "export", EXPORT_DOC, EXPORT_EXAMPLES)
-    p.add_argument("spec", help="a spec file or a shipped spec name")
-    p.add_argument("--torch", action="store_true", required=True, help="write PyTorch source (the only target)")
-    p.add_argument("--input", "-i", help="input shape, overriding the spec's")
-    p.set_defaults(run=export)
+MODEL = "Model"
+
+
+def add(app: typer.Typer) -> None:
+    app.command("verify", **command(VERIFY_DOC, VERIFY_EXAMPLES, TORCH))(verify)
+    app.command("bench", **command(BENCH_DOC, BENCH_EXAMPLES, TORCH))(bench)
+    app.command("export", **command(EXPORT_DOC, EXPORT_EXAMPLES, TORCH))(export)
+
+
+Format = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="output format",
+                                                          rich_help_panel=OUTPUT)]
 
 
 def _items(text: str, allowed: tuple[str, ...] | None, what: str) -> tuple:
@@ -64,43 +53,70 @@ def _items(text: str, allowed: tuple[str, ...] | None, what: str) -> tuple:
     return items
 
 
-def verify(args: argparse.Namespace) -> int:
+def verify(
+    specs: Annotated[list[str], typer.Argument(metavar="SPEC...", help="spec files or shipped spec names",
+                                               autocompletion=complete_spec, show_default=False)],
+    device: Annotated[Literal["cpu", "cuda"], typer.Option("--device", help="where to run the model",
+                                                           rich_help_panel=MODEL)] = "cpu",
+    batch: Annotated[int, typer.Option("--batch", "-b", parser=positive, metavar="N", rich_help_panel=MODEL,
+                                       help="images in the test batch")] = 2,
+    input: Annotated[str | None, typer.Option("--input", "-i", metavar="SHAPE", rich_help_panel=MODEL,
+                                              help="input shape, overriding the spec's, e.g. 3x32x32")] = None,
+    against: Annotated[str | None, typer.Option(
+        "--against", metavar="MODULE:FACTORY", rich_help_panel=MODEL,
+        help="compare with a model factory instead, e.g. torchvision.models:resnet50")] = None,
+    format: Format = "table",
+    all_checks: Annotated[bool, typer.Option("--all", help="list every per-layer check, not a summary",
+                                             rich_help_panel=OUTPUT)] = False,
+) -> int:
     from nnarith.torch import require
 
     require("torch", "fvcore")
     from nnarith.loader import load_spec
     from nnarith.torch.render import render_verification
 
-    shape = parse_shape(args.input) if args.input is not None else None
-    if args.against:
-        if len(args.specs) != 1:
+    shape = parse_shape(input) if input is not None else None
+    if against:
+        if len(specs) != 1:
             raise UsageError("--against compares one spec with one model; give one SPEC")
-        from nnarith.torch.against import against
+        from nnarith.torch.against import against as compare
 
-        results = [against(load_spec(args.specs[0], shape), args.against, args.device, args.batch)]
+        results = [compare(load_spec(specs[0], shape), against, device, batch)]
     else:
         from nnarith.torch.verify import checked
         from nnarith.torch.verify import verify as run
 
-        nets = [load_spec(s, shape) for s in args.specs]  # every spec is read before any model runs,
+        nets = [load_spec(s, shape) for s in specs]  # every spec is read before any model runs,
         for net in nets:  # and checked to fit, so that no result is lost to a later refusal
-            checked(net, args.device, args.batch)
-        results = [run(net, args.device, args.batch) for net in nets]
-    if args.format == "json":
+            checked(net, device, batch)
+        results = [run(net, device, batch) for net in nets]
+    if format == "json":
         docs = [r.json() for r in results]
         write(json.dumps(docs[0] if len(docs) == 1 else docs, indent=1) + "\n")
     else:
-        write("\n".join(render_verification(r, args.all) for r in results))
+        paint = style.painter()
+        write("\n".join(render_verification(r, all_checks, paint=paint) for r in results))
     return 0 if all(r.passed for r in results) else 1
 
 
-def bench(args: argparse.Namespace) -> int:
+def bench(
+    spec: Spec,
+    device: Annotated[Literal["auto", "cuda", "cpu"], typer.Option("--device", help="auto: CUDA if available",
+                                                                   rich_help_panel=MODEL)] = "auto",
+    batch: Annotated[str, typer.Option("--batch", "-b", metavar="N,...", help="batch sizes, comma-separated",
+                                       rich_help_panel=MODEL)] = "1,8,64",
+    dtype: Annotated[str, typer.Option("--dtype", metavar="DTYPE,...", help="fp32, bf16, fp16, comma-separated",
+                                       rich_help_panel=MODEL)] = "fp32",
+    mode: Annotated[str, typer.Option("--mode", metavar="MODE,...", rich_help_panel=MODEL,
+                                      help="inference, training, or both comma-separated")] = "inference",
+    format: Format = "table",
+) -> int:
     from nnarith.torch import require
 
     require("torch")
-    batches = _items(args.batch, None, "batch")
-    dtypes = _items(args.dtype, ("fp32", "bf16", "fp16"), "dtype")
-    modes = _items(args.mode, ("inference", "training"), "mode")
+    batches = _items(batch, None, "batch")
+    dtypes = _items(dtype, ("fp32", "bf16", "fp16"), "dtype")
+    modes = _items(mode, ("inference", "training"), "mode")
     from rich.console import Console
     from rich.progress import Progress
 
@@ -108,7 +124,7 @@ def bench(args: argparse.Namespace) -> int:
     from nnarith.torch.bench import bench as run
     from nnarith.torch.render import render_benchmark
 
-    net = load_spec(args.spec)
+    net = load_spec(spec)
     console = Console(stderr=True)
     # Only on a terminal: elsewhere rich leaves an empty line on stderr, before an error too.
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
@@ -117,17 +133,23 @@ def bench(args: argparse.Namespace) -> int:
         def step(label: str, done: int) -> None:
             progress.update(task, description=label, completed=done)
 
-        result = run(net, args.device, batches, dtypes, modes, on_step=step)
-    write(json.dumps(result.json(), indent=1) + "\n" if args.format == "json" else render_benchmark(result))
+        result = run(net, device, batches, dtypes, modes, on_step=step)
+    write(json.dumps(result.json(), indent=1) + "\n" if format == "json" else render_benchmark(result))
     return 0
 
 
-def export(args: argparse.Namespace) -> int:
+def export(
+    spec: Spec,
+    torch: Annotated[bool, typer.Option("--torch", help="write PyTorch source (the only target)",
+                                        rich_help_panel=OUTPUT)],
+    input: Annotated[str | None, typer.Option("--input", "-i", metavar="SHAPE", rich_help_panel=MODEL,
+                                              help="input shape, overriding the spec's")] = None,
+) -> int:
     from nnarith.torch import require
 
     require("torch")
     from nnarith.loader import load_spec
     from nnarith.torch.export import export as source
 
-    write(source(load_spec(args.spec, parse_shape(args.input) if args.input is not None else None), args.spec))
+    write(source(load_spec(spec, parse_shape(input) if input is not None else None), spec))
     return 0

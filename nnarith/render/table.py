@@ -9,14 +9,15 @@ from nnarith.analysis.counts import COLUMNS
 from nnarith.analysis.report import DTYPE_BYTES, Report, Totals
 from nnarith.render import units
 from nnarith.render.lines import NOTES_HEADING, Line, flags_and_notes, lines, memory_text, number, rf_text
+from nnarith.render.style import Painter, plain
 
 HEAD = ("layer", "kind", "output", *(f.label for f in COLUMNS), "memory", "RF", "flags")
 MEMORY = HEAD.index("memory")
 RIGHT = set(range(3, MEMORY + 2))  # the figures, memory and RF
 
 
-def render_table(report: Report, *, exact: bool = False, depth: int | None = None,
-                 explain: bool = False) -> str:
+def render_table(report: Report, *, exact: bool = False, depth: int | str | None = None,
+                 explain: bool = False, width: int | None = None, paint: Painter = plain) -> str:
     out = [_title(report), ""]
     out += _grid(report, lines(report.rows, depth), report.totals, exact, with_input=True)
     out += ["", *_summary(report, report.totals, "Totals (inference)")]
