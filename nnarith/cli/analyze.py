@@ -86,7 +86,7 @@ def shape(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption 
 
     net = load_spec(spec, parse_shape(input) if input is not None else None)
     report = analyze(net, batch=batch, dtype=dtype, strict=strict)
-    write(render(report, Output(format, depth, exact, explain)))
+    write(render(report, Output(format, depth, exact, explain)), painted=format == "table" and style.enabled())
     return 0
 
 
@@ -105,7 +105,8 @@ def calc(layers: Annotated[list[str], typer.Argument(metavar="LAYER...", show_de
     root = YMap(name="calc", layers=items)
     root.loc, root.key_locs, root.value_locs = Loc("<calc>", 1, 1), {}, {"layers": items.loc}
     net = parse_network(root, "<calc>", parse_shape(input))
-    write(render(analyze(net, batch=batch, dtype=dtype, strict=strict), Output(format, None, exact, explain)))
+    report = analyze(net, batch=batch, dtype=dtype, strict=strict)
+    write(render(report, Output(format, None, exact, explain)), painted=format == "table" and style.enabled())
     return 0
 
 

@@ -85,9 +85,11 @@ Spec = Annotated[str, typer.Argument(metavar="SPEC", help="a spec file, or the n
                                      autocompletion=complete_spec, show_default=False)]
 
 
-def write(text: str) -> None:
+def write(text: str, painted: bool = False) -> None:
+    """Standard output. Plain text is made visible here (no escape sequence from a file reaches the terminal);
+    painted text was made visible by its renderer before the colour codes went in."""
     try:
-        sys.stdout.write(for_encoding(visible(text), sys.stdout.encoding))  # no escape sequence from a file
+        sys.stdout.write(for_encoding(text if painted else visible(text), sys.stdout.encoding))
         sys.stdout.flush()
     except BrokenPipeError:  # `nnarith shape vgg16 | head` is fine
         sys.stderr.close()

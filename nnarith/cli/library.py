@@ -47,10 +47,11 @@ def list_specs() -> int:
 def kinds(kind: Annotated[str | None, typer.Argument(metavar="[KIND]", help="show this kind only",
                                                      autocompletion=_complete_kind, show_default=False)] = None
           ) -> int:
-    from nnarith.errors import SpecError, did_you_mean
+    from nnarith.errors import SpecError
     from nnarith.layers import REGISTRY
     from nnarith.layers.fields import REQUIRED
     from nnarith.layers.merge import MERGES
+    from nnarith.layers.names import kind_hint
     from nnarith.loader.expand import COMMON, CONTAINERS
 
     classes = sorted({cls.kind: cls for cls in REGISTRY.values()}.items())
@@ -58,7 +59,7 @@ def kinds(kind: Annotated[str | None, typer.Argument(metavar="[KIND]", help="sho
     if kind is not None:
         if kind not in REGISTRY and kind not in MERGES:
             raise SpecError(f"unknown layer kind '{kind}'",
-                            hint=did_you_mean(kind, [*REGISTRY, *MERGES]) or "'nnarith kinds' lists them all")
+                            hint=kind_hint(kind, [*REGISTRY, *MERGES]) or "'nnarith kinds' lists them all")
         classes = [(REGISTRY[kind].kind, REGISTRY[kind])] if kind in REGISTRY else []
         merges = [MERGES[kind]] if kind in MERGES else []
     out = []

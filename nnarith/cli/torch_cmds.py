@@ -95,7 +95,8 @@ def verify(
         write(json.dumps(docs[0] if len(docs) == 1 else docs, indent=1) + "\n")
     else:
         paint = style.painter()
-        write("\n".join(render_verification(r, all_checks, paint=paint) for r in results))
+        text = "\n".join(render_verification(r, all_checks, paint=paint) for r in results)
+        write(text, painted=paint is not style.plain)
     return 0 if all(r.passed for r in results) else 1
 
 
@@ -134,7 +135,11 @@ def bench(
             progress.update(task, description=label, completed=done)
 
         result = run(net, device, batches, dtypes, modes, on_step=step)
-    write(json.dumps(result.json(), indent=1) + "\n" if format == "json" else render_benchmark(result))
+    if format == "json":
+        write(json.dumps(result.json(), indent=1) + "\n")
+    else:
+        paint = style.painter()
+        write(render_benchmark(result, paint=paint), painted=paint is not style.plain)
     return 0
 
 
