@@ -316,7 +316,7 @@ def test_show_completion_prints_a_bash_script_and_specs_complete():
 
 
 NO_COLOUR = {k: v for k, v in ENV.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-PLAIN = "error: no spec file 'vgg61', and no shipped spec of that name\n  hint: did you mean 'vgg19'?\n"
+PLAIN = "error: no spec file 'vgg61', and no shipped spec of that name\n  hint: did you mean 'vgg16'?\n"
 
 
 @pytest.mark.parametrize("env, args", [({}, []), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, []),
@@ -332,7 +332,7 @@ def test_force_color_paints_the_error_red_and_its_hint_cyan():
                        env={**NO_COLOUR, "FORCE_COLOR": "1"}, cwd=ROOT)
     first, hint = r.stderr.splitlines()
     assert first == "\x1b[1;31merror: no spec file 'vgg61', and no shipped spec of that name\x1b[0m"  # bold red
-    assert hint == "  \x1b[36mhint: did you mean 'vgg19'?\x1b[0m"  # cyan
+    assert hint == "  \x1b[36mhint: did you mean 'vgg16'?\x1b[0m"  # cyan
     assert r.returncode == 2 and re.sub(r"\x1b\[[0-9;]*m", "", r.stderr) == PLAIN
 
 
