@@ -46,3 +46,8 @@ def iec_bytes(n: int) -> str:
 
 def shape(dims: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in dims)
+
+
+def counted(n: int, word: str, words: str | None = None) -> str:
+    """'1 bias', '27,560 biases': a count and its noun, singular for one."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"

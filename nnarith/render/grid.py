@@ -1,0 +1,72 @@
+"""The table's grid: columns padded to their widest cell, two spaces apart, under a head and
+between rules; narrowed to fit a width.
+
+To fit, the kinds give way first (abbreviated with '…' down to KIND_ROOM characters: a layer's
+name mostly says its kind), then the layer names (to NAME_ROOM characters after their guides,
+start and end kept: 'bott…ck12'); only when that is not enough do whole columns go, least needed
+first: kind, RF, memory, MACs. A default table keeps every column at 80 columns and more.
+"""
+
+from __future__ import annotations
+
+from nnarith.render.fit import clip, clip_middle
+from nnarith.render.style import Painter
+
+Cell = tuple[str, str]  # (text, meaning): a flag's or a note's mark
+GAP = "  "  # two spaces: nnarith check reads a run of two or more as a column break
+NAME_ROOM, KIND_ROOM = 8, 6
+DROPPED = ("kind", "RF", "memory", "MACs")  # the order in which columns go at very small widths
+
+
+def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | None) -> list[str]:
+    """rows: [(name, guide, container?), kind, output, figures..., memory, RF, marks]; marks are a
+    list of cells, or None on the totals row (the last)."""
+    flags = len(head) - 1
+    columns = [i for i in range(len(head)) if i != flags or any(r[flags] for r in rows)]
+    text = [[r[0][1] + r[0][0], *r[1:flags], " ".join(m for m, _ in r[flags] or ())] for r in rows]
+    widths = [max(len(head[i]), *(len(t[i]) for t in text)) for i in range(len(head))]
+    if width is not None:
+        columns = _fit(columns, widths, head, rows, width)
+    right = set(range(3, flags))  # the figures, memory and RF
+
+    def line(cells: list[str], painted: list[str]) -> str:
+        parts = []
+        for i in columns:
+            pad = " " * max(widths[i] - len(cells[i]), 0)
+            parts.append(pad + painted[i] if i in right else painted[i] + pad)
+        return GAP.join(parts).rstrip()
+
+    rule = paint(GAP.join("─" * widths[i] for i in columns), "guide")
+    out = [line(list(head), [paint(h, "heading") for h in head]), rule]
+    for r, t in zip(rows, text):
+        name, guide, container = r[0]
+        name = clip_middle(name, widths[0] - len(guide))
+        kind = clip(r[1], widths[1])
+        cells = [guide + name, kind, *t[2:]]
+        if r[flags] is None:  # the totals row
+            painted = [paint(c, "total") for c in cells]
+            out.append(rule)
+        else:
+            marks = " ".join(paint(m, meaning) for m, meaning in r[flags])
+            painted = [paint(guide, "guide") + paint(name, "block" if container else "name"), kind, *t[2:flags],
+                       marks]
+        out.append(line(cells, painted))
+    return out
+
+
+def _fit(columns: list[int], widths: list[int], head: tuple[str, ...], rows: list[list], width: int) -> list[int]:
+    """The columns that stay, with widths (in place) narrowed so that a line fits `width`."""
+    def excess() -> int:
+        return sum(widths[i] for i in columns) + len(GAP) * (len(columns) - 1) - width
+
+    guides = max(len(r[0][1]) for r in rows)
+    for i, room in ((1, KIND_ROOM), (0, guides + NAME_ROOM)):
+        if excess() > 0:
+            widths[i] = max(widths[i] - excess(), min(widths[i], max(room, len(head[i]))))
+    for name in DROPPED:
+        if excess() <= 0:
+            break
+        columns = [i for i in columns if head[i].split()[0] != name]
+    if excess() > 0:  # still too wide: the names take what is left
+        widths[0] = max(widths[0] - excess(), guides + 2)
+    return columns
