@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row
 from nnarith.layers.base import INPLACE
+from nnarith.render import units
 
 TITLE = "Working: each figure's arithmetic, numbers filled in"
 
@@ -25,10 +26,12 @@ def _memory(report: Report, row: Row) -> str:
             if row.storage == INPLACE else "a view of its input"
         return f"{what}: allocates nothing"
     dims = row.shape.dims
-    count = f"{'*'.join(map(str, dims))} = {row.activations:,}" if len(dims) > 1 else f"{row.activations:,}"
+    count = units.counted(row.activations, "element")
+    if len(dims) > 1:
+        count = f"{'*'.join(map(str, dims))} = {count}"
     batch = f" x {report.batch} images" if report.batch > 1 else ""
-    text = (f"{count} elements x {DTYPE_BYTES[report.dtype]} bytes{batch} = "
-            f"{report.memory_bytes(row):,} bytes")
+    text = (f"{count} x {units.counted(DTYPE_BYTES[report.dtype], 'byte')}{batch} = "
+            f"{units.counted(report.memory_bytes(row), 'byte')}")
     if "storage" in row.work:
         text += f" ({row.work['storage']})"
     return text

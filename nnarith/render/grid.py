@@ -10,7 +10,7 @@ first: kind, RF, memory, MACs. A default table keeps every column at 80 columns 
 from __future__ import annotations
 
 from nnarith.render.fit import clip, clip_middle
-from nnarith.render.style import Painter
+from nnarith.render.style import Painter, plain
 
 Cell = tuple[str, str]  # (text, meaning): a flag's or a note's mark
 GAP = "  "  # two spaces: nnarith check reads a run of two or more as a column break
@@ -24,33 +24,39 @@ def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | N
     flags = len(head) - 1
     columns = [i for i in range(len(head)) if i != flags or any(r[flags] for r in rows)]
     text = [[r[0][1] + r[0][0], *r[1:flags], " ".join(m for m, _ in r[flags] or ())] for r in rows]
-    widths = [max(len(head[i]), *(len(t[i]) for t in text)) for i in range(len(head))]
+    natural = [max(len(head[i]), *(len(t[i]) for t in text)) for i in range(len(head))]
+    widths = list(natural)
     if width is not None:
         columns = _fit(columns, widths, head, rows, width)
     right = set(range(3, flags))  # the figures, memory and RF
+    just = [(str.rjust if i in right else str.ljust, widths[i], i) for i in columns]
 
-    def line(cells: list[str], painted: list[str]) -> str:
+    def line(cells: list[str], painted: list[str] | None = None) -> str:
+        if painted is None:  # no colour: the cells as they are
+            return GAP.join([pad(cells[i], w) for pad, w, i in just]).rstrip()
         parts = []
-        for i in columns:
-            pad = " " * max(widths[i] - len(cells[i]), 0)
-            parts.append(pad + painted[i] if i in right else painted[i] + pad)
+        for pad, w, i in just:
+            fill = " " * (w - len(cells[i]))
+            parts.append(fill + painted[i] if pad is str.rjust else painted[i] + fill)
         return GAP.join(parts).rstrip()
 
-    rule = paint(GAP.join("─" * widths[i] for i in columns), "guide")
-    out = [line(list(head), [paint(h, "heading") for h in head]), rule]
+    colour = paint is not plain
+    rule = paint(GAP.join("─" * w for _, w, _ in just), "guide")
+    out = [line(list(head), [paint(h, "heading") for h in head] if colour else None), rule]
     for r, t in zip(rows, text):
         name, guide, container = r[0]
-        name = clip_middle(name, widths[0] - len(guide))
-        kind = clip(r[1], widths[1])
-        cells = [guide + name, kind, *t[2:]]
+        if widths[0] < natural[0] or widths[1] < natural[1]:
+            name = clip_middle(name, widths[0] - len(guide))
+            t[0], t[1] = guide + name, clip(t[1], widths[1])
         if r[flags] is None:  # the totals row
-            painted = [paint(c, "total") for c in cells]
             out.append(rule)
-        else:
+            out.append(line(t, [paint(c, "total") for c in t] if colour else None))
+        elif colour:
             marks = " ".join(paint(m, meaning) for m, meaning in r[flags])
-            painted = [paint(guide, "guide") + paint(name, "block" if container else "name"), kind, *t[2:flags],
-                       marks]
-        out.append(line(cells, painted))
+            out.append(line(t, [paint(guide, "guide") + paint(name, "block" if container else "name"), *t[1:flags],
+                                marks]))
+        else:
+            out.append(line(t))
     return out
 
 

@@ -15,7 +15,7 @@ from nnarith.render.fit import wrap
 from nnarith.render.grid import Cell, grid
 from nnarith.render.lines import NOTES_HEADING, Depth, flags_and_notes, memory_text, number, rf_text
 from nnarith.render.style import Painter, plain
-from nnarith.render.tree import Node, default_depth, tree
+from nnarith.render.tree import Node, default_depth, rows_at, tree
 from nnarith.text import visible
 
 HEAD = ("layer", "kind", "output", *(f.label for f in COLUMNS), "memory", "RF", "flags")
@@ -33,10 +33,10 @@ def render_table(report: Report, *, exact: bool = False, depth: Depth = None, ex
     marks = _Marks()
     out += grid(_cells(report, nodes, report.totals, exact, marks, with_input=True), _head(exact), paint, width)
     out += _legend(marks, paint, width)
-    if depth is None and shown != "all" and len(nodes) < len(tree(report.rows)):
-        every = len(tree(report.rows))
-        out += wrap(f"Blocks deeper than {shown} level{'s' * (shown != 1)} are collapsed, their figures summed; "
-                    f"--depth all shows every layer ({every} rows).".split(), width)
+    every = rows_at(report.rows, max(len(r.path) for r in report.rows)) if shown != "all" else len(nodes)
+    if depth is None and every > len(nodes):
+        out += wrap(f"Blocks deeper than {shown} level{'s' * (shown != 1)} are collapsed, their figures summed: "
+                    f"--depth all shows all {len(report.rows)} layers ({every} rows).".split(" "), width)
     out += ["", *_summary(report, report.totals, "Totals (inference)", paint, width)]
     if report.aux_rows:
         out += ["", paint("Training-only heads (left out of the totals above)", "heading"), ""]

@@ -49,23 +49,32 @@ def tree(rows: list[Row], depth: Depth = "all") -> list[Node]:
             out.append(Node(Line(p[k - 1], r.kinds[k - 1], r.shape.dims), p[:k], open_[-1] if open_ else None, True))
             open_.append(len(out) - 1)
         last = out[-1] if out else None
+        held = r.held
         if last is not None and not last.container and last.path == shown:
             node = last  # more of a collapsed block, or the merge that closes it
+            _add(node.line, r, held)
             node.line.layers += 1
         else:
             kind = r.kinds[len(shown) - 1] if len(shown) < len(p) else r.kind
-            node = Node(Line(shown[-1], kind, r.shape.dims, storage=r.storage), shown,
-                        open_[-1] if open_ else None)
+            node = Node(Line(shown[-1], kind, r.shape.dims, r.counts, r.activations, held, r.storage, r.rf),
+                        shown, open_[-1] if open_ else None)
             out.append(node)
-        node.line.flags += flagged(r)
-        node.line.notes += noted(r)
-        for line in [out[i].line for i in open_] + [node.line]:
-            line.storage = "new" if r.held or line.held else r.storage
-            line.dims, line.rf, line.activations = r.shape.dims, r.rf, r.activations
-            line.counts += r.counts
-            line.held += r.held
+        if r.warnings:
+            node.line.flags += flagged(r)
+        if r.notes:
+            node.line.notes += noted(r)
+        for i in open_:
+            _add(out[i].line, r, held)
     _guides(out)
     return out
+
+
+def _add(line: Line, r: Row, held: int) -> None:
+    """A row more under a line: its counts and memory added, its output and field the line's now."""
+    line.storage = "new" if held or line.held else r.storage
+    line.dims, line.rf, line.activations = r.shape.dims, r.rf, r.activations
+    line.counts += r.counts
+    line.held += held
 
 
 def _guides(nodes: list[Node]) -> None:
@@ -93,9 +102,9 @@ def rows_at(rows: list[Row], depth: int) -> int:
 def default_depth(rows: list[Row]) -> Depth:
     """The deepest depth whose tree fits SCREEN rows, and whose collapsed rows are blocks rather than a
     merge or branch (in ResNet-50, bottleneck1 collapsed, not its add1, which says the same); at least
-    1, and 'all' where every layer fits."""
+    1; 'all' where every layer fits, or where there is nothing to collapse."""
     deepest = max((len(r.path) for r in rows), default=1)
-    if rows_at(rows, deepest) <= SCREEN:
+    if deepest == 1 or rows_at(rows, deepest) <= SCREEN:
         return "all"
     best = 1
     for d in range(1, deepest):
