@@ -19,8 +19,8 @@ DROPPED = ("kind", "RF", "memory", "MACs")  # the order in which columns go at v
 
 
 def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | None) -> list[str]:
-    """rows: [(name, guide, container?), kind, output, figures..., memory, RF, marks]; marks are a
-    list of cells, or None on the totals row (the last)."""
+    """rows: [(name, guide, a sum of layers?), kind, output, figures..., memory, RF, marks]; marks are
+    a list of cells, or None on the totals row (the last)."""
     flags = len(head) - 1
     columns = [i for i in range(len(head)) if i != flags or any(r[flags] for r in rows)]
     text = [[r[0][1] + r[0][0], *r[1:flags], " ".join(m for m, _ in r[flags] or ())] for r in rows]
@@ -44,7 +44,7 @@ def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | N
     rule = paint(GAP.join("─" * w for _, w, _ in just), "guide")
     out = [line(list(head), [paint(h, "heading") for h in head] if colour else None), rule]
     for r, t in zip(rows, text):
-        name, guide, container = r[0]
+        name, guide, sums = r[0]
         if widths[0] < natural[0] or widths[1] < natural[1]:
             name = clip_middle(name, widths[0] - len(guide))
             t[0], t[1] = guide + name, clip(t[1], widths[1])
@@ -53,7 +53,7 @@ def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | N
             out.append(line(t, [paint(c, "total") for c in t] if colour else None))
         elif colour:
             marks = " ".join(paint(m, meaning) for m, meaning in r[flags])
-            out.append(line(t, [paint(guide, "guide") + paint(name, "block" if container else "name"), *t[1:flags],
+            out.append(line(t, [paint(guide, "guide") + paint(name, "block" if sums else "name"), *t[1:flags],
                                 marks]))
         else:
             out.append(line(t))

@@ -93,7 +93,7 @@ class _Marks:
 
 def _cells(report: Report, nodes: list[Node], totals: Totals, exact: bool, marks: _Marks,
            with_input: bool) -> list[list]:
-    """The grid's rows: [name, guide, container?], then each column's text; the flags column as marks."""
+    """The grid's rows: (name, guide, a sum of layers?), then each column's text; the flags column as marks."""
     rows: list[list] = []
     if with_input:
         mem = report.input_bytes
@@ -101,7 +101,8 @@ def _cells(report: Report, nodes: list[Node], totals: Totals, exact: bool, marks
                      units.exact(mem) if exact else units.si_bytes(mem), "1/1" if report.input.rank else "whole", []])
     for node in nodes:
         line = node.line
-        rows.append([(visible(line.name), node.guide, node.container), visible(line.kind), units.shape(line.dims),
+        rows.append([(visible(line.name), node.guide, node.container or node.collapsed), visible(line.kind),
+                     units.shape(line.dims),
                      *(number(f.of(line.counts), exact) for f in COLUMNS), memory_text(line, report, exact),
                      rf_text(line.rf), [] if node.container else marks.of(node)])
     mem = totals.memory_bytes

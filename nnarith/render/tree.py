@@ -27,7 +27,8 @@ class Node:
     line: Line  # its figures: a layer's own, a container's summed
     path: tuple[str, ...]
     parent: int | None  # the index of its container in the tree's list
-    container: bool = False  # its figures sum the rows under it
+    container: bool = False  # its figures sum the rows printed under it
+    collapsed: bool = False  # its figures sum the layers of a block collapsed into it
     guide: str = ""  # '│  ├─ ': the tree's guides in front of its name
 
     @property
@@ -57,7 +58,7 @@ def tree(rows: list[Row], depth: Depth = "all") -> list[Node]:
         else:
             kind = r.kinds[len(shown) - 1] if len(shown) < len(p) else r.kind
             node = Node(Line(shown[-1], kind, r.shape.dims, r.counts, r.activations, held, r.storage, r.rf),
-                        shown, open_[-1] if open_ else None)
+                        shown, open_[-1] if open_ else None, collapsed=len(shown) < len(p))
             out.append(node)
         if r.warnings:
             node.line.flags += flagged(r)
