@@ -33,13 +33,15 @@ def wrap(words: list[str], width: int | None, indent: str = "", hang: str = "") 
         if len(line) + len(gap) + len(word) <= width:
             line += gap + word
             continue
-        if line != lead:
+        room = max(width - len(hang), 1)
+        if line != lead and len(word) <= room:  # it fits a line of its own: the next
             out.append(line)
             line = lead = hang
-        room = max(width - len(hang), 1)
+        elif line != lead:  # it breaks anyway: from here
+            line += gap
         for piece in _pieces(word, room):
             if len(line) + len(piece) > width and line != lead:
-                out.append(line)
+                out.append(line.rstrip())
                 line = lead = hang
             line += piece
     out.append(line)

@@ -4,7 +4,8 @@ between rules; narrowed to fit a width.
 To fit, the kinds give way first (abbreviated with '…' down to KIND_ROOM characters: a layer's
 name mostly says its kind), then the layer names (to NAME_ROOM characters after their guides,
 start and end kept: 'bott…ck12'); only when that is not enough do whole columns go, least needed
-first: kind, RF, memory, MACs. A default table keeps every column at 80 columns and more.
+first: kind, RF, memory, MACs, flags; then the names are cut, guides and all. A default table
+keeps every column at 80 columns and more.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from nnarith.render.style import Painter, plain
 Cell = tuple[str, str]  # (text, meaning): a flag's or a note's mark
 GAP = "  "  # two spaces: nnarith check reads a run of two or more as a column break
 NAME_ROOM, KIND_ROOM = 8, 6
-DROPPED = ("kind", "RF", "memory", "MACs")  # the order in which columns go at very small widths
+DROPPED = ("kind", "RF", "memory", "MACs", "flags")  # the order in which columns go at very small widths
 
 
 def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | None) -> list[str]:
@@ -46,8 +47,9 @@ def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | N
     for r, t in zip(rows, text):
         name, guide, sums = r[0]
         if widths[0] < natural[0] or widths[1] < natural[1]:
-            name = clip_middle(name, widths[0] - len(guide))
-            t[0], t[1] = guide + name, clip(t[1], widths[1])
+            room = widths[0] - len(guide)
+            t[0] = guide + clip_middle(name, room) if room > 1 else clip(guide + name, widths[0])
+            guide, name, t[1] = t[0][:len(guide)], t[0][len(guide):], clip(t[1], widths[1])
         if r[flags] is None:  # the totals row
             out.append(rule)
             out.append(line(t, [paint(c, "total") for c in t] if colour else None))
@@ -74,5 +76,5 @@ def _fit(columns: list[int], widths: list[int], head: tuple[str, ...], rows: lis
             break
         columns = [i for i in columns if head[i].split()[0] != name]
     if excess() > 0:  # still too wide: the names take what is left
-        widths[0] = max(widths[0] - excess(), guides + 2)
+        widths[0] = max(widths[0] - excess(), len(head[0]))
     return columns

@@ -35,8 +35,8 @@ def render_table(report: Report, *, exact: bool = False, depth: Depth = None, ex
     out += _legend(marks, paint, width)
     every = rows_at(report.rows, max(len(r.path) for r in report.rows)) if shown != "all" else len(nodes)
     if depth is None and every > len(nodes):
-        out += wrap(f"Blocks deeper than {shown} level{'s' * (shown != 1)} are collapsed, their figures summed: "
-                    f"--depth all shows all {len(report.rows)} layers ({every} rows).".split(" "), width)
+        out += wrap(f"Blocks deeper than {shown} level{'s' * (shown != 1)} are collapsed into sums: --depth all "
+                    f"shows all {len(report.rows)} layers ({every} rows).".split(" "), width)
     out += ["", *_summary(report, report.totals, "Totals (inference)", paint, width)]
     if report.aux_rows:
         out += ["", paint("Training-only heads (left out of the totals above)", "heading"), ""]
@@ -134,7 +134,7 @@ def _summary(report: Report, t: Totals, title: str, paint: Painter, width: int |
         ("FLOPs", [*_both(t.flops), "(2", "x", "MACs)"]),
         ("other ops", [f"{t.other_ops:,}", *"(bias adds, norms, activations, pooling, adds; not in MACs)".split()]),
         ("memory", [f"{units.counted(t.activations, 'element')} per image", *["(input included)"] * network, *forms,
-                    f"({report.dtype},", f"batch {report.batch})"]),
+                    f"({report.dtype}, batch {report.batch})"]),
     ]
     # Report.depth, the network's depth as papers count it, is to add its line here
     if network:
