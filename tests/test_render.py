@@ -80,6 +80,15 @@ def test_narrow_widths_and_deep_trees_fit_too(name, width, depth):
     assert max(map(len, text.splitlines())) <= width
 
 
+def test_the_working_of_explain_folds_under_its_arithmetic():
+    r = analysed("vgg16")
+    folded = render_table(r, width=60, explain=True).split("Working:")[1]
+    assert max(map(len, folded.splitlines())) <= 60
+    assert "    memory           64*224*224 = 3,211,264 elements x 4\n                     bytes = 12,845,056 bytes\n" \
+        in folded
+    assert folded.split() == render_table(r, explain=True).split("Working:")[1].split()  # the same words
+
+
 def test_every_column_stays_at_80_and_nothing_folds_without_a_width():
     r = analysed("resnet50")
     head = render_table(r, width=80).splitlines()[5].split()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row
 from nnarith.layers.base import INPLACE
 from nnarith.render import units
+from nnarith.render.fit import wrap
 
 TITLE = "Working: each figure's arithmetic, numbers filled in"
 
@@ -50,7 +51,8 @@ def figures(report: Report, row: Row) -> list[tuple[str, str]]:
     return out
 
 
-def explain_text(report: Report) -> list[str]:
+def explain_text(report: Report, width: int | None = None) -> list[str]:
+    """The working of every layer; a line longer than `width` folds under its arithmetic."""
     out = [TITLE]
     for title, rows in (("", report.rows), ("Training-only heads", report.aux_rows)):
         if title and rows:
@@ -58,7 +60,8 @@ def explain_text(report: Report) -> list[str]:
         for row in rows:
             out.append("")
             out.append(f"{row.name} ({row.kind})")
-            out += [f"    {label:<16} {text}" for label, text in figures(report, row)]
+            for label, text in figures(report, row):
+                out += wrap(text.split(" "), width, f"    {label:<16} ", " " * 21)
     return out
 
 

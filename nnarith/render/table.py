@@ -55,7 +55,7 @@ def render_table(report: Report, *, exact: bool = False, depth: Depth = None, ex
     if explain:
         from nnarith.render.explain import explain_text
 
-        out += ["", *explain_text(report)]
+        out += ["", *explain_text(report, width)]
     return "\n".join(out) + "\n"
 
 
