@@ -33,8 +33,8 @@ def render_table(report: Report, *, exact: bool = False, depth: Depth = None, ex
     marks = _Marks()
     out += grid(_cells(report, nodes, report.totals, exact, marks, with_input=True), _head(exact), paint, width)
     out += _legend(marks, paint, width)
-    every = rows_at(report.rows, max(len(r.path) for r in report.rows)) if shown != "all" else len(nodes)
-    if depth is None and every > len(nodes):
+    every = rows_at(report.rows, max((len(r.path) for r in report.rows), default=1)) if depth is None else 0
+    if every > len(nodes):  # the depth chosen here collapses blocks: say so, and how to see them
         out += wrap(f"Blocks deeper than {shown} level{'s' * (shown != 1)} are collapsed into sums: --depth all "
                     f"shows all {len(report.rows)} layers ({every} rows).".split(" "), width)
     out += ["", *_summary(report, report.totals, "Totals (inference)", paint, width)]
@@ -50,7 +50,7 @@ def render_table(report: Report, *, exact: bool = False, depth: Depth = None, ex
             out += ["", *(paint(line, meaning) for line in wrap(heading.split(), width))]
             for i, item in enumerate(items, 1):
                 mark = f"{sign}{i}"
-                folded = wrap([mark, *visible(item).split(" ")], width, "  ", " " * (len(mark) + 3))
+                folded = wrap([mark, *visible(item).split()], width, "  ", " " * (len(mark) + 3))
                 out += [folded[0].replace(mark, paint(mark, meaning), 1), *folded[1:]]
     if explain:
         from nnarith.render.explain import explain_text
@@ -61,9 +61,9 @@ def render_table(report: Report, *, exact: bool = False, depth: Depth = None, ex
 
 def _title(report: Report, paint: Painter, width: int | None) -> list[str]:
     per = DTYPE_BYTES[report.dtype]
-    out = [paint(line, "heading") for line in wrap(visible(report.name).split(" "), width, "", "  ")]
+    out = [paint(line, "heading") for line in wrap(visible(report.name).split(), width, "", "  ")]
     if report.source:
-        out += wrap(visible(report.source).split(" "), width, "", "  ")
+        out += wrap(visible(report.source).split(), width, "", "  ")
     out += wrap(f"input {units.shape(report.input.dims)}, batch {report.batch}, {report.dtype} "
                 f"({units.counted(per, 'byte')} per element)".split(" "), width, "", "  ")
     return out

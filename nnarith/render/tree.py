@@ -31,10 +31,6 @@ class Node:
     collapsed: bool = False  # its figures sum the layers of a block collapsed into it
     guide: str = ""  # '│  ├─ ': the tree's guides in front of its name
 
-    @property
-    def level(self) -> int:
-        return self.guide.count("─")
-
 
 def tree(rows: list[Row], depth: Depth = "all") -> list[Node]:
     """The rows to print, in order, for `depth` levels ('all': every layer)."""
@@ -54,7 +50,6 @@ def tree(rows: list[Row], depth: Depth = "all") -> list[Node]:
         if last is not None and not last.container and last.path == shown:
             node = last  # more of a collapsed block, or the merge that closes it
             _add(node.line, r, held)
-            node.line.layers += 1
         else:
             kind = r.kinds[len(shown) - 1] if len(shown) < len(p) else r.kind
             node = Node(Line(shown[-1], kind, r.shape.dims, r.counts, r.activations, held, r.storage, r.rf),
