@@ -73,7 +73,8 @@ def test_no_line_is_wider_than_the_width(name, width):
 
 @pytest.mark.parametrize("name, width, depth", [
     ("resnet152", 100, "all"), ("resnet152", 80, "all"), ("inception_v3", 60, None), ("googlenet", 60, "all"),
-    ("densenet121", 40, None), ("lenet5", 40, None), ("resnet50", 40, "all"),
+    ("densenet121", 40, None), ("lenet5", 40, None), ("resnet50", 40, "all"), ("inception_v3", 40, None),
+    ("googlenet", 40, "all"),
 ])
 def test_narrow_widths_and_deep_trees_fit_too(name, width, depth):
     text = render_table(analysed(name), width=width, depth=depth, exact=True)

@@ -4,8 +4,8 @@ between rules; narrowed to fit a width.
 To fit, the kinds give way first (abbreviated with '…' down to KIND_ROOM characters: a layer's
 name mostly says its kind), then the layer names (to NAME_ROOM characters after their guides,
 start and end kept: 'bott…ck12'); only when that is not enough do whole columns go, least needed
-first: kind, RF, memory, MACs, flags; then the names are cut, guides and all. A default table
-keeps every column at 80 columns and more.
+first: kind, RF, flags (the sections below name the layers), memory, MACs; then the names are
+cut, guides and all. A default table keeps every column at 80 columns and more.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from nnarith.render.style import Painter, plain
 Cell = tuple[str, str]  # (text, meaning): a flag's or a note's mark
 GAP = "  "  # two spaces: nnarith check reads a run of two or more as a column break
 NAME_ROOM, KIND_ROOM = 8, 6
-DROPPED = ("kind", "RF", "memory", "MACs", "flags")  # the order in which columns go at very small widths
+DROPPED = ("kind", "RF", "flags", "memory", "MACs")  # the order in which columns go at very small widths
 
 
 def grid(rows: list[list], head: tuple[str, ...], paint: Painter, width: int | None) -> list[str]:
@@ -67,6 +67,7 @@ def _fit(columns: list[int], widths: list[int], head: tuple[str, ...], rows: lis
     def excess() -> int:
         return sum(widths[i] for i in columns) + len(GAP) * (len(columns) - 1) - width
 
+    natural = list(widths)
     guides = max(len(r[0][1]) for r in rows)
     for i, room in ((1, KIND_ROOM), (0, guides + NAME_ROOM)):
         if excess() > 0:
@@ -75,6 +76,8 @@ def _fit(columns: list[int], widths: list[int], head: tuple[str, ...], rows: lis
         if excess() <= 0:
             break
         columns = [i for i in columns if head[i].split()[0] != name]
+    for i in (0, 1):  # what a dropped column left over goes back to the names, then the kinds
+        widths[i] = min(natural[i], widths[i] - min(excess(), 0))
     if excess() > 0:  # still too wide: the names take what is left
         widths[0] = max(widths[0] - excess(), len(head[0]))
     return columns

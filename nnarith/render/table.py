@@ -19,6 +19,7 @@ from nnarith.render.tree import Node, default_depth, rows_at, tree
 from nnarith.text import visible
 
 HEAD = ("layer", "kind", "output", *(f.label for f in COLUMNS), "memory", "RF", "flags")
+AUX_HEADING = "Training-only heads (left out of the totals above)"
 FLAGS_HEADING = ("Flags: sizes that do not divide (PyTorch rounds them down, or up in ceil mode; --strict makes "
                  "them errors)")
 
@@ -39,7 +40,7 @@ def render_table(report: Report, *, exact: bool = False, depth: Depth = None, ex
                     f"shows all {len(report.rows)} layers ({every} rows).".split(" "), width)
     out += ["", *_summary(report, report.totals, "Totals (inference)", paint, width)]
     if report.aux_rows:
-        out += ["", paint("Training-only heads (left out of the totals above)", "heading"), ""]
+        out += ["", *(paint(line, "heading") for line in wrap(AUX_HEADING.split(), width)), ""]
         out += grid(_cells(report, tree(report.aux_rows, shown), report.aux_totals, exact, marks, with_input=False),
                     _head(exact), paint, width)
         out += ["", *_summary(report, report.aux_totals, "Training-only totals", paint, width)]
