@@ -26,7 +26,7 @@ MEANINGS = {
     "hint": "cyan",  # how to fix an error
     "heading": "bold",  # a table's head, a section's title
     "total": "bold",  # the totals row and line
-    "guide": "dim",  # tree guides, rules, the legend under a table
+    "guide": "dim",  # tree guides, rules, units, the legend under a table
     "name": "",  # a layer's name (plain)
     "block": "bold blue",  # a block's or container's name: its figures are the sum of the rows under it
 }
