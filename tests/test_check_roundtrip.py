@@ -24,6 +24,7 @@ from nnarith.analysis.walk import analyze
 from nnarith.check.run import Result, check_file
 from nnarith.cli.analyze import render
 from nnarith.loader import load_spec, parse_spec, shipped
+from nnarith.render.tree import default_depth
 from tests.helpers import ENV, ROOT, cli
 
 FORMATS = ("markdown", "csv", "text")
@@ -68,28 +69,47 @@ def analysed(spec: str) -> Report:
     return analyze(load_spec(spec))
 
 
-def depths(spec: str) -> list[int | None]:
-    """No --depth, then every depth that still collapses something."""
+def depths(spec: str) -> list[int | str | None]:
+    """No --depth, --depth all, then every depth that still collapses something."""
     report = analysed(spec)
-    return [None, *range(1, max(len(r.path) for r in report.rows + report.aux_rows))]
+    return [None, "all", *range(1, max(len(r.path) for r in report.rows + report.aux_rows))]
 
 
-def groups(rows: list[Row], depth: int | None) -> list[list[Row]]:
+def groups(rows: list[Row], depth: int | str | None) -> list[list[Row]]:
     """The rows each printed line stands for: runs of rows under the same path[:depth]."""
     out: list[list[Row]] = []
     for r in rows:
-        if depth and out and out[-1][0].path[:depth] == r.path[:depth]:
+        if isinstance(depth, int) and out and out[-1][0].path[:depth] == r.path[:depth]:
             out[-1].append(r)
         else:
             out.append([r])
     return out
 
 
-def figures(report: Report, fmt: str, depth: int | None) -> int:
+def containers(rows: list[Row], depth: int | str | None) -> list[list[Row]]:
+    """The rows under each block the text table's tree prints above its layers: each path[:k]
+    shorter than the depth (and than a path of a row under it)."""
+    limit = depth if isinstance(depth, int) else 10**9
+    out: dict[tuple[str, ...], list[Row]] = {}
+    for r in rows:
+        for k in range(1, min(len(r.path), limit)):
+            out.setdefault(r.path[:k], []).append(r)
+    for path, under in out.items():  # a merge's own row (its path is the block's) is the block's too
+        under += [r for r in rows if r.path == path]
+    return list(out.values())
+
+
+def figures(report: Report, fmt: str, depth: int | str | None) -> int:
     """The figures the output holds. A line: output, params, MACs, memory and RF (an undefined RF is
     printed n/a, which states nothing); CSV adds weights, biases, buffers, FLOPs, other ops and
-    activations, and the RF's stride and padding where it has them."""
+    activations, and the RF's stride and padding where it has them. The text table is a tree: its
+    blocks' rows too; without --depth it shows as many levels as fit a screen (default_depth)."""
+    if fmt == "text" and depth is None:
+        depth = default_depth(report.rows)
     lines, heads = groups(report.rows, depth), groups(report.aux_rows, depth)
+    if fmt == "text":
+        lines += containers(report.rows, depth)
+        heads += containers(report.aux_rows, depth)
 
     def table(gs: list[list[Row]]) -> int:
         return sum(4 + (g[-1].rf != receptive.UNDEFINED) for g in gs)
@@ -114,12 +134,17 @@ def printed(report: Report, fmt: str, depth: int | None, exact: bool = False) ->
                                     explain=False))
 
 
-def assert_all_right(result: Result, want: int, fmt: str) -> None:
+def title_lines(text: str, fmt: str) -> int:
+    """The lines of the text table's title: the name, the spec's source (folded to the width), the input."""
+    return text.splitlines().index("") if fmt == "text" else 0
+
+
+def assert_all_right(result: Result, want: int, fmt: str, title: int = 3) -> None:
     bad = [(i.line, i.what, i.stated, i.true_text, i.note) for i in result.items if i.status != "ok"]
     assert not bad, bad[:5]
     assert not result.skipped, result.skipped[:5]
-    # the text table's title line quotes the spec's source, whose figures are judged too
-    judged = [i for i in result.items if not (fmt == "text" and i.line == 2)]
+    # the text table's title quotes the spec's source (lines 2 to title - 1), whose figures are judged too
+    judged = [i for i in result.items if not (fmt == "text" and 2 <= i.line < title)]
     assert len(judged) == want
 
 
@@ -129,21 +154,23 @@ CASES = [(spec, fmt, depth) for spec in sorted(shipped()) for depth in depths(sp
 @pytest.mark.parametrize("spec, fmt, depth", CASES)
 def test_every_figure_shape_prints_checks_right(monkeypatch, spec, fmt, depth):
     report = analysed(spec)
-    result = piped(printed(report, fmt, depth), spec, monkeypatch)
-    assert_all_right(result, figures(report, fmt, depth), fmt)
+    text = printed(report, fmt, depth)
+    result = piped(text, spec, monkeypatch)
+    assert_all_right(result, figures(report, fmt, depth), fmt, title_lines(text, fmt))
 
 
 @pytest.mark.parametrize("spec, fmt", [(spec, fmt) for spec in sorted(shipped()) for fmt in ("markdown", "text")])
 def test_exact_figures_check_right(monkeypatch, spec, fmt):
     report = analysed(spec)
-    result = piped(printed(report, fmt, None, exact=True), spec, monkeypatch)
-    assert_all_right(result, figures(report, fmt, None), fmt)
+    text = printed(report, fmt, None, exact=True)
+    result = piped(text, spec, monkeypatch)
+    assert_all_right(result, figures(report, fmt, None), fmt, title_lines(text, fmt))
 
 
 def test_the_cases_cover_every_shipped_spec_and_depth():
     assert {s for s, _, _ in CASES} == set(shipped()) and len(shipped()) >= 25
     assert ("inception_v3", "text", 7) in CASES and ("inception_v3", "text", 8) not in CASES  # 8 levels deep
-    assert [d for s, f, d in CASES if s == "vgg16" and f == "csv"] == [None]  # no blocks: nothing to collapse
+    assert [d for s, f, d in CASES if s == "vgg16" and f == "csv"] == [None, "all"]  # no blocks: nothing to collapse
 
 
 def inline_cases() -> list[tuple[str, str, int | None]]:
@@ -162,8 +189,9 @@ def test_aux_heads_inside_blocks(tmp_path, monkeypatch, name, fmt, depth):
     spec = tmp_path / f"{name}.yaml"
     spec.write_text(INLINE[name])
     report = analyze(load_spec(str(spec)))
-    result = piped(printed(report, fmt, depth), str(spec), monkeypatch)
-    assert_all_right(result, figures(report, fmt, depth), fmt)
+    text = printed(report, fmt, depth)
+    result = piped(text, str(spec), monkeypatch)
+    assert_all_right(result, figures(report, fmt, depth), fmt, title_lines(text, fmt))
     if name == "aux_in_block" and depth == 1:  # trunk 4x8x8 and 4*4 + 4 = 20; the head 3 and 4*3 + 3 = 15
         h1 = {i.what: i.expected for i in result.items if "h1 " in i.what}
         assert (h1["h1 output"], h1["h1 params"]) == ([4, 8, 8], 4 * 4 + 4)
@@ -207,7 +235,8 @@ def test_the_real_commands_through_a_pipe(tmp_path, spec, fmt, depth):
     assert check.returncode == 0, check.stdout[-2000:] + check.stderr
     doc = json.loads(check.stdout)
     report = analyze(load_spec(spec))
-    on_title = sum(i["line"] == 2 for i in doc["items"]) if fmt == "text" else 0
+    title = title_lines(shape.stdout, fmt)
+    on_title = sum(2 <= i["line"] < title for i in doc["items"]) if fmt == "text" else 0
     want = figures(report, fmt, int(depth) if depth else None)
     assert doc["summary"] == {"ok": want + on_title, "wrong": 0, "notes": 0} and doc["skipped"] == []
 

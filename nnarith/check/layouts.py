@@ -23,6 +23,7 @@ MAX_COLUMNS = 64  # a header line with more cells than this is not a table's
 _GAP = re.compile(r"\t+|\s{2,}")
 _EXPLAINED = re.compile(r"^\S+ \(\w+\)$")  # shape --explain: 'conv1 (conv)', then its figures, indented
 _TREE = re.compile(r"^[\s│├└─|`+\\]*")  # torchinfo's depth-idx tree in front of a label
+_NAMED_TREE = re.compile(r"^(?:[│ ]  )*[├└]─ [A-Za-z_][\w-]*(?:\s|$)")  # nnarith's own: '│  ├─ conv1'
 
 
 def is_box_border(line: str) -> bool:
@@ -174,6 +175,8 @@ def read_ruled(lines: list[str], head: int, file: str, names: Names | None):
         else:
             rows.append((i + 1, _place(cells, starts)))
         i += 1
+    if any(_NAMED_TREE.match(lines[n - 1]) for n, _ in rows):
+        _tree_names(rows)
     block = read_table([t for t, _ in header_cells], rows, file, names, (head + 1, header_cells))
     if block and _explained(lines, head):
         return None, i  # shape --explain's working: its arithmetic is no table (a reader of its own is missing)
@@ -182,6 +185,24 @@ def read_ruled(lines: list[str], head: int, file: str, names: Names | None):
             s.label = "training-only heads" if s.total or s.label.lower() == "total" else f"training_only.{s.label}"
             s.total = False
     return block, i
+
+
+def _tree_names(rows: list[tuple[int, Cells]]) -> None:
+    """nnarith's tree of short names: each joined to the names of the containers above it, as the
+    spec's full name ('layer1.bottleneck1.conv1'). A merge's own row, its container's last child and
+    named as the container, keeps its name (it is aligned by its kind, after its branches)."""
+    cols = [cells[0][1] if cells else 0 for _, cells in rows] + [0]
+    above: list[tuple[int, str, str]] = []  # (column, short name, full name) of the containers it is under
+    for k, (_, cells) in enumerate(rows):
+        if not cells:
+            continue
+        text, col = cells[0]
+        while above and above[-1][0] >= col:
+            above.pop()
+        own = above and above[-1][1] == text and cols[k + 1] < col
+        full = f"{above[-1][2]}.{text}" if above and not own else text
+        above.append((col, text, full))
+        cells[0] = (full, col)
 
 
 def _explained(lines: list[str], head: int) -> bool:

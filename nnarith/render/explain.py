@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row
 from nnarith.layers.base import INPLACE
+from nnarith.render import units
+from nnarith.render.fit import wrap
 
 TITLE = "Working: each figure's arithmetic, numbers filled in"
 
@@ -25,10 +27,12 @@ def _memory(report: Report, row: Row) -> str:
             if row.storage == INPLACE else "a view of its input"
         return f"{what}: allocates nothing"
     dims = row.shape.dims
-    count = f"{'*'.join(map(str, dims))} = {row.activations:,}" if len(dims) > 1 else f"{row.activations:,}"
+    count = units.counted(row.activations, "element")
+    if len(dims) > 1:
+        count = f"{'*'.join(map(str, dims))} = {count}"
     batch = f" x {report.batch} images" if report.batch > 1 else ""
-    text = (f"{count} elements x {DTYPE_BYTES[report.dtype]} bytes{batch} = "
-            f"{report.memory_bytes(row):,} bytes")
+    text = (f"{count} x {units.counted(DTYPE_BYTES[report.dtype], 'byte')}{batch} = "
+            f"{units.counted(report.memory_bytes(row), 'byte')}")
     if "storage" in row.work:
         text += f" ({row.work['storage']})"
     return text
@@ -47,7 +51,8 @@ def figures(report: Report, row: Row) -> list[tuple[str, str]]:
     return out
 
 
-def explain_text(report: Report) -> list[str]:
+def explain_text(report: Report, width: int | None = None) -> list[str]:
+    """The working of every layer; a line longer than `width` folds under its arithmetic."""
     out = [TITLE]
     for title, rows in (("", report.rows), ("Training-only heads", report.aux_rows)):
         if title and rows:
@@ -55,7 +60,8 @@ def explain_text(report: Report) -> list[str]:
         for row in rows:
             out.append("")
             out.append(f"{row.name} ({row.kind})")
-            out += [f"    {label:<16} {text}" for label, text in figures(report, row)]
+            for label, text in figures(report, row):
+                out += wrap(text.split(" "), width, f"    {label:<16} ", " " * 21)
     return out
 
 

@@ -1,7 +1,8 @@
 """Display lines shared by the table, Markdown and CSV renderers.
 
 A line is one leaf row, or with --depth N one collapsed block: its counts summed, its
-output and receptive field those of its last layer.
+output and receptive field those of its last layer. A depth is a number of levels, or 'all'
+(every layer; None means the same here, while the terminal table picks a depth for None).
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ class Line:
     layers: int = 1
 
 
-def lines(rows: list[Row], depth: int | None = None) -> list[Line]:
-    if not depth:
+Depth = int | str | None  # levels shown: a positive number, 'all', or None (not given)
+
+
+def lines(rows: list[Row], depth: Depth = None) -> list[Line]:
+    if depth is None or depth == "all":
         return [
             Line(r.name, r.kind, r.shape.dims, r.counts, r.activations, r.held, r.storage, r.rf,
                  flagged(r) if r.warnings else [], noted(r) if r.notes else [])

@@ -15,7 +15,7 @@ from nnarith.analysis import receptive
 from nnarith.analysis.counts import COLUMNS, REPORTED, Counts
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row, Totals
 from nnarith.render import units
-from nnarith.render.lines import NOTES_HEADING, flags_and_notes, lines, memory_text, number, rf_text
+from nnarith.render.lines import NOTES_HEADING, Depth, flags_and_notes, lines, memory_text, number, rf_text
 
 SCHEMA = "nnarith.report/2"  # 2: "ops" became "other_ops"
 
@@ -96,7 +96,7 @@ CSV_HEAD = ["name", "kind", "output", *_KEYS, "activations", "memory_bytes", "in
             "rf_size", "rf_stride", "rf_padding", "warnings"]
 
 
-def render_csv(report: Report, depth: int | None = None) -> str:
+def render_csv(report: Report, depth: Depth = None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_HEAD)
@@ -115,7 +115,7 @@ def render_csv(report: Report, depth: int | None = None) -> str:
     return buf.getvalue()
 
 
-def render_markdown(report: Report, *, exact: bool = False, depth: int | None = None,
+def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
                     explain: bool = False) -> str:
     def row(*cells: str) -> str:
         return "|" + "".join(f" {c} |" if c else " |" for c in cells)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from functools import cache
 from typing import TextIO
 
 # What each colour means, in one place: the renderers name the meaning, never the colour.
@@ -25,8 +26,9 @@ MEANINGS = {
     "hint": "cyan",  # how to fix an error
     "heading": "bold",  # a table's head, a section's title
     "total": "bold",  # the totals row and line
-    "guide": "dim",  # tree guides, rules, units
+    "guide": "dim",  # tree guides, rules, units, the legend under a table
     "name": "",  # a layer's name (plain)
+    "block": "bold blue",  # a block's or container's name: its figures are the sum of the rows under it
 }
 
 _disabled = False
@@ -56,17 +58,24 @@ def plain(text: str, meaning: str) -> str:
 
 
 def _ansi(text: str, meaning: str) -> str:
-    style = MEANINGS[meaning]
-    if not style or not text:
+    if not text:
         return text
-    return _render(style, text)
+    start, end = _codes(meaning)
+    return start + text + end
 
 
-def _render(style: str, text: str) -> str:
+@cache
+def _codes(meaning: str) -> tuple[str, str]:
+    """The escape codes before and after a text of this meaning, rendered by rich once per meaning
+    (a table paints thousands of cells)."""
+    style = MEANINGS[meaning]
+    if not style:
+        return "", ""
     from rich.color import ColorSystem
     from rich.style import Style
 
-    return Style.parse(style).render(text, color_system=ColorSystem.STANDARD)
+    start, _, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).partition("\0")
+    return start, end
 
 
 def painter(stream: TextIO | None = None) -> Painter:

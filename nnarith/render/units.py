@@ -3,9 +3,7 @@ bytes use kB/MB/GB (10^3) and KiB/MiB/GiB (2^10) by name, never mixed."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
-from nnarith.text import decimal, scientific
+from nnarith.text import scientific
 
 # (size, prefix) pairs, smallest first
 _COUNT = tuple((10 ** (3 * i), p) for i, p in enumerate("KMGTPEZY", 1))
@@ -28,7 +26,10 @@ def _scaled(n: int, units: tuple[tuple[int, str], ...], small: str) -> str:
         if m < next_size:
             break
         size, unit = next_size, next_unit
-    return f"{decimal(Fraction(n, size))} {unit}"
+    q, r = divmod(m * 100, size)  # hundredths, rounded half to even as text.decimal rounds (in integers: faster)
+    if 2 * r > size or (2 * r == size and q % 2):
+        q += 1
+    return f"{'-' if n < 0 else ''}{q // 100}.{q % 100:02d} {unit}"
 
 
 def count(n: int) -> str:
@@ -46,3 +47,8 @@ def iec_bytes(n: int) -> str:
 
 def shape(dims: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in dims)
+
+
+def counted(n: int, word: str, words: str | None = None) -> str:
+    """'1 bias', '27,560 biases': a count and its noun, singular for one."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
