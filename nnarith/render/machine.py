@@ -137,10 +137,14 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
     t = report.totals
     mem = units.exact(t.memory_bytes) if exact else units.si_bytes(t.memory_bytes)
     out.append(row("**total**", "", units.shape(report.output.dims), *figures(t.counts, "**"), f"**{mem}**", ""))
-    out += ["", f"- params: {t.params:,} ({t.weights:,} weights + {t.biases:,} biases); buffers: {t.buffers:,}",
+    sizes = dict.fromkeys(s for s in (units.si_bytes(t.memory_bytes), units.iec_bytes(t.memory_bytes))
+                          if s != f"{t.memory_bytes} B")  # 296 bytes are 296 B in either unit: said once
+    out += ["", f"- params: {t.params:,} ({units.counted(t.weights, 'weight')} + "
+            f"{units.counted(t.biases, 'bias', 'biases')}); buffers: {t.buffers:,}",
             f"- MACs: {t.macs:,}; FLOPs = 2 x MACs = {t.flops:,}; other ops: {t.other_ops:,}",
-            f"- memory: {t.activations:,} elements per image = {t.memory_bytes:,} bytes "
-            f"({units.si_bytes(t.memory_bytes)}, {units.iec_bytes(t.memory_bytes)})"]
+            f"- memory: {units.counted(t.activations, 'element')} per image = {units.counted(t.memory_bytes, 'byte')}"
+            + (f" ({', '.join(sizes)})" if sizes else ""),
+            f"- depth: {report.depth} (layers with weights on the longest path, as papers count them)"]
     if report.aux_rows:
         a = report.aux_totals
         out.append(f"- training-only heads: {a.params:,} params, {a.macs:,} MACs (not in the totals)")

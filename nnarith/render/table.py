@@ -137,9 +137,10 @@ def _summary(report: Report, t: Totals, title: str, paint: Painter, width: int |
         ("memory", [f"{units.counted(t.activations, 'element')} per image", *["(input included)"] * network, *forms,
                     f"({report.dtype}, batch {report.batch})"]),
     ]
-    # Report.depth, the network's depth as papers count it, is to add its line here
     if network:
         entries.append(("output", [units.shape(report.output.dims)]))
+        entries.append(("depth", [f"{report.depth}", *"(layers with weights on the longest path, as papers count "
+                                  "them)".split()]))
     out = [paint(title, "heading")]
     for label, words in entries:
         out += wrap(words, width, f"  {label:<11}", " " * 13)
