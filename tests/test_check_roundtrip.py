@@ -116,10 +116,11 @@ def figures(report: Report, fmt: str, depth: int | str | None) -> int:
 
     if fmt == "csv":  # the input row and the total row: 10 counts each, and no RF
         return 10 + sum(11 + 2 * isinstance(receptive.describe(g[-1].rf), dict) for g in lines + heads) + 10
-    if fmt == "markdown":  # input: output, memory; total: output, params, MACs, memory; 5 below, 2 for heads
-        return 2 + table(lines) + 4 + 5 + 2 * bool(heads)
-    # input: output, memory, RF; total: params, MACs, memory; 7 totals; the heads' table, total and 6 totals
-    return 3 + table(lines) + 3 + 7 + (table(heads) + 3 + 6 if heads else 0)
+    if fmt == "markdown":  # input: output, memory; total: output, params, MACs, memory; 6 below, 2 for heads
+        return 2 + table(lines) + 4 + 6 + 2 * bool(heads)
+    # input: output, memory, RF; total: params, MACs, memory; 8 totals (depth the last); the heads' table, total
+    # and 6 totals
+    return 3 + table(lines) + 3 + 8 + (table(heads) + 3 + 6 if heads else 0)
 
 
 def piped(text: str, spec: str, monkeypatch) -> Result:
@@ -296,3 +297,16 @@ def test_the_working_of_explain_is_not_read_as_the_networks_totals(monkeypatch):
     result = piped(text, "lenet5", monkeypatch)  # was: 'cannot read the rf r = 1 + (5-1)*1 = 5', exit 2
     assert not [i for i in result.items if i.line > working and i.what.split()[-1] in ("params", "MACs", "memory",
                                                                                       "RF")]
+
+
+@pytest.mark.parametrize("spec", ["alexnet", "resnet50", "mobilenet_v2"])
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_the_totals_folded_to_a_narrow_terminal_are_read_whole(monkeypatch, spec, columns):
+    """At 80 columns the totals' long lines fold under their figure; each is still one figure, and the
+    lines after a fold (output, depth) are read too."""
+    from nnarith.render.table import render_table
+
+    report = analysed(spec)
+    result = piped(render_table(report, width=columns), spec, monkeypatch)
+    totals = {c.what.split()[-1]: c.status for c in result.items if c.what.startswith("total ")}
+    assert not result.skipped and {totals.get(f) for f in ("memory", "output", "depth", "MACs")} == {"ok"}

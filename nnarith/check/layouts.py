@@ -168,9 +168,10 @@ def read_ruled(lines: list[str], head: int, file: str, names: Names | None):
             continue
         blanks = 0
         cells = split_columns(line)
-        if not _row_like(line, len(starts)) and not (rows and _wrapped(cells)):
+        wrapped = rows and (_wrapped(cells) or _folded(cells, starts))
+        if not _row_like(line, len(starts)) and not wrapped:
             break
-        if rows and _wrapped(cells):
+        if wrapped:
             rows[-1] = (rows[-1][0], _joined(rows[-1][1], _place(cells, starts)))
         else:
             rows.append((i + 1, _place(cells, starts)))
@@ -224,6 +225,12 @@ def _row_like(line: str, columns: int) -> bool:
             not re.match(r"^[\s│├└─]*[A-Za-z_]\w*: \d+-\d+", line):
         return False
     return len(split_columns(line)) >= min(2, columns)
+
+
+def _folded(cells: Cells, starts: list[int]) -> bool:
+    """One cell indented past the first column: the end of the row above, folded to the width (nnarith's
+    totals fold so: '  memory     742,248 elements ... = 2.83 MiB' then '             (fp32, batch 1)')."""
+    return len(starts) >= 2 and len(cells) == 1 and cells[0][1] >= starts[1]
 
 
 def _wrapped(cells: Cells) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _DOTS = re.compile(r"[^.]*\.|[^.]+")  # 'layer1.bottleneck1.conv1' -> 'layer1.', 'bottleneck1.', 'conv1'
+_NUMBER = re.compile(r"[(]?[\d,.]+[)]?(?:/\d+)?")  # '(1000...001', '333...334.33', '1)/3'
 
 
 def clip(text: str, width: int) -> str:
@@ -49,8 +50,9 @@ def wrap(words: list[str], width: int | None, indent: str = "", hang: str = "") 
 
 
 def _pieces(word: str, room: int) -> list[str]:
-    """A word too long for a line: at its dots where they make pieces that fit, else every `room` characters."""
-    if len(word) <= room:
+    """A word too long for a line: at its dots where they make pieces that fit, else every `room` characters.
+    A number stays whole, past the width: its digits split across lines would read as two numbers."""
+    if len(word) <= room or _NUMBER.fullmatch(word):
         return [word]
     out: list[str] = []
     for part in _DOTS.findall(word):

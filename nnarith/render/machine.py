@@ -150,7 +150,7 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
         out.append(f"- training-only heads: {a.params:,} params, {a.macs:,} MACs (not in the totals)")
     flags, notes = flags_and_notes(report)
     if flags:
-        out += ["", "⚑ sizes that do not divide (PyTorch rounds them down, or up in ceil mode):",
+        out += ["", "⚑ sizes that do not divide (PyTorch rounds down, or up in ceil mode):",
                 *(f"- `{f}`" for f in flags)]
     if notes:
         out += ["", f"~ {NOTES_HEADING}:", *(f"- `{n}`" for n in notes)]

@@ -20,8 +20,7 @@ from nnarith.text import visible
 
 HEAD = ("layer", "kind", "output", *(f.label for f in COLUMNS), "memory", "RF", "flags")
 AUX_HEADING = "Training-only heads (left out of the totals above)"
-FLAGS_HEADING = ("Flags: sizes that do not divide (PyTorch rounds them down, or up in ceil mode; --strict makes "
-                 "them errors)")
+FLAGS_HEADING = "Flags: sizes that do not divide (PyTorch rounds down, or up in ceil mode; errors with --strict)"
 
 
 def render_table(report: Report, *, exact: bool = False, depth: Depth = None, explain: bool = False,
