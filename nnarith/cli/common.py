@@ -76,7 +76,8 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="output for
 # int, or the str 'all': typer takes one type per option, and the parser gives either
 Depth = Annotated[int | None, typer.Option(
     "--depth", "-d", parser=depth, metavar="N|all",
-    help="collapse blocks nested deeper than N; 'all' shows every layer", rich_help_panel=OUTPUT)]
+    help="collapse blocks nested deeper than N; 'all' shows every layer; by default the table shows the levels "
+    "that fit a screen", rich_help_panel=OUTPUT)]
 Exact = Annotated[bool, typer.Option("--exact", help="exact integers instead of K/M/G", rich_help_panel=OUTPUT)]
 Explain = Annotated[bool, typer.Option(
     "--explain", help="show each figure's arithmetic with the numbers filled in (table and markdown)",
