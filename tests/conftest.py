@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The output's width and colour follow the environment (COLUMNS, NO_COLOR, FORCE_COLOR): the tests, and the
+# CLI they run in subprocesses, see none of a developer's settings, only those a test sets itself.
+for _name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR"):
+    os.environ.pop(_name, None)
 
 
 def pytest_addoption(parser):
@@ -12,7 +19,6 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     """In CI (NNARITH_REQUIRE_TORCH=1) the torch tests must run: a missing torch is an error, not a skip."""
     import importlib.util
-    import os
 
     if os.environ.get("NNARITH_REQUIRE_TORCH"):
         missing = [p for p in ("torch", "fvcore") if importlib.util.find_spec(p) is None]

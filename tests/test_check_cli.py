@@ -42,8 +42,11 @@ def test_the_issue_example_line(tmp_path):
     (tmp_path / "t.md").write_text("| layer | params |\n|---|---|\n" + "| x | |\n" * 4 + "| conv3_1 | 294,912 |\n")
     strict = cli("check", "t.md", "--spec", "vgg16", "--strict", cwd=tmp_path)
     assert strict.returncode == 1
-    assert re.search(r"^✗ +line 7  conv3_1 params  stated 294,912  true 295,168 = 256 x \(3\*3\*128 \+ 1\)  "
-                     r"\(--strict: weights without biases: 256 x 3\*3\*128 = 294,912\)$", strict.stdout, re.M)
+    # piped, the report fits 100 columns: this line folds, the true value under the stated one
+    assert re.search(r"^✗ +line 7  conv3_1 params  stated 294,912\n {29}true 295,168 ", strict.stdout, re.M)
+    assert ("✗ line 7 conv3_1 params stated 294,912 true 295,168 = 256 x (3*3*128 + 1) (--strict: weights without "
+            "biases: 256 x 3*3*128 = 294,912)") in " ".join(strict.stdout.split())
+    assert max(map(len, strict.stdout.splitlines())) <= 100
     plain = cli("check", "t.md", "--spec", "vgg16", cwd=tmp_path)
     assert plain.returncode == 0 and re.search(r"^note line 7 ", plain.stdout, re.M)
     assert plain.stdout.rstrip().endswith("1/1 right (1 note: right under another convention)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from nnarith.check.output import render_text
 from nnarith.check.run import check_file
 from nnarith.render import style
@@ -20,7 +22,7 @@ def recording(text: str, meaning: str) -> str:
 
 def test_plain_by_default(monkeypatch):
     monkeypatch.chdir(ROOT)
-    text = render_text(check_file("examples/homework/answers.yaml"))
+    text = render_text(check_file("examples/homework/answers.yaml"), width=100)  # as piped
     assert "\x1b" not in text
     assert text == (ROOT / "examples" / "homework" / "answers.report.txt").read_text()
 
@@ -54,3 +56,21 @@ def test_a_document_cannot_send_escape_codes(tmp_path, monkeypatch):
     painted = render_text(check_file(str(path)), style.painter())
     assert "\\x1b[2J" in ANSI.sub("", painted)  # shown, not sent
     assert painted.count("\x1b") == len(ANSI.findall(painted))  # every escape is a colour of paint's
+
+
+@pytest.mark.parametrize("document, specs", [
+    ("examples/homework/answers.yaml", None), ("examples/homework/key.yaml", None),
+    ("examples/homework/alexnet_notes.txt", ["alexnet_original"]), ("examples/published/torchvision_weights.md", None),
+    ("examples/ci/docs/model-card.md", ["examples/ci/model.yaml"]),
+])
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_the_report_fits_the_width_and_folds_nothing_away(monkeypatch, document, specs, width):
+    """Every line within the width; folded, the report holds the same words as unfolded, and each
+    verdict still starts its own line."""
+    monkeypatch.chdir(ROOT)
+    result = check_file(document, specs)
+    folded, whole = render_text(result, width=width), render_text(result)
+    assert max(map(len, folded.splitlines())) <= width
+    assert folded.split() == whole.split()
+    starts = ("✓ ", "✗ ", "note ")
+    assert sum(line.startswith(starts) for line in folded.splitlines()) == len(result.items)

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from nnarith.analysis.report import DTYPE_BYTES
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.run import Result
+from nnarith.render.fit import wrap
 from nnarith.render.style import Painter, plain
 from nnarith.text import CONTROL, visible
 
@@ -41,11 +42,12 @@ def summary(result: Result) -> str:
     return f"{ok + notes}/{total} right" + (f" ({'; '.join(parts)})" if parts else "")
 
 
-def render_text(result: Result, paint: Painter = plain) -> str:
+def render_text(result: Result, paint: Painter = plain, width: int | None = None) -> str:
     """The report for people: ✓ lines painted 'right', ✗ 'wrong', notes 'note', the head and summary 'heading'.
 
     Document text (labels, figures as written, file names) is made visible first (an escape code becomes
-    \\x1b), and the codes paint adds come after the padding, so that they never count towards a width."""
+    \\x1b), and the codes paint adds come after the padding, so that they never count towards a width.
+    With a width, a line longer than it folds: the true value goes under the stated one."""
     r = result.report
     against = "its expect: figures" if result.spec == result.file else result.spec
     head = (f"{result.file}: checked against {against} ({r.name}, input {r.input}, {r.dtype}, "
@@ -59,14 +61,34 @@ def render_text(result: Result, paint: Painter = plain) -> str:
     w_line = max(len(line) for _, line, *_ in rows)
     w_what = min(WIDEST, max(len(what) for _, _, what, *_ in rows))
     w_stated = min(WIDEST, max(len(stated) for *_, stated, _ in rows))
-    lines = [paint(visible(head), "heading"), ""]
+    lines = [paint(line, "heading") for line in wrap(visible(head).split(" "), width, "", "  ")] + [""]
     for s in result.skipped:
-        lines.append(visible(f"skipped {s.what} at line {s.line}: {s.reason}"))
+        lines += wrap(visible(f"skipped {s.what} at line {s.line}: {s.reason}").split(" "), width, "", "  ")
     lines += [""] if result.skipped else []
     for status, line, what, stated, true in rows:
-        text = f"{MARKS[status]:<4} line {line:<{w_line}}  {what:<{w_what}}  stated {stated:<{w_stated}}  {true}"
-        lines.append(paint(text.rstrip(), PAINTS[status]))
-    return "\n".join([*lines, "", paint(summary(result), "heading")]) + "\n"
+        lead = f"{MARKS[status]:<4} line {line:<{w_line}}  {what:<{w_what}}  "
+        text = f"{lead}stated {stated:<{w_stated}}  {true}".rstrip()
+        if width is not None and len(text) > width:  # the stated column's padding goes first
+            text = f"{lead}stated {stated}  {true}".rstrip()
+        if width is not None and len(text) > width:  # then the true value goes under the stated one
+            hang = " " * (len(lead) if len(lead) <= width // 2 else 5)
+            if len(hang) < len(lead):  # a long label: the stated value on a line of its own too
+                head_ = [lead.rstrip()] if len(lead.rstrip()) <= width else wrap(lead.split(), width, "", hang)
+                folded = head_ + wrap(f"stated {stated}".split(" "), width, hang, hang + "  ")
+            else:
+                folded = wrap(f"stated {stated}".split(" "), width, lead, hang + "  ")
+            lead = hang + "  " * (len(folded) > 1)
+            value, _, note = true.partition("  (")  # what is off, in brackets: on a line of its own if need be
+            folded += wrap(value.split(" "), width, lead, lead + "  ")
+            if note and len(folded[-1]) + 3 + len(note) <= width:
+                folded[-1] += f"  ({note}"
+            elif note:
+                folded += wrap(f"({note}".split(" "), width, lead + "  ", lead + "   ")
+        else:
+            folded = [text]
+        lines += [paint(f, PAINTS[status]) for f in folded]
+    lines += ["", *(paint(line, "heading") for line in wrap(summary(result).split(" "), width, "", "  "))]
+    return "\n".join(lines) + "\n"
 
 
 def item_json(item: Item) -> dict:

@@ -87,5 +87,6 @@ def check(
         write("\n".join(render_json(r) for r in results))
     else:
         paint = style.painter()
-        write("\n".join(render_text(r, paint=paint) for r in results), painted=paint is not style.plain)
+        write("\n".join(render_text(r, paint=paint, width=style.width()) for r in results),
+              painted=paint is not style.plain)
     return 1 if any(r.count("wrong") for r in results) else 0
