@@ -350,3 +350,18 @@ def test_the_analytic_path_imports_no_rich():
             "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith(('rich', 'pydantic')))))")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=ENV)
     assert r.returncode == 0 and r.stderr == "[]", r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("shape", "resnet50"), ("shape", "googlenet_paper"), ("shape", "inception_v3", "--depth", "all"),
+    ("calc", "--input", "3x227x227", "conv: {out: 96, kernel: 11, stride: 4}", "--explain"), ("list",), ("kinds",),
+    ("check", "examples/homework/answers.yaml"), ("check", "examples/published/torchvision_weights.md"),
+    ("--help",), ("shape", "--help"), ("check", "--help"),
+])
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_output_fits_the_columns_it_is_given(args, columns):
+    """Piped, the output fits $COLUMNS (100 when unset), as it fits a terminal's width."""
+    r = subprocess.run([sys.executable, "-m", "nnarith", *args], capture_output=True, text=True, cwd=ROOT,
+                       env={**ENV, "COLUMNS": str(columns)})
+    assert r.returncode in (0, 1), r.stderr
+    assert max(len(line) for line in r.stdout.splitlines()) <= columns

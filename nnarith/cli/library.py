@@ -37,8 +37,12 @@ def list_specs() -> int:
         rows.append((name, units.shape(report.input.dims), f"{units.count(t.params)} params",
                      f"{units.count(t.macs)} MACs", report.name))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    from nnarith.render.fit import clip
+    from nnarith.render.style import width
+
+    room = width() - sum(widths) - 8  # the network's name is abbreviated to the width
     write("".join(
-        f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}\n"
+        f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {clip(r[4], room)}\n"
         for r in rows
     ))
     return 0
@@ -62,15 +66,19 @@ def kinds(kind: Annotated[str | None, typer.Argument(metavar="[KIND]", help="sho
                             hint=kind_hint(kind, [*REGISTRY, *MERGES]) or "'nnarith kinds' lists them all")
         classes = [(REGISTRY[kind].kind, REGISTRY[kind])] if kind in REGISTRY else []
         merges = [MERGES[kind]] if kind in MERGES else []
+    from nnarith.render.fit import wrap
+    from nnarith.render.style import width
+
+    columns = width()
     out = []
     for name, cls in classes:
         alias = f" (alias {', '.join(cls.aliases)})" if cls.aliases else ""
         short = f"; shorthand: {cls.shorthand}" if cls.shorthand else ""
-        out.append(f"{name}{alias}: {cls.help}{short}")
+        out += wrap(f"{name}{alias}: {cls.help}{short}".split(" "), columns, "", "  ")
         for field, spec in cls.fields.items():
             default = "required" if spec.default is REQUIRED else f"default {spec.default!r}"
-            out.append(f"    {field:<15} {spec.doc} ({default})")
-    out += [f"{m.op}: {m.help}" for m in merges]
+            out += wrap(f"{spec.doc} ({default})".split(" "), columns, f"    {field:<15} ", " " * 20)
+    out += [line for m in merges for line in wrap(f"{m.op}: {m.help}".split(" "), columns, "", "  ")]
     if kind is None:
         out.append(f"containers: {', '.join(CONTAINERS)}; the merges take a list of branches")
         out.append(f"every layer and block also takes {', '.join(f'{c}:' for c in COMMON)}")
