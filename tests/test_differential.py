@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from functools import partial
 
 import pytest
 from hypothesis import event, given
@@ -31,6 +32,10 @@ from nnarith.errors import SpecError, SpecErrors  # noqa: E402
 from nnarith.loader import parse_spec  # noqa: E402
 
 MAX_SIZE = {1: 40, 2: 18, 3: 8}
+# The smooth and hard activations: (kind, its arguments) -> the torch.nn module a PyTorch user writes.
+ACTIVATIONS = {("silu", ()): nn.SiLU, ("hardswish", ()): nn.Hardswish, ("hardsigmoid", ()): nn.Hardsigmoid,
+               ("mish", ()): nn.Mish, ("gelu", ()): nn.GELU,
+               ("gelu", (("approximate", "tanh"),)): partial(nn.GELU, approximate="tanh")}
 
 
 def spatial(rank: int, lo: int, hi: int):
@@ -57,7 +62,7 @@ def layers(rank: int):
     return st.one_of(conv.map(lambda a: ("conv", a)), deconv.map(lambda a: ("deconv", a)),
                      maxpool.map(lambda a: ("maxpool", a)), avgpool.map(lambda a: ("avgpool", a)),
                      adaptive.map(lambda a: ("adaptive_avgpool", a)),
-                     st.sampled_from([("bn", {}), ("relu", {})]))
+                     st.sampled_from([("bn", {}), ("relu", {}), *((k, dict(a)) for k, a in ACTIVATIONS)]))
 
 
 @st.composite
@@ -97,6 +102,8 @@ def torch_layer(kind: str, a: dict, channels: int, rank: int) -> nn.Module:
         return getattr(nn, f"AdaptiveAvgPool{rank}d")(t(a["out"]))
     if kind == "bn":
         return getattr(nn, f"BatchNorm{rank}d")(channels)
+    if (kind, tuple(a.items())) in ACTIVATIONS:
+        return ACTIVATIONS[kind, tuple(a.items())]()
     return nn.ReLU()
 
 

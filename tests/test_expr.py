@@ -201,6 +201,10 @@ KINDS = {
                  ("upsample: {size: [5, 7]}", (4, 3, 3)), ("upsample: 1.5", (3, E, 8))],
     **{kind: [(kind, (3, 4, 4))] for kind in ("relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu",
                                               "softmax", "dropout", "identity")},
+    "silu": [("silu", (3, 4, 4)), ("swish: {inplace: false}", (E, 2))],
+    "hardswish": [("hardswish", (3, 4, 4)), ("hard_swish: {inplace: false}", (E, 2))],
+    "hardsigmoid": [("hardsigmoid", (3, 4, 4)), ("hard_sigmoid: {inplace: true}", (E, 2))],
+    "mish": [("mish", (3, 4, 4)), ("mish: {inplace: true}", (E, 2))],
 }
 
 

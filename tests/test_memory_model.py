@@ -29,6 +29,11 @@ LAYERS = [(layer, input) for layer, input, *_ in CONV + DECONV + POOL + DENSE + 
     ("leaky_relu: {slope: 0.1, inplace: false}", (6,)),
     ("elu: {inplace: false}", (2, 5)),
     ("gelu: {approximate: tanh}", (2, 5)),
+    # in place, autograd keeps a copy of the input; not in place, the input itself
+    ("silu: {inplace: false}", (2, 5)),
+    ("hardswish: {inplace: false}", (3, 4, 4)),
+    ("hardsigmoid: {inplace: true}", (6,)),
+    ("mish: {inplace: true}", (2, 5)),
     ("softmax", (3, 4)),  # over a map's channels
     ("lrn: 3", (4, 6)),
     ("lrn: 2", (4, 3, 3, 3)),
@@ -57,6 +62,9 @@ MERGE_SPECS = [
     # mul keeps both factors: the map (here the input itself) and the gate
     "input: [4, 5, 5]\nlayers:\n  - mul: [identity, [gap, conv: {out: 4, kernel: 1}, sigmoid]]\n",
     "input: [4, 5, 5]\nlayers:\n  - mul: [[conv: {out: 4, kernel: 1}], [gap, sigmoid]]\n  - relu\n",
+    # MobileNetV3's block: hard-swish in place after a conv; the gate's hard-sigmoid allocates
+    "input: [4, 5, 5]\nlayers:\n  - conv: {out: 8, kernel: 1}\n  - hardswish\n"
+    "  - mul: [identity, [gap, conv: {out: 2, kernel: 1}, relu, conv: {out: 8, kernel: 1}, hardsigmoid]]\n",
 ]
 
 # Shipped specs on inputs small enough for a quick training forward pass.

@@ -1,8 +1,13 @@
 """Elementwise layers: activations, dropout and identity.
 
-ops: one per output element for each activation, three for softmax (exponent, sum,
-divide). ReLU-like activations work in place by default, as torchvision builds them,
-and so allocate no memory; sigmoid, tanh, GELU and softmax write a new tensor.
+ops: one per output element for each activation, whatever its formula (sigmoid's exponent
+and division, SiLU's x * sigmoid(x), GELU's erf or tanh form, mish's tanh of a softplus: one
+activation, one op); three for softmax (exponent, sum, divide). fvcore counts none of them.
+The activations that torchvision builds in place work in place by default and so allocate no
+memory: the ReLUs and ELU, and SiLU and hard-swish (EfficientNet's and MobileNetV3's conv
+blocks, inplace=True). Hard-sigmoid (MobileNetV3's squeeze-excite gate, built with PyTorch's
+default) and mish take PyTorch's default, not in place; sigmoid, tanh, GELU and softmax have
+no in-place form and write a new tensor.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from nnarith.layers.base import (
 from nnarith.layers.fields import Bool, Choice, Float
 
 _INPLACE = Bool(True, "overwrite the input instead of allocating (as torchvision does)")
+_NOT_INPLACE = Bool(False, "overwrite the input instead of allocating (PyTorch's default)")
 _RELU = Words(r"relu", 150)  # 'ReLU' alone may be any of the ReLUs
 
 
@@ -34,8 +40,11 @@ class _Activation(Layer):
     keeps_shape, family = True, "activation"
     torch_name = ""  # the torch.nn class; its keyword arguments are this kind's fields, by PyTorch's names
     saves: str  # INPUT or OUTPUT: what its backward reads; each kind states it
+    copies = False  # in place, PyTorch keeps a copy of its input for backward, a tensor of its own
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
+        if self.copies and out.storage == INPLACE:  # autograd clones the input before the kernel overwrites it
+            return Tensors(saved=(Tensor("input copy", x.numel),))
         # In place, its input and output are one buffer: the saved output is the memory it wrote into.
         return Tensors(saved=(Tensor(self.saves, x.numel),))
 
@@ -68,12 +77,7 @@ class ReLU6(_Activation):
     fields = {"inplace": _INPLACE}
     words = (Words(r"relu6", 130), _RELU)
     example = Example("relu6", (3, 4, 4), "ReLU6")
-    saves = INPUT
-
-    def tensors(self, x: Shape, out: Out) -> Tensors:
-        if out.storage == INPLACE:  # PyTorch's hardtanh_ keeps a copy of its input, a tensor of its own
-            return Tensors(saved=(Tensor("input copy", x.numel),))
-        return super().tensors(x, out)
+    saves, copies = INPUT, True  # PyTorch's hardtanh_
 
 
 @register
@@ -114,11 +118,51 @@ class Tanh(_Activation):
 
 @register
 class GELU(_Activation):
-    kind, torch_name, help = "gelu", "GELU", "Gaussian error linear unit"
-    fields = {"approximate": Choice("none", "tanh", default="none", doc="PyTorch's approximation")}
-    words = (Words(r"gelu", 190),)
+    kind, torch_name, help = "gelu", "GELU", "Gaussian error linear unit, x * Phi(x), as torch.nn.GELU"
+    fields = {"approximate": Choice("none", "tanh", default="none",
+                                    doc="'none': exact, by erf (BERT's); 'tanh': the tanh approximation (GPT-2's)")}
+    words = (Words(r"gelu", 175),)  # before tanh's: "GELU (tanh)"
     example = Example("gelu", (3, 4, 4), "GELU")
     saves = INPUT
+
+
+@register
+class SiLU(_Activation):
+    kind, torch_name, help = "silu", "SiLU", "x * sigmoid(x), also called swish"
+    aliases = ("swish",)
+    fields = {"inplace": _INPLACE}
+    words = (Words(r"silu|swish", 167),)
+    example = Example("silu", (3, 4, 4), "SiLU")
+    saves, copies = INPUT, True
+
+
+@register
+class Hardswish(_Activation):
+    kind, torch_name, help = "hardswish", "Hardswish", "x * relu6(x + 3) / 6, as in MobileNetV3"
+    aliases = ("hard_swish",)
+    fields = {"inplace": _INPLACE}
+    words = (Words(r"hard.?swish|\bh-?swish", 165),)  # before swish's
+    example = Example("hardswish", (3, 4, 4), "hard-swish")
+    saves, copies = INPUT, True
+
+
+@register
+class Hardsigmoid(_Activation):
+    kind, torch_name, help = "hardsigmoid", "Hardsigmoid", "relu6(x + 3) / 6, as in MobileNetV3's gate"
+    aliases = ("hard_sigmoid",)
+    fields = {"inplace": _NOT_INPLACE}
+    words = (Words(r"hard.?sigmoid|\bh-?sigmoid", 163),)  # before sigmoid's
+    example = Example("hardsigmoid", (3, 4, 4), "hard sigmoid")
+    saves, copies = INPUT, True
+
+
+@register
+class Mish(_Activation):
+    kind, torch_name, help = "mish", "Mish", "x * tanh(softplus(x))"
+    fields = {"inplace": _NOT_INPLACE}
+    words = (Words(r"\bmish\b", 177),)  # before tanh's: "mish, x tanh(softplus(x))"
+    example = Example("mish", (3, 4, 4), "Mish")
+    saves, copies = INPUT, True
 
 
 @register
