@@ -4,8 +4,11 @@ Read by a small recursive-descent parser, never by eval: integers, decimals, $ar
 operators + - * // % (Python's meaning: // and % round towards minus infinity), unary minus,
 parentheses and three helpers. Nothing else is a name, so there are no attributes, calls of
 anything but a helper, or powers. Values are exact fractions (0.25 is 1/4, not a float);
-the value of a whole expression must be an integer. Sizes are bounded: the text's length,
-its nesting, and every number met along the way (nnarith.text's MAX_DIGITS).
+the value of a whole expression must be an integer. One exception, to give torchvision's
+channel counts: make_divisible's value is computed in floating point, as Python computes
+torchvision's `_make_divisible(c * 1.4, 4)` (90 * 1.4 is 125.99999999999999 there, so 124,
+where exact arithmetic would give 128). Sizes are bounded: the text's length, its nesting,
+and every number met along the way (nnarith.text's MAX_DIGITS).
 """
 
 from __future__ import annotations
@@ -41,19 +44,20 @@ def is_expression(value: Any) -> bool:
     return "$" in text and not text.startswith("$")  # '4$d'; '$d.x' is a bad reference (scope.resolve)
 
 
-def make_divisible(v: Fraction, divisor: int, min_value: int | None = None) -> Fraction:
-    """torchvision's _make_divisible (from the TensorFlow MobileNet code), in exact arithmetic:
+def make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
+    """torchvision's _make_divisible (from the TensorFlow MobileNet code), in its floating point:
     the nearest multiple of divisor, at least min_value, and never more than 10% below v."""
-    new = max(divisor if min_value is None else min_value, int(v + Fraction(divisor, 2)) // divisor * divisor)
-    if new < Fraction(9, 10) * v:
+    new = max(divisor if min_value is None else min_value, int(v + divisor / 2) // divisor * divisor)
+    if new < 0.9 * v:
         new += divisor
-    return Fraction(new)
+    return new
 
 
 # helper: (fewest arguments, most (None: any), how it is written)
 HELPERS = {"make_divisible": (2, 3, "make_divisible(value, divisor)"), "min": (2, None, "min(a, b, ...)"),
            "max": (2, None, "max(a, b, ...)")}
 
+Number = Fraction | float  # float only inside make_divisible's value
 Lookup = Callable[[str, Loc], Any]  # a `$name` to the value it stands for (a number, or an expression's value)
 
 
@@ -78,6 +82,7 @@ class _Parser:
         self.tokens = self.tokenize()
         self.pos = 0
         self.depth = 0
+        self.floating = 0  # > 0 inside make_divisible's value, computed in floating point as torchvision does
 
     def fail(self, what: str, col: int, expected: str | None = None, hint: str | None = None) -> SpecError:
         message = f"{what} at column {col} of the expression '{visible(self.text)}'"
@@ -106,20 +111,22 @@ class _Parser:
             return token
         return None
 
-    def bounded(self, value: Fraction, col: int) -> Fraction:
-        if abs(value.numerator) >= LIMIT or value.denominator >= LIMIT:
+    def bounded(self, value: Number, col: int) -> Number:
+        big = not abs(value) < LIMIT if isinstance(value, float) else \
+            abs(value.numerator) >= LIMIT or value.denominator >= LIMIT
+        if big:
             raise self.fail(f"a value has more than {MAX_DIGITS} digits, nnarith's limit for a number,", col,
                             hint="no network is that large; check the arguments")
         return value
 
-    def expression(self) -> Fraction:
+    def expression(self) -> Number:
         value = self.term()
         while token := self.take("+", "-"):
             right = self.term()
             value = self.bounded(value + right if token[1] == "+" else value - right, token[2])
         return value
 
-    def term(self) -> Fraction:
+    def term(self) -> Number:
         value = self.unary()
         while token := self.take("*", "//", "%", "/", "**"):
             if token[1] == "/":
@@ -135,13 +142,13 @@ class _Parser:
                                  else value % right, token[2])
         return value
 
-    def unary(self) -> Fraction:
+    def unary(self) -> Number:
         sign = 1
         while token := self.take("-", "+"):  # a loop, not recursion: '- - - 1' costs no stack
             sign = -sign if token[1] == "-" else sign
         return sign * self.atom()
 
-    def atom(self) -> Fraction:
+    def atom(self) -> Number:
         token = self.peek()
         if token is None:
             end = len(self.text.rstrip()) + 1
@@ -152,7 +159,7 @@ class _Parser:
         if kind == "num":
             if len(text.replace(".", "")) > MAX_DIGITS:
                 raise self.fail(f"the number has more than {MAX_DIGITS} digits, nnarith's limit,", col)
-            value = Fraction(text)
+            value = float(text) if self.floating else Fraction(text)
         elif kind == "ref":
             if self.take("("):
                 raise self.fail(f"'{text}' is called", col, hint="only the helpers make_divisible, min and max "
@@ -190,7 +197,7 @@ class _Parser:
             at = token[2] if token else len(self.text.rstrip()) + 1
             raise self.fail("'(' is not closed", col, f"')' at column {at}")
 
-    def reference(self, text: str, col: int) -> Fraction:
+    def reference(self, text: str, col: int) -> Number:
         value = self.lookup(text, self.loc)
         if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or value != value \
                 or value in (float("inf"), float("-inf")):
@@ -198,10 +205,11 @@ class _Parser:
                 if isinstance(value, (bool, float)) or value is None else "a list or layers"
             raise self.fail(f"'{text}' is {shown}, not a number,", col,
                             hint="arithmetic takes arguments that are numbers")
-        number = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)  # 0.1 as written: 1/10
-        return self.bounded(number, col)
+        if self.floating:
+            return self.bounded(float(value), col)
+        return self.bounded(Fraction(repr(value)) if isinstance(value, float) else Fraction(value), col)  # 0.1: 1/10
 
-    def call(self, name: str, col: int) -> Fraction:
+    def call(self, name: str, col: int) -> Number:
         if name not in HELPERS:
             near = did_you_mean(name, HELPERS)
             if self.take("("):
@@ -213,7 +221,9 @@ class _Parser:
         args = []
         with self.nested(col):
             if not self.take(")"):
+                self.floating += name == "make_divisible"
                 args.append(self.expression())
+                self.floating -= name == "make_divisible"
                 while self.take(","):
                     args.append(self.expression())
                 self.close(col + len(name))
@@ -225,4 +235,4 @@ class _Parser:
         if any(a.denominator != 1 or a < 1 for a in args[1:]):
             raise self.fail("make_divisible's divisor and minimum must be positive integers", col,
                             hint=f"write {usage}, as in make_divisible($c * 0.25, 8)")
-        return self.bounded(make_divisible(args[0], *(int(a) for a in args[1:])), col)
+        return Fraction(make_divisible(float(args[0]), *(int(a) for a in args[1:])))
