@@ -184,3 +184,19 @@ def test_plain_text_keeps_its_meaning():
     rows = spec_text("input: [2, 9]\nlayers: [conv: {out: 3, kernel: 3, pad: same}, upsample: {scale: 2, "
                      "mode: nearest}]\n").rows
     assert [r.shape.dims for r in rows] == [(3, 9), (3, 18)]
+
+
+def test_a_figure_passed_to_expect_stays_text():
+    """Arithmetic without $arguments waits for the field it fills: a document's figure passed to expect: is text."""
+    from nnarith.loader import parse_spec
+
+    net = parse_spec("input: [8, 4, 4]\nblocks:\n  b:\n    args: [p]\n    layers:\n"
+                     "      - conv: {out: 8, kernel: 3, pad: 1, expect: {params: $p}}\n"
+                     "layers:\n  - b: {p: '(3*3*8 + 1)*8 = 584'}\n", "t.yaml")
+    assert net.body.children[0].children[0].expect["params"] == "(3*3*8 + 1)*8 = 584"
+
+
+def test_arithmetic_on_numbers_alone_is_computed_in_the_field_it_fills():
+    rows = spec_text("input: [8, 4, 4]\nblocks:\n  b:\n    args: [w]\n    layers: [conv: {out: $w, kernel: 1}]\n"
+                     "layers:\n  - b: {w: 2 * (3 + 1)}\n").rows
+    assert rows[-1].shape.dims == (2 * (3 + 1), 4, 4)

@@ -134,10 +134,13 @@ class _Parser:
                                 "as sizes are integers; a fraction is written as a decimal: 0.25")
             if token[1] == "**":
                 raise self.fail("'**' (a power) is not an operator", token[2], hint="write the product: $a * $a")
+            first = self.peek()
             right = self.unary()
             if token[1] != "*" and right == 0:
-                raise self.fail(f"'{token[1]}' divides by zero", token[2], hint="the value right of it is 0; "
-                                "check the block's arguments")
+                last = self.tokens[self.pos - 1]
+                divisor = self.text[first[2] - 1:last[2] - 1 + len(last[1])] if first else "0"
+                raise self.fail(f"'{token[1]}' divides by zero", token[2], hint=f"'{visible(divisor)}' is 0 here; "
+                                "check the arguments the block is called with")
             value = self.bounded(value * right if token[1] == "*" else value // right if token[1] == "//"
                                  else value % right, token[2])
         return value

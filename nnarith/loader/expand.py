@@ -7,8 +7,8 @@ A layer list item is one of
 - a `$name` argument of the enclosing block, or a nested list (spliced in place)
 Every item may carry `name:`, `repeat:` and `expect:` (figures for `nnarith check`). Block
 arguments are written `$name` (loader/scope.py); a call's arguments and a layer's fields may be
-arithmetic on them (loader/arith.py), evaluated where they were written: a call's arguments when
-it is called, so that `$name` inside a block is a value, never a chain of expressions to follow.
+arithmetic on them (loader/arith.py), evaluated in the scope where they were written (a call's
+arguments when it is called: scope.argument).
 Expansion is bounded: see the limits below.
 """
 
@@ -32,7 +32,7 @@ from nnarith.loader.scope import (
     Block,
     FatalSpecError,
     Scope,
-    evaluated,
+    argument,
     flat_size,
     resolve,
     resolve_deep,
@@ -269,7 +269,7 @@ class Expander:
                 known = ", ".join(block.params) or "none"
                 raise SpecError(f"block '{block.name}' has no argument '{key}'", args.key_locs[key],
                                 hint=did_you_mean(key, block.params) or f"its arguments: {known}")
-            bound[key] = Arg(evaluated(args[key], args.loc_of(key), env), args.loc_of(key), env)
+            bound[key] = argument(args[key], args.loc_of(key), env)
         missing = [k for k, d in block.params.items() if d is None and k not in bound]
         if missing:
             listing = ", ".join(f"'{k}'" for k in missing)
@@ -279,8 +279,7 @@ class Expander:
         before: dict[str, Arg] = {}  # a default sees the arguments listed before it: {dim: ~, hidden: 4*$dim}
         for key, default in block.params.items():
             if key not in bound:
-                env_default = dict(before)
-                bound[key] = Arg(evaluated(default.value, default.loc, env_default), default.loc, env_default)
+                bound[key] = argument(default.value, default.loc, dict(before))
             before[key] = bound[key]
         self.calls.append(block.name)
         try:

@@ -86,6 +86,15 @@ def evaluated(value: Any, loc: Loc, env: dict[str, Arg]) -> Any:
     return evaluate(value, loc, lambda ref, at: evaluated(*resolve(ref, at, env)))
 
 
+def argument(value: Any, loc: Loc, env: dict[str, Arg]) -> Arg:
+    """A block argument as bound at the call. Arithmetic on arguments is computed now, in the caller's scope, so
+    that `$name` inside a block is a value, never a chain of expressions to follow; arithmetic on numbers alone
+    waits for the field it fills (where an `expect:` figure such as '(11*11*3)*96 = 34,848' stays text)."""
+    if isinstance(value, str) and "$" in value and is_expression(value):
+        value = evaluated(value, loc, env)
+    return Arg(value, loc, env)
+
+
 def flat_size(value: Any, memo: dict[int, int]) -> int:
     """Items in a list of lists, counted through aliases without expanding them."""
     if not isinstance(value, list):
