@@ -200,3 +200,15 @@ def test_arithmetic_on_numbers_alone_is_computed_in_the_field_it_fills():
     rows = spec_text("input: [8, 4, 4]\nblocks:\n  b:\n    args: [w]\n    layers: [conv: {out: $w, kernel: 1}]\n"
                      "layers:\n  - b: {w: 2 * (3 + 1)}\n").rows
     assert rows[-1].shape.dims == (2 * (3 + 1), 4, 4)
+
+
+def test_pytorch_builds_the_spec_with_arithmetic():
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    from nnarith.loader import parse_spec
+    from nnarith.torch.builder import build_with_report
+
+    model, report = build_with_report(parse_spec(TRANSFORMER_MLP, "t.yaml"))
+    with torch.no_grad():
+        y = model.eval()(torch.randn(2, 96, 8, 8))
+    assert tuple(y.shape) == (2, 10)
+    assert sum(p.numel() for p in model.parameters()) == report.totals.params

@@ -61,10 +61,6 @@ class _Dense(Layer):
         out.work["params"] = params.equation()
         out.work["weights"] = weights.equation()
         out.work["macs"] = macs.equation()
-        if x.layout == MAP and x.rank == 1 and x.dims[1] > 1:  # [C, 1] (after gap) is C features either way
-            out.notes.append(f"flattens its 1-D map {x} [C, L] into {x.numel:,} features (nn.Flatten, then nn.Linear); "
-                             f"an fc on each of the {x.dims[1]} positions reads tokens [T, F], as an input "
-                             "declared {tokens: T, features: F}")
         if x.layout == MAP:
             out.work["output"] = f"flatten {x} = {x.numel:,}, then {x.numel:,} -> {self.out}"
         else:
@@ -82,7 +78,12 @@ class Linear(_Dense):
     example = Example("fc: 5", (2, 3, 3), "FC")
 
     def infer(self, x: Shape) -> Out:
-        return self.dense(x)
+        out = self.dense(x)
+        if x.layout == MAP and x.rank == 1 and x.dims[1] > 1:  # [C, 1] (after gap) is C features either way
+            out.notes.append(f"flattens its 1-D map {x} [C, L] into {x.numel:,} features (nn.Flatten, then nn.Linear); "
+                             f"an fc on each of the {x.dims[1]} positions reads tokens [T, F], as an input "
+                             "declared {tokens: T, features: F}")
+        return out
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
         return Tensors(saved=(Tensor(INPUT, x.numel),))  # flattening a map is a view: the input's memory
