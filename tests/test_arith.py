@@ -171,6 +171,10 @@ def test_a_spec_with_arithmetic_end_to_end():
     ("input: [8, 4, 4]\nlayers:\n  - conv: {out: 8, kernel: 1, repeat: '0 * 3'}\n", (3, 39), "repeat must be"),
     ("input: [8, 4, 4]\nblocks:\n  b:\n    args: {w: 8, x: $y + 1, y: 2}\n    layers: [conv: {out: $x, kernel: 1}]\n"
      "layers: [b]\n", (4, 21), "'$y' is not an argument of this block"),  # a default sees only those before it
+    ("input: [8, 4, 4]\nblocks:\n  b:\n    args: [w]\n    layers: [conv: {out: $w.__class__, kernel: 1}]\n"
+     "layers:\n  - b: {w: 8}\n", (5, 26), "'$w.__class__' is not a valid argument reference"),  # no attributes
+    ("input: [8, 4, 4]\nblocks:\n  b:\n    args: [w]\n    layers: [conv: {out: $w, kernel: 1}]\n"
+     "layers:\n  - b: {w: 'print($w)'}\n", (7, 12), "'print' is not a helper"),
 ])
 def test_errors_are_located_in_a_spec(text, where, message):
     with pytest.raises((SpecError, SpecErrors)) as e:
