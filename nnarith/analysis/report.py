@@ -32,7 +32,7 @@ class Row:
     rf: receptive.Field = receptive.WHOLE
     warnings: list[str] = field(default_factory=list)  # sizes that do not divide (--strict makes them errors)
     work: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # a merge's branch fields that do not line up (not sizes)
+    notes: list[str] = field(default_factory=list)  # branch fields that do not line up, an fc flattening [C, L]
     into: int | None = None  # add: the branch whose output it overwrites
     kinds: tuple[str, ...] = ()  # the kinds of the enclosing blocks, parallel to path[:-1]
     input: Shape | None = None  # what the layer reads (for merges: the branches' common input)

@@ -109,7 +109,7 @@ class _Walker(Visitor):
         if rf_work:
             out.work["rf"] = rf_work
         row = Row(name, node.layer.kind, full, out.shape, node.loc, out.counts, storage, rf,
-                  list(out.flags), out.work, kinds=kinds, input=x.shape)
+                  list(out.flags), out.work, notes=list(out.notes), kinds=kinds, input=x.shape)
         if node.expect is not None:
             self.expects.append(Expectation(name, node.expect, False))
         if self.strict:

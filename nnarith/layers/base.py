@@ -90,6 +90,7 @@ class Out(Tally):
     effect: Effect = None  # on the receptive field; None leaves it unchanged
     storage: str = NEW  # NEW allocates; VIEW and INPLACE reuse the input's memory
     flags: list[str] = field(default_factory=list)  # sizes that did not divide
+    notes: list[str] = field(default_factory=list)  # remarks, not errors even with --strict (fc flattening [C, L])
     work: dict[str, str] = field(default_factory=dict)  # arithmetic for --explain
 
 

@@ -1,7 +1,10 @@
 """Fully connected layers and flatten.
 
 An fc after a spatial map flattens it first (in PyTorch: nn.Flatten then nn.Linear).
-After a recurrent layer's sequence [T, F] it applies to every step, as nn.Linear does.
+On tokens [T, F] (a recurrent layer's sequence, or an input given as {tokens, features})
+it applies to every token, as nn.Linear does on [N, T, F]: T x in x out MACs, in x out + out
+params. A plain rank-2 input [C, L] is a 1-D map, so an fc flattens it; as that may be meant
+per token, the report notes it (a note, not a flag: nothing is wrong, and --strict keeps it).
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class _Dense(Layer):
         out.work["params"] = params.equation()
         out.work["weights"] = weights.equation()
         out.work["macs"] = macs.equation()
-        if x.layout == "map":
+        if x.layout == MAP:
             out.work["output"] = f"flatten {x} = {x.numel:,}, then {x.numel:,} -> {self.out}"
         else:
             out.work["output"] = f"{f:,} -> {self.out} features" + (f" at each of {steps} steps" if steps > 1 else "")
@@ -69,13 +72,18 @@ class _Dense(Layer):
 class Linear(_Dense):
     kind = "fc"
     aliases = ("linear",)
-    help = "fully connected layer; flattens a spatial map first"
+    help = "fully connected layer; flattens a spatial map first, applies to each token of tokens [T, F]"
     fields = {"out": Int(doc="output features"), "bias": Bool(True, "add a learned bias")}
     words = (Words(r"\bfc|fully.?connected|dense|linear|classifier", 100),)
     example = Example("fc: 5", (2, 3, 3), "FC")
 
     def infer(self, x: Shape) -> Out:
-        return self.dense(x)
+        out = self.dense(x)
+        if x.layout == MAP and x.rank == 1 and x.dims[1] > 1:  # [C, 1] (after gap) is C features either way
+            out.notes.append(f"flattens its 1-D map {x} [C, L] into {x.numel:,} features (nn.Flatten, then nn.Linear); "
+                             f"an fc on each of the {x.dims[1]} positions reads tokens [T, F], as an input "
+                             "declared {tokens: T, features: F}")
+        return out
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
         return Tensors(saved=(Tensor(INPUT, x.numel),))  # flattening a map is a view: the input's memory
@@ -84,7 +92,7 @@ class Linear(_Dense):
         from nnarith.torch.construct import construct
 
         _, f = _features(x)
-        return construct("FlattenLinear", f, self.out, bias=self.bias, flatten=x.layout == "map")
+        return construct("FlattenLinear", f, self.out, bias=self.bias, flatten=x.layout == MAP)
 
 
 @register

@@ -6,7 +6,10 @@ A layer list item is one of
 - a container: `seq: [...]`, `concat: [branch, ...]`, `add: [branch, ...]`, `aux: [...]`
 - a `$name` argument of the enclosing block, or a nested list (spliced in place)
 Every item may carry `name:`, `repeat:` and `expect:` (figures for `nnarith check`). Block
-arguments are written `$name` (spec/scope.py). Expansion is bounded: see the limits below.
+arguments are written `$name` (loader/scope.py); a call's arguments and a layer's fields may be
+arithmetic on them (loader/arith.py), evaluated in the scope where they were written (a call's
+arguments when it is called: scope.argument).
+Expansion is bounded: see the limits below.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from nnarith.loader.scope import (
     Block,
     FatalSpecError,
     Scope,
+    argument,
     flat_size,
     resolve,
     resolve_deep,
@@ -176,7 +180,7 @@ class Expander:
                 raise SpecError(f"the name '{name}' is kept for the input and totals rows of a report", nloc,
                                 hint=f"choose another, such as '{name}_layer'")
         if "repeat" in args:
-            value, rloc = resolve_deep(args["repeat"], args.loc_of("repeat"), env)
+            value, rloc = resolve_deep(args["repeat"], args.loc_of("repeat"), env, arith=True)
             repeat = Int(min=1).check(value, rloc, "repeat")
             if repeat > MAX_LAYERS:
                 raise FatalSpecError(f"repeat {repeat:,} is more than the limit of {MAX_LAYERS:,} layers", rloc)
@@ -227,7 +231,7 @@ class Expander:
                                         hint=hint or f"{kind} fields: {fields}"))
                 continue
             try:
-                value, vloc = resolve_deep(raw, vloc, env)
+                value, vloc = resolve_deep(raw, vloc, env, arith=True)
                 values[key] = cls.fields[key].check(value, vloc, f"{kind} {key}")
                 locs[key] = vloc
             except SpecError as e:
@@ -265,15 +269,18 @@ class Expander:
                 known = ", ".join(block.params) or "none"
                 raise SpecError(f"block '{block.name}' has no argument '{key}'", args.key_locs[key],
                                 hint=did_you_mean(key, block.params) or f"its arguments: {known}")
-            bound[key] = Arg(args[key], args.loc_of(key), env)
+            bound[key] = argument(args[key], args.loc_of(key), env)
         missing = [k for k, d in block.params.items() if d is None and k not in bound]
         if missing:
             listing = ", ".join(f"'{k}'" for k in missing)
             example = ", ".join(f"{k}: ..." for k in missing)
             raise SpecError(f"block '{block.name}' needs the argument{'s' if len(missing) > 1 else ''} {listing}",
                             loc, hint=f"call it as '- {block.name}: {{{example}}}'")
+        before: dict[str, Arg] = {}  # a default sees the arguments listed before it: {dim: ~, hidden: 4*$dim}
         for key, default in block.params.items():
-            bound.setdefault(key, default)
+            if key not in bound:
+                bound[key] = argument(default.value, default.loc, dict(before))
+            before[key] = bound[key]
         self.calls.append(block.name)
         try:
             children = self.layer_list(block.layers, block.loc, bound)

@@ -1,7 +1,8 @@
 """Block arguments and layer names: what `$name` stands for, and what each layer is called.
 
 Arguments resolve where the block was called (lexical scope): a value passed down from an
-outer block carries that block's arguments with it. They are substituted, never evaluated.
+outer block carries that block's arguments with it. They are substituted, never executed;
+arithmetic such as `4*$dim` is read by loader/arith.py, in the scope where it was written.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean
+from nnarith.loader.arith import evaluate, is_expression
 from nnarith.loader.yaml_loader import YList
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
@@ -44,7 +46,7 @@ class Block:
 def resolve(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc, dict[str, Arg]]:
     """Follow `$name` references to the value they stand for."""
     hops = 0
-    while isinstance(value, str) and value.startswith("$"):
+    while isinstance(value, str) and value.startswith("$") and not is_expression(value):
         m = REF_RE.match(value)
         if not m:
             raise SpecError(f"'{value}' is not a valid argument reference", loc,
@@ -61,19 +63,36 @@ def resolve(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc, dict[s
     return value, loc, env
 
 
-def resolve_deep(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc]:
-    """Resolve a field value, including $refs inside a list such as `kernel: [1, $k]`."""
+def resolve_deep(value: Any, loc: Loc, env: dict[str, Arg], arith: bool = False) -> tuple[Any, Loc]:
+    """Resolve a field value, including $refs inside a list such as `kernel: [1, $k]`; with arith,
+    arithmetic (`4*$dim`, `[1, $k // 2]`) is evaluated too."""
     value, loc, env = resolve(value, loc, env)
     if isinstance(value, list):
         out, locs = YList(), []
         for i, item in enumerate(value):
             item_loc = value.loc_of(i) if isinstance(value, YList) else loc
-            v, l2, _ = resolve(item, item_loc, env)
-            out.append(v)
+            v, l2, e2 = resolve(item, item_loc, env)
+            out.append(evaluated(v, l2, e2) if arith else v)
             locs.append(l2)
         out.loc, out.item_locs = loc, locs
         return out, loc
-    return value, loc
+    return (evaluated(value, loc, env) if arith else value), loc
+
+
+def evaluated(value: Any, loc: Loc, env: dict[str, Arg]) -> Any:
+    """A resolved value, its arithmetic evaluated with the arguments of the scope it was written in."""
+    if not is_expression(value):
+        return value
+    return evaluate(value, loc, lambda ref, at: evaluated(*resolve(ref, at, env)))
+
+
+def argument(value: Any, loc: Loc, env: dict[str, Arg]) -> Arg:
+    """A block argument as bound at the call. Arithmetic on arguments is computed now, in the caller's scope, so
+    that `$name` inside a block is a value, never a chain of expressions to follow; arithmetic on numbers alone
+    waits for the field it fills (where an `expect:` figure such as '(11*11*3)*96 = 34,848' stays text)."""
+    if isinstance(value, str) and "$" in value and is_expression(value):
+        value = evaluated(value, loc, env)
+    return Arg(value, loc, env)
 
 
 def flat_size(value: Any, memo: dict[int, int]) -> int:

@@ -79,7 +79,8 @@ def flags_and_notes(report: Report) -> tuple[list[str], list[str]]:
     return [f for r in rows for f in flagged(r)], [n for r in rows for n in noted(r)]
 
 
-NOTES_HEADING = "receptive fields of branches that do not line up (the field shown is their union; not a size)"
+NOTES_HEADING = ("receptive fields of branches that do not line up (the field shown is their union; not a size), "
+                 "and fc layers that flatten a map of one spatial dimension")
 
 
 def rf_text(rf: receptive.Field) -> str:
