@@ -146,7 +146,7 @@ class LayerNorm(_Normalise):
     kind = "layernorm"
     help = ("layer normalisation: over the features of each token ([T, F] or [F], as nn.LayerNorm(F)), or over "
             "the channels at each position of a map [C, ...] (ConvNeXt's channels-first LayerNorm)")
-    words = (Words(r"layer.?norm|\bln\d*\b", 113),)
+    words = (Words(r"layer.?norm|\bln\d*\b", 121),)
     example = Example("layernorm", (4, 3, 3), "LayerNorm")
     fields = {"eps": _EPS, "affine": _AFFINE, "bias": Bool(True, "learn a shift too (bias=False: the scale alone)")}
 
@@ -172,7 +172,7 @@ class GroupNorm(_Normalise):
     shorthand = "groups"
     help = ("group normalisation: the channels in groups, each normalised over its channels and every position; "
             "so each output depends on the whole map (its receptive field is the whole input)")
-    words = (Words(r"group.?norm|\bgn\d*\b", 115),)
+    words = (Words(r"group.?norm|\bgn\d*\b", 123),)
     example = Example("groupnorm: 2", (4, 3, 3), "GroupNorm")
     fields = {"groups": Int(doc="groups of channels; must divide the channels"), "eps": _EPS,
               "affine": Bool(True, "learn a scale and shift per channel")}
@@ -205,7 +205,7 @@ class GroupNorm(_Normalise):
 class RMSNorm(_Normalise):
     kind = "rmsnorm"
     help = "RMS normalisation over the features of each token ([T, F] or [F]), as nn.RMSNorm(F): a scale, no shift"
-    words = (Words(r"rms.?norm", 117),)
+    words = (Words(r"rms.?norm", 125),)
     example = Example("rmsnorm", (6,), "RMSNorm")
     fields = {"eps": Float(None, "added to the mean square; by default the dtype's machine epsilon, as in PyTorch",
                            lo=0.0, lo_open=True),
