@@ -101,12 +101,7 @@ class LocalResponseNorm(Layer):
         return construct("nn.LocalResponseNorm", self.size, alpha=self.alpha, beta=self.beta, k=self.k)
 
 
-# Normalisation over a group of elements, at inference (statistics computed, nothing folded). Per element:
-# an add to the sum for the mean, a subtract of the mean, a square, an add to the sum of squares and a multiply by
-# the inverse standard deviation (5); the affine scale and shift add one each. Per group: the two divisions by its
-# size, the add of eps and the inverse square root (4). fvcore counts 5 per element with a weight, 4 without, for
-# aten::layer_norm and aten::group_norm (its norm_flop_counter, "a rough estimate").
-_PER_ELEMENT, _PER_GROUP = 5, 4
+_PER_ELEMENT, _PER_GROUP = 5, 4  # ops, as _Normalise states them
 _EPS = Float(1e-5, "added to the variance", lo=0.0, lo_open=True)
 _AFFINE = Bool(True, "learn a scale per channel or feature (elementwise_affine in PyTorch)")
 
@@ -118,8 +113,17 @@ def _divisors(n: int) -> str:
 
 
 class _Normalise(Layer):
+    """Normalisation over groups of elements (a token's features, a position's channels, a group of channels and
+    its positions), counted at inference, where the statistics are computed, not folded as batch norm's are.
+
+    ops per element: an add to the sum for the mean, a subtract of the mean, a square, an add to the sum of squares
+    and a multiply by the inverse standard deviation (5); the affine scale and shift add one each. Per group: the
+    two divisions by its size, the add of eps and the inverse square root (4). RMS norm states its own.
+    fvcore counts 5 per element with a weight, 4 without, for aten::layer_norm and aten::group_norm (its
+    norm_flop_counter, "a rough estimate"), whatever the per-group work.
+    """
+
     keeps_shape = True
-    saves_stats = 2  # mean and inverse standard deviation, one of each per group
 
     def features(self, x: Shape) -> tuple[int, int]:
         """(the channels or features that carry the affine parameters, the groups normalised per image)."""
@@ -203,6 +207,10 @@ class GroupNorm(_Normalise):
 
 @register
 class RMSNorm(_Normalise):
+    """ops per element: a square, an add to their sum, a multiply by the inverse root mean square (3), and the
+    scale; per token: the division by F, the add of eps, the inverse square root (3). fvcore has no handle for
+    aten::rms_norm: it counts 0, and verify lists the operator as one fvcore does not count."""
+
     kind = "rmsnorm"
     help = "RMS normalisation over the features of each token ([T, F] or [F]), as nn.RMSNorm(F): a scale, no shift"
     words = (Words(r"rms.?norm", 125),)
@@ -219,9 +227,6 @@ class RMSNorm(_Normalise):
             raise self.error(f"rmsnorm normalises the features of tokens [T, F] or [F], but the input is a map [{x}]",
                              hint="name the input's axes, as input: {tokens: T, features: F}, or use layernorm, "
                              "which normalises a map's channels at each position")
-        # Per element: a square, an add to their sum, a multiply by the inverse root mean square (3), the scale 1;
-        # per token: the division by F, the add of eps, the inverse square root. fvcore has no handle for
-        # aten::rms_norm: it counts 0 and lists the operator as one it does not count.
         return self.normalise(x, 3, 3, self.affine, False)
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
