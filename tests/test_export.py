@@ -178,6 +178,12 @@ KINDS = [
     (["conv: {out: 2, kernel: 1}", "add: [conv: {out: 2, kernel: 1}, identity]"], (2, 4, 4),
      ["Add(OrderedDict([", "]), into=0)"]),
     (["mul: [identity, [gap, conv: {out: 2, kernel: 1}, sigmoid]]"], (2, 4, 4), ["Mul(OrderedDict(["]),
+    (["layernorm: {eps: 0.001, bias: false}"], (4, 3, 3), ["ChannelLayerNorm(4, eps=0.001, bias=False)"]),
+    (["layernorm: {affine: false}"], (6,), ["nn.LayerNorm(6, elementwise_affine=False)"]),
+    (["groupnorm: {groups: 2, eps: 0.001, affine: false}"], (4, 3, 3), ["nn.GroupNorm(2, 4, eps=0.001, affine=False)"]),
+    (["rmsnorm: {eps: 0.001, affine: false}"], (6,), ["nn.RMSNorm(6, eps=0.001, elementwise_affine=False)"]),
+    (["layer_scale: 0.5"], (4, 3, 3), ["LayerScale(4, init=0.5, spatial=2)"]),
+    (["stochastic_depth: {p: 0.2, mode: batch}"], (4, 3, 3), ["StochasticDepth(0.2, mode='batch')"]),
 ]
 
 

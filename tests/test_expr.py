@@ -205,6 +205,11 @@ KINDS = {
     "hardswish": [("hardswish", (3, 4, 4)), ("hard_swish: {inplace: false}", (E, 2))],
     "hardsigmoid": [("hardsigmoid", (3, 4, 4)), ("hard_sigmoid: {inplace: true}", (E, 2))],
     "mish": [("mish", (3, 4, 4)), ("mish: {inplace: true}", (E, 2))],
+    "layernorm": [("layernorm", (8, 4, 4)), ("layernorm: {bias: false}", (16,))],
+    "groupnorm": [("groupnorm: 2", (8, 4, 4)), ("groupnorm: {groups: 4, affine: false}", (8, 5))],
+    "rmsnorm": [("rmsnorm", (16,))],
+    "layer_scale": [("layer_scale", (3, 4, 4))],
+    "stochastic_depth": [("stochastic_depth: 0.1", (3, 4, 4))],
 }
 
 

@@ -29,16 +29,20 @@ def load_error(layer: str, blocks: str = "") -> SpecError:
 # 'lrn' and 'seq' for them.
 @pytest.mark.parametrize("typed, hint", [
     ("attention", "nnarith has no 'attention' kind yet (multi-head attention)"),
-    ("ln", "nnarith has no 'layernorm' kind yet (layer normalisation)"),
+    ("ln", "'ln' is written 'layernorm'"),
     ("se", "nnarith has no 'se' kind; build the squeeze-and-excitation gate with mul, as in 'mul: [identity, [gap,"),
     ("MultiheadAttention", "nnarith has no 'attention' kind yet"),
     ("multi-head-attention", "nnarith has no 'attention' kind yet"),
     ("mha", "nnarith has no 'attention' kind yet"),
     ("self_attention", "nnarith has no 'attention' kind yet"),
     ("transformer", "nnarith has no 'transformer' kind yet"),
-    ("LayerNorm", "nnarith has no 'layernorm' kind yet"),
-    ("layer_norm", "nnarith has no 'layernorm' kind yet"),
-    ("GroupNorm", "nnarith has no 'groupnorm' kind yet"),
+    ("LayerNorm", "did you mean 'layernorm'?"),
+    ("layer_norm", "did you mean 'layernorm'?"),
+    ("GroupNorm", "did you mean 'groupnorm'?"),
+    ("gn", "'gn' is written 'groupnorm'"),
+    ("RMSNorm", "did you mean 'rmsnorm'?"),
+    ("LayerScale", "did you mean 'layer_scale'?"),
+    ("DropPath", "did you mean 'drop_path'?"),
     ("Embedding", "nnarith has no 'embedding' kind yet"),
     ("softplus", "nnarith has no 'softplus' kind yet (log(1 + exp(x)))"),  # not mish, which uses it
     ("selu", "nnarith has no 'selu' kind yet"),  # not 'elu': SELU is its own function
@@ -127,6 +131,11 @@ def test_a_block_may_take_a_concepts_name():
     ("leaky_relu: {slope: 0.1", "negative_slope", "did you mean 'slope'?"),
     ("dropout: {p: 0.5", "rate", "did you mean 'p'?"),
     ("upsample: {scale: 2", "scale_factor", "did you mean 'scale'?"),
+    ("layernorm: {eps: 0.001", "elementwise_affine", "did you mean 'affine'?"),
+    ("groupnorm: {groups: 2", "num_groups", "did you mean 'groups'?"),
+    ("groupnorm: {groups: 2", "num_channels", "nnarith takes the input size from the layer before; leave it out"),
+    ("layer_scale: {init: 0.1", "init_values", "did you mean 'init'?"),
+    ("stochastic_depth: {p: 0.1", "drop_prob", "did you mean 'p'?"),
 ])
 def test_unknown_fields(kind, typed, hint):
     err = load_error(f"{kind}, {typed}: 1}}")

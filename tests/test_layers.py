@@ -131,6 +131,26 @@ NORM_AND_ELEMENTWISE = [
     ("upsample: {size: [10, 12]}", (4, 5, 6), (4, 10, 12), 0, 0, 0),
     ("upsample: 1.5", (1, 5), (1, 7), 0, 0, 0),  # floor(5 * 1.5) = 7
     ("upsample: {scale: [2, 1, 1]}", (2, 3, 4, 4), (2, 6, 4, 4), 0, 0, 0),
+    # Layer, group and RMS norm (layers/norm.py): per element 5 ops for the statistics and the normalisation
+    # (3 for RMS norm), plus the scale and the shift; per normalised group 4 (3 for RMS norm). A map's layer norm
+    # normalises the C channels at each position; flat features are one token. Tokens: tests/test_norm_kinds.py.
+    ("layernorm", (96, 56, 56), (96, 56, 56), 2 * 96, 0, (5 + 2) * 96 * 56 * 56 + 4 * 56 * 56),
+    ("layernorm: {eps: 0.000001}", (16, 10), (16, 10), 2 * 16, 0, (5 + 2) * 16 * 10 + 4 * 10),
+    ("layernorm: {affine: false}", (8, 4, 4, 4), (8, 4, 4, 4), 0, 0, 5 * 8 * 64 + 4 * 64),
+    ("layernorm: {bias: false}", (768,), (768,), 768, 0, (5 + 1) * 768 + 4),
+    ("groupnorm: 32", (256, 14, 14), (256, 14, 14), 2 * 256, 0, (5 + 2) * 256 * 14 * 14 + 4 * 32),
+    ("groupnorm: {groups: 4, affine: false}", (8, 20), (8, 20), 0, 0, 5 * 8 * 20 + 4 * 4),
+    ("groupnorm: 2", (6, 3, 4, 4), (6, 3, 4, 4), 2 * 6, 0, (5 + 2) * 6 * 48 + 4 * 2),
+    ("groupnorm: 1", (10,), (10,), 2 * 10, 0, (5 + 2) * 10 + 4),
+    ("rmsnorm", (512,), (512,), 512, 0, (3 + 1) * 512 + 3),
+    ("rmsnorm: {affine: false, eps: 0.000001}", (64,), (64,), 0, 0, 3 * 64 + 3),
+    # layer scale: one weight per channel (or feature), one multiply per element; stochastic depth: identity
+    ("layer_scale", (96, 56, 56), (96, 56, 56), 96, 0, 96 * 56 * 56),
+    ("layer_scale: 0.00001", (8, 20), (8, 20), 8, 0, 8 * 20),
+    ("layer_scale", (4, 3, 3, 3), (4, 3, 3, 3), 4, 0, 4 * 27),
+    ("layer_scale", (768,), (768,), 768, 0, 768),
+    ("stochastic_depth: 0.1", (96, 56, 56), (96, 56, 56), 0, 0, 0),
+    ("drop_path: {p: 0.2, mode: batch}", (10,), (10,), 0, 0, 0),
 ]
 
 # Recurrent layers on a sequence [T, F], PyTorch's parameter layout (two bias vectors):
@@ -204,6 +224,11 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     ("flatten", (3, 4, 4), True),
     ("bn", (3, 4, 4), False),
     ("conv: {out: 2, kernel: 1}", (3, 4, 4), False),
+    ("layernorm", (3, 4, 4), False),
+    ("groupnorm: 3", (3, 4, 4), False),
+    ("rmsnorm", (10,), False),
+    ("layer_scale", (3, 4, 4), False),
+    ("stochastic_depth: 0.5", (3, 4, 4), True),
 ])
 def test_storage(layer, input, in_place):
     row = last(layer, input)
@@ -267,6 +292,10 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("upsample", (3, 8, 8), "upsample needs exactly one of scale and size"),
     ("maxout: 4", (3, 5), None),
     ("lrn: 5", (10,), "lrn needs a spatial map"),
+    ("groupnorm: 3", (8, 4, 4), "groups=3 does not divide the 8 channels"),
+    ("groupnorm: 4", (8, 4, 4), None),
+    ("groupnorm: 3", (10,), "groups=3 does not divide the 10 channels"),
+    ("rmsnorm", (4, 3, 3), "rmsnorm normalises the features of tokens [T, F] or [F], but the input is a map [4x3x3]"),
 ])
 def test_layer_rejections(layer, input, message):
     from nnarith.errors import SpecError

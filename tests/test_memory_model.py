@@ -50,6 +50,11 @@ LAYERS = [(layer, input) for layer, input, *_ in CONV + DECONV + POOL + DENSE + 
     ("lstm: {hidden: 4, bidirectional: true}", (3, 5)),
     ("lstm: {hidden: 4, layers: 3}", (3, 5)),
     ("lstm: {hidden: 4, layers: 2, bidirectional: true, sequence: false}", (3, 5)),
+    ("stochastic_depth: 0", (3, 4)),  # p = 0: PyTorch returns the input in training too
+    ("stochastic_depth: 1.0", (3, 4)),  # every sample dropped: the noise is kept all the same
+    ("drop_path: {p: 0.5, mode: batch}", (3, 4, 4)),  # one draw for the batch
+    ("groupnorm: {groups: 2, affine: false}", (4, 5)),
+    ("rmsnorm: {affine: false}", (6,)),
 ]
 
 MERGE_SPECS = [

@@ -27,6 +27,9 @@ WRITTEN_AS = {
     "avgpool": ("average_pooling", "avg_pooling"),
     "gap": ("global_average_pooling",),
     "lrn": ("local_response_norm", "local_response_normalization"),
+    "layernorm": ("layer_normalization", "ln"),
+    "groupnorm": ("group_normalization", "gn"),
+    "rmsnorm": ("rms_normalization",),
     "leaky_relu": ("lrelu",),
     "hardswish": ("hswish",),  # and h_swish, h-swish: compared without separators
     "hardsigmoid": ("hsigmoid",),
@@ -67,10 +70,7 @@ MISSING = (
     ("transformer", "transformer layers",
      ("transformer_encoder", "transformer_decoder", "transformer_encoder_layer", "transformer_decoder_layer",
       "transformer_block")),
-    ("layernorm", "layer normalisation", ("layer_normalization", "ln")),
-    ("groupnorm", "group normalisation", ("group_normalization", "gn")),
     ("instancenorm", "instance normalisation", ("instance_normalization",)),
-    ("rmsnorm", "RMS normalisation", ()),
     ("embedding", "a lookup table of token vectors", ()),
     ("prelu", "ReLU with a learned slope", ()),
     ("selu", "scaled ELU", ()),
@@ -85,10 +85,12 @@ FIELDS = {
     "dilation_rate": ("dilation",), "out_channels": ("out",), "out_features": ("out",), "filters": ("out",),
     "units": ("out", "hidden"), "output_size": ("out",), "hidden_size": ("hidden",), "num_layers": ("layers",),
     "use_bias": ("bias",), "ceil_mode": ("ceil",), "negative_slope": ("slope",), "scale_factor": ("scale",),
-    "rate": ("p",),
+    "rate": ("p",), "elementwise_affine": ("affine",), "num_groups": ("groups",), "init_values": ("init",),
+    "drop_prob": ("p",),
 }
 # Input sizes, which nnarith takes from the layer before.
-INPUT_SIZES = ("in_channels", "in_features", "num_features", "input_size", "input_dim", "input_shape")
+INPUT_SIZES = ("in_channels", "in_features", "num_features", "input_size", "input_dim", "input_shape",
+               "normalized_shape", "num_channels")
 
 
 def _key(name: str) -> str:

@@ -188,3 +188,50 @@ class GRU(_Steps, nn.GRU):
 class LSTM(_Steps, nn.LSTM):
     pass
 
+
+
+class ChannelLayerNorm(nn.LayerNorm):
+    """Layer norm over the channels at each position of a map [N, C, ...], as ConvNeXt's channels-first
+    LayerNorm and torchvision's LayerNorm2d: the channels moved last, normalised, moved back."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = nn.functional.layer_norm(x.movedim(1, -1), self.normalized_shape, self.weight, self.bias, self.eps)
+        return y.movedim(-1, 1)
+
+
+class LayerScale(nn.Module):
+    """A learned scale per channel of a map [N, C, ...] (`spatial` its spatial dimensions; ConvNeXt's gamma) or per
+    feature of tokens [N, T, F] (spatial=0; ViT's LayerScale), initialised to `init`."""
+
+    def __init__(self, dim: int, init: float = 1e-6, spatial: int = 0) -> None:
+        super().__init__()
+        self.init, self.spatial = init, spatial
+        self.gamma = nn.Parameter(torch.full((dim, *(1,) * spatial), init))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gamma
+
+    def extra_repr(self) -> str:
+        return f"{self.gamma.shape[0]}, init={self.init}, spatial={self.spatial}"
+
+
+class StochasticDepth(nn.Module):
+    """Stochastic depth, as torchvision.ops.StochasticDepth: in training, each sample (mode 'row') or the whole
+    batch ('batch') is zeroed with probability p and the rest scaled by 1/(1-p); the input itself at inference."""
+
+    def __init__(self, p: float, mode: str = "row") -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        survival = 1.0 - self.p
+        size = [x.shape[0]] + [1] * (x.ndim - 1) if self.mode == "row" else [1] * x.ndim
+        noise = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(survival)
+        if survival > 0.0:
+            noise.div_(survival)
+        return x * noise
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, mode={self.mode!r}"
