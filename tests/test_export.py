@@ -173,6 +173,12 @@ KINDS = [
     (["conv: {out: 2, kernel: 1}", "add: [conv: {out: 2, kernel: 1}, identity]"], (2, 4, 4),
      ["Add(OrderedDict([", "]), into=0)"]),
     (["mul: [identity, [gap, conv: {out: 2, kernel: 1}, sigmoid]]"], (2, 4, 4), ["Mul(OrderedDict(["]),
+    # shape operations: torch's own Unflatten and ChannelShuffle, and the batch first in Permute as torchvision's
+    (["reshape: [2, -1, 3]"], (12,), ["nn.Unflatten(1, (2, 2, 3))"]),
+    (["reshape: [2, 6]"], (3, 4), ["Reshape((2, 6))"]),
+    (["permute: [1, 2, 0]"], (2, 3, 4), ["Permute((0, 2, 3, 1))"]),
+    (["channel_shuffle: 2"], (4, 3), ["nn.ChannelShuffle(2)"]),
+    (["crop: [3, 2]"], (2, 6, 5), ["CenterCrop((3, 2))"]),
 ]
 
 

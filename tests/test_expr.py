@@ -199,6 +199,10 @@ KINDS = {
     "gap": [("gap", (3, 5, 5))],
     "upsample": [("upsample: 0.3", (4, 10, 10)), ("upsample: {scale: [2, 1.5]}", (4, 5, 5)),
                  ("upsample: {size: [5, 7]}", (4, 3, 3)), ("upsample: 1.5", (3, E, 8))],
+    "reshape": [("reshape: [4, -1]", (3, 4, 4))],
+    "permute": [("permute: [2, 0, 1]", (3, 4, 5))],
+    "channel_shuffle": [("channel_shuffle: 3", (6, 4, 4))],
+    "crop": [("crop: [3, 2]", (3, 6, 7))],
     **{kind: [(kind, (3, 4, 4))] for kind in ("relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu",
                                               "softmax", "dropout", "identity")},
 }
