@@ -223,7 +223,8 @@ class ChannelShuffle(Layer):
         c = x.dims[0]
         if c % self.groups:
             raise self.error(f"groups={self.groups} does not divide the {c} input channels", "groups",
-                             hint="ShuffleNet shuffles as many groups as its grouped convolutions have")
+                             hint=f"groups must divide the {c} channels; ShuffleNet v1 shuffles as many groups as its "
+                             "grouped convolutions have, v2 the 2 branches it concatenates")
         out = Out(x, storage=NEW)  # reshape, transpose, reshape: the last copies; a copy computes nothing
         out.work["output"] = f"{c} channels: {self.groups} groups of {c // self.groups}, interleaved"
         return out
@@ -250,12 +251,13 @@ class Crop(Layer):
     def offsets(self, x: Shape) -> tuple[int, ...]:
         self.need_map(x)
         sizes = self.per_dim("size", x)
-        names = SPATIAL_NAMES[x.rank]
-        for name, n, s in zip(names, x.dims[1:], sizes):
-            if s > n:
-                where = f" in {name}" if x.rank > 1 else ""
-                raise self.error(f"crop to {s} is larger than the input {x}{where}", "size",
-                                 hint=f"a crop keeps part of the map: give a size of at most {n}{where}")
+        bad = [(name, n, s) for name, n, s in zip(SPATIAL_NAMES[x.rank], x.dims[1:], sizes) if s > n]
+        if bad:
+            name, n, s = bad[0]
+            alike = len(bad) == x.rank and len({(n, s) for _, n, s in bad}) == 1  # one size for every dimension
+            where = "" if alike else f" in {name}"
+            raise self.error(f"crop to {s} is larger than the input {x}{where}", "size",
+                             hint=f"a crop keeps part of the map: give a size of at most {n}{where}")
         return tuple(_centre(n, s) for n, s in zip(x.dims[1:], sizes))
 
     def infer(self, x: Shape) -> Out:
