@@ -1,10 +1,11 @@
 """Shape operations: reshape (unflatten), permute, channel shuffle and centre crop.
 
 reshape, permute and crop are views in PyTorch (x.reshape, x.permute, slicing): they allocate
-nothing and compute nothing, and so count no memory and no ops. A permuted tensor is not
-contiguous: the layer after it reads it strided, or copies it first (.contiguous(); a reshape of
-it copies too, where PyTorch's reshape cannot make a view). nnarith counts the permute as the view
-it is, and such a copy not at all; channel_shuffle is the kind for ShuffleNet's
+nothing and compute nothing, and so count no memory and no ops. A permuted or cropped tensor is
+not contiguous: the layer after it reads it strided, or copies it first (.contiguous()). nnarith
+counts the view as a view, and such a copy not at all: a reshape or flatten straight after a
+permute or crop, which PyTorch cannot make a view and so copies, is counted as a view all the same
+(`nnarith verify` shows the difference in memory). channel_shuffle is the kind for ShuffleNet's
 reshape-transpose-reshape, which allocates.
 
 Layouts (layers/base.py): a reshape to one size is flat; to two sizes a map [C, L] (as a list in
@@ -169,7 +170,7 @@ class Permute(Layer):
     kind = "permute"
     shorthand = "dims"
     help = "reorder the dimensions after the batch (counted from 0); a view, allocates nothing"
-    functional = True
+    functional = False  # a module in torchvision's ConvNeXt and Swin (torchvision.ops.Permute), unlike reshape
     words = (Words(r"permut|^transpose\b", 313),)
     example = Example("permute: [1, 2, 0]", (3, 4, 5), "permute")
     fields = {"dims": IntList(doc="the new order of the dimensions after the batch: [1, 2, 0] puts channels last",
