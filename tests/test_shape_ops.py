@@ -142,3 +142,13 @@ def test_mistakes_are_located_and_say_how_to_fix_them(layer, input, message, hin
     assert err.value.loc is not None and err.value.loc.line == 3
     if hint:
         assert err.value.hint == hint
+
+
+def test_the_working_says_where_a_crop_starts_and_how_the_fields_move():
+    rows = report(["conv: {out: 2, kernel: 3}", "crop: [3, 4]", "permute: [0, 2, 1]", "reshape: [2, 1, 4, 3]"],
+                  (1, 8, 9)).rows
+    assert rows[1].work["output"] == "H: 6 -> 3, starting at 2; W: 7 -> 4, starting at 2"  # round(1.5) = 2
+    assert rows[1].work["rf"] == "r = 3, starting 2*1 = 2 pixels later"
+    assert rows[2].work["rf"] == "the field's dimensions, as (W, H)"
+    assert rows[3].work["rf"] == "the field's dimensions, as (new: 1, H, W)"
+    assert [r.storage for r in rows[1:]] == ["view"] * 3
