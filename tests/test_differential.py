@@ -59,9 +59,12 @@ def layers(rank: int):
     avgpool = st.fixed_dictionaries({"kernel": spatial(rank, 1, 4)}, optional={
         "stride": spatial(rank, 1, 3), "pad": spatial(rank, 0, 2), "ceil": st.booleans()})
     adaptive = st.fixed_dictionaries({"out": spatial(rank, 1, 6)})
+    crop = st.fixed_dictionaries({"size": spatial(rank, 1, 8)})
+    shuffle = st.fixed_dictionaries({"groups": st.integers(1, 4)})
     return st.one_of(conv.map(lambda a: ("conv", a)), deconv.map(lambda a: ("deconv", a)),
                      maxpool.map(lambda a: ("maxpool", a)), avgpool.map(lambda a: ("avgpool", a)),
                      adaptive.map(lambda a: ("adaptive_avgpool", a)),
+                     crop.map(lambda a: ("crop", a)), shuffle.map(lambda a: ("channel_shuffle", a)),
                      st.sampled_from([("bn", {}), ("relu", {}), *((k, dict(a)) for k, a in ACTIVATIONS)]))
 
 
@@ -104,7 +107,29 @@ def torch_layer(kind: str, a: dict, channels: int, rank: int) -> nn.Module:
         return getattr(nn, f"BatchNorm{rank}d")(channels)
     if (kind, tuple(a.items())) in ACTIVATIONS:
         return ACTIVATIONS[kind, tuple(a.items())]()
+    if kind == "channel_shuffle":
+        return nn.ChannelShuffle(a["groups"])
+    if kind == "crop":
+        return CentreCrop(a["size"], rank)
     return nn.ReLU()
+
+
+class CentreCrop(nn.Module):
+    """A centre crop as U-Net's copy and crop is written, placed as torchvision's center_crop places it
+    (int(round(margin / 2))), which refuses no size: a crop larger than its input is refused here."""
+
+    def __init__(self, size, rank: int) -> None:
+        super().__init__()
+        self.size = size if isinstance(size, list) else [size] * rank
+
+    def forward(self, x):
+        index = [slice(None), slice(None)]
+        for n, size in zip(x.shape[2:], self.size):
+            if size > n:
+                raise ValueError(f"crop {size} of {n}")
+            first = int(round((n - size) / 2.0))
+            index.append(slice(first, first + size))
+        return x[tuple(index)]
 
 
 def run_torch(input: tuple[int, ...], stack: list) -> tuple[list, int | None]:

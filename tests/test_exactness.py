@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from nnarith.errors import NnarithError
 from nnarith.layers import REGISTRY
 from nnarith.layers.fields import Bool, Choice, Float, Int, Scale, Spatial
+from nnarith.layers.shape_ops import IntList
 from nnarith.render.machine import report_json
 from tests.helpers import spec_text
 
@@ -35,6 +36,10 @@ def value_for(field, draw):
         return draw(st.sampled_from([0.5, 1.5, 2, 3.0, 10**30]))
     if isinstance(field, Float):
         return draw(st.floats(0.01, 0.99))
+    if isinstance(field, IntList) and field.infer:  # a shape: sizes and one -1, which leaves the input's elements
+        return draw(st.permutations([-1, *draw(st.lists(st.just(1) | SIZES, max_size=3))]))
+    if isinstance(field, IntList):  # an order of dimensions
+        return draw(st.permutations(range(draw(st.integers(1, 4)))))
     return field.default
 
 

@@ -184,6 +184,12 @@ KINDS = [
     (["rmsnorm: {eps: 0.001, affine: false}"], (6,), ["nn.RMSNorm(6, eps=0.001, elementwise_affine=False)"]),
     (["layer_scale: 0.5"], (4, 3, 3), ["LayerScale(4, init=0.5, spatial=2)"]),
     (["stochastic_depth: {p: 0.2, mode: batch}"], (4, 3, 3), ["StochasticDepth(0.2, mode='batch')"]),
+    # shape operations: torch's own Unflatten and ChannelShuffle, and the batch first in Permute as torchvision's
+    (["reshape: [2, -1, 3]"], (12,), ["nn.Unflatten(1, (2, 2, 3))"]),
+    (["reshape: [2, 6]"], (3, 4), ["Reshape((2, 6))"]),
+    (["permute: [1, 2, 0]"], (2, 3, 4), ["Permute((0, 2, 3, 1))"]),
+    (["channel_shuffle: 2"], (4, 3), ["nn.ChannelShuffle(2)"]),
+    (["crop: [3, 2]"], (2, 6, 5), ["CenterCrop((3, 2))"]),
 ]
 
 

@@ -96,6 +96,13 @@ def load_error(layer: str, blocks: str = "") -> SpecError:
     ("mlp", FALLBACK),
     ("xyz", FALLBACK),
     ("flattening_layer", FALLBACK),
+    # shape operations, as PyTorch, torchvision and Keras name them
+    ("Reshape", "did you mean 'reshape'?"),
+    ("Unflatten", "did you mean 'unflatten'?"),
+    ("ChannelShuffle", "did you mean 'channel_shuffle'?"),
+    ("transpose", "'transpose' is written 'permute'"),
+    ("CenterCrop", "'CenterCrop' is written 'crop'"),
+    ("Cropping2D", "'Cropping2D' is written 'crop'"),
 ])
 def test_unknown_kinds(typed, hint):
     err = load_error(typed)

@@ -98,6 +98,25 @@ DENSE = [
     ("maxout: {out: 240, pieces: 5}", (784,), (240,), 5 * 240 * (784 + 1), 5 * 784 * 240, 5 * 240 + 4 * 240),
     ("flatten", (64, 5, 5), (64 * 5 * 5,), 0, 0, 0),
     ("flatten", (10,), (10,), 0, 0, 0),
+    # shape operations (layers/shape_ops.py): views, and channel shuffle's copy; no params, MACs or ops
+    ("reshape: [1024, 4, 4]", (16384,), (1024, 4, 4), 0, 0, 0),  # DCGAN's generator after its fc
+    ("reshape: [-1, 4, 4]", (16384,), (16384 // (4 * 4), 4, 4), 0, 0, 0),
+    ("unflatten: [8, -1]", (64,), (8, 64 // 8), 0, 0, 0),
+    ("reshape: [6, 4]", (3, 2, 4), (6, 4), 0, 0, 0),
+    ("reshape: [4, 2, 3, 2]", (6, 8), (4, 2, 3, 2), 0, 0, 0),
+    ("reshape: {shape: [4, 9], layout: tokens}", (36,), (4, 9), 0, 0, 0),
+    ("reshape: [-1]", (3, 4, 4), (3 * 4 * 4,), 0, 0, 0),
+    ("permute: [1, 2, 0]", (3, 4, 5), (4, 5, 3), 0, 0, 0),  # channels last
+    ("permute: [0, 2, 1]", (3, 4, 5), (3, 5, 4), 0, 0, 0),
+    ("permute: [1, 0]", (3, 8), (8, 3), 0, 0, 0),  # a map [C, L] to tokens [L, C]
+    ("permute: [0, 3, 1, 2]", (2, 3, 4, 5), (2, 5, 3, 4), 0, 0, 0),
+    ("channel_shuffle: 2", (116, 7, 7), (116, 7, 7), 0, 0, 0),  # ShuffleNet v2 1.0x's stage 2: 2 x 58 channels
+    ("channel_shuffle: 3", (6, 10), (6, 10), 0, 0, 0),
+    ("channel_shuffle: 4", (8, 2, 3, 3), (8, 2, 3, 3), 0, 0, 0),
+    ("crop: 56", (16, 64, 64), (16, 56, 56), 0, 0, 0),  # U-Net's deepest copy and crop (of 512 channels)
+    ("crop: [3, 5]", (2, 6, 6), (2, 3, 5), 0, 0, 0),
+    ("crop: 7", (2, 10), (2, 7), 0, 0, 0),
+    ("crop: [1, 2, 3]", (2, 3, 3, 3), (2, 1, 2, 3), 0, 0, 0),
 ]
 
 NORM_AND_ELEMENTWISE = [
@@ -229,6 +248,11 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     ("rmsnorm", (10,), False),
     ("layer_scale", (3, 4, 4), False),
     ("stochastic_depth: 0.5", (3, 4, 4), True),
+    # shape operations: views, but channel shuffle copies
+    ("reshape: [2, 8]", (16,), True),
+    ("permute: [0, 2, 1]", (3, 4, 5), True),
+    ("crop: 2", (3, 4, 4), True),
+    ("channel_shuffle: 3", (6, 4, 4), False),
 ])
 def test_storage(layer, input, in_place):
     row = last(layer, input)
@@ -296,6 +320,21 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("groupnorm: 4", (8, 4, 4), None),
     ("groupnorm: 3", (10,), "groups=3 does not divide the 10 channels"),
     ("rmsnorm", (4, 3, 3), "rmsnorm normalises the features of tokens [T, F] or [F], but the input is a map [4x3x3]"),
+    # shape operations
+    ("reshape: [1000, 4, 4]", (16384,), "reshape to 1000x4x4 holds 16,000 elements, but the input 16384 holds 16,384"),
+    ("reshape: [-1, 5]", (3, 4, 4), "reshape cannot infer its -1: the input 3x4x4 holds 48 elements, which the other"),
+    ("reshape: [-1, 3]", (3, 4, 4), None),
+    ("reshape: [1, 2, 3, 4, 5]", (120,), "reshape to 5 sizes; a map has a channel and 1 to 3 spatial dimensions"),
+    ("reshape: {shape: [2, 3, 4], layout: tokens}", (24,), "layout tokens is [T, F], two sizes; the shape has 3"),
+    ("permute: [0, 1]", (3, 4, 5), "permute dims [0, 1] do not reorder the 3 dimensions of the input 3x4x5"),
+    ("permute: [1, 1, 0]", (3, 4, 5), "permute dims [1, 1, 0] do not reorder the 3 dimensions"),
+    ("channel_shuffle: 4", (6, 4, 4), "groups=4 does not divide the 6 input channels"),
+    ("channel_shuffle: 3", (6, 4, 4), None),
+    ("channel_shuffle: 2", (6,), "channel_shuffle needs a spatial map"),
+    ("crop: 5", (2, 4, 8), "crop to 5 is larger than the input 2x4x8 in H"),
+    ("crop: 4", (2, 4, 8), None),
+    ("crop: [2, 9]", (2, 4, 8), "crop to 9 is larger than the input 2x4x8 in W"),
+    ("crop: [2, 2]", (2, 4), "size lists 2 values but the input 2x4 has 1 spatial dimension"),
 ])
 def test_layer_rejections(layer, input, message):
     from nnarith.errors import SpecError

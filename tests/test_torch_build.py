@@ -135,6 +135,9 @@ def test_public_api_builds_from_a_file_or_a_name(tmp_path):
     (["conv: {out: 2, kernel: 3, dilation: 2}", "avgpool: 2", "conv: {out: 2, kernel: [3, 5]}"], (1, 48, 48)),
     (["conv: {out: 4, kernel: 7, stride: 2, pad: 3}", "avgpool: {kernel: 3, stride: 2, pad: 1}",
       "concat: [conv: {out: 2, kernel: 1}, conv: {out: 2, kernel: 5, pad: 2}]"], (1, 96, 96)),
+    # a crop moves the field by its offset (odd margins: torchvision's rounding), after a stride too
+    (["conv: {out: 2, kernel: 3}", "crop: [9, 10]", "conv: {out: 2, kernel: 3, stride: 2}"], (1, 16, 15)),
+    (["conv: {out: 2, kernel: 3, stride: 2}", "crop: [4, 5]", "avgpool: 2"], (1, 19, 18)),
 ])
 def test_receptive_field_matches_the_gradient(layers, input):
     """An independent check: the input pixels that reach one output unit, found by autograd.

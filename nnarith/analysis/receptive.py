@@ -8,7 +8,9 @@ k, stride s and left padding p maps (lo, hi, j) to
     lo' = lo - p*j        hi' = hi + (k - 1 - p)*j        j' = j*s
 
 so size = hi - lo + 1, effective stride = j, effective padding = -lo. Branches take the
-union of their intervals. Two states are not intervals:
+union of their intervals. A view that moves the spatial dimensions (a permute among them, a
+reshape that adds or removes unit dimensions) moves their intervals: `Axes`. Two states are
+not intervals:
 - WHOLE: every output depends on the whole input (after global pooling, flatten or fc);
 - UNDEFINED: the field is not one fixed window (after a transposed conv or upsampling,
   whose output units see differently sized parts of their input).
@@ -31,9 +33,18 @@ class Window:
     pad: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Axes:
+    """A view that rearranges the spatial dimensions: output dimension i is input dimension
+    order[i], or a new unit dimension (None), whose field is the one pixel of its size 1. An input
+    dimension not in the order is a unit dimension removed: its interval goes with it."""
+
+    order: tuple[int | None, ...]
+
+
 Interval = tuple[int, int, int]  # (lo, hi, jump)
 Field = tuple[Interval, ...] | str  # intervals per dimension, WHOLE or UNDEFINED
-Effect = Window | str | None  # a window, WHOLE, UNDEFINED, or None: unchanged
+Effect = Window | Axes | str | None  # a window, rearranged dimensions, WHOLE, UNDEFINED, or None: unchanged
 
 
 def start(rank: int) -> Field:
@@ -48,6 +59,8 @@ def apply(field: Field, effect: Effect) -> Field:
         return WHOLE
     if effect == UNDEFINED or field == UNDEFINED:
         return UNDEFINED
+    if isinstance(effect, Axes):
+        return tuple((0, 0, 1) if i is None else field[i] for i in effect.order)
     assert isinstance(effect, Window) and isinstance(field, tuple)
     return tuple(
         (lo - p * j, hi + (k - 1 - p) * j, j * s)
@@ -89,10 +102,16 @@ def explain(field: Field, effect: Effect) -> str | None:
         return "the whole input"
     if effect == UNDEFINED:
         return "not one fixed window (output units see differently sized parts of the input)"
+    if isinstance(effect, Axes):
+        names = _names(len(field))
+        return f"the field's dimensions, as ({', '.join('new: 1' if i is None else names[i] for i in effect.order)})"
     assert isinstance(effect, Window) and isinstance(field, tuple)
     texts = []
-    for (lo, hi, j), k, s in zip(field, effect.kernel, effect.stride):
+    for (lo, hi, j), k, s, p in zip(field, effect.kernel, effect.stride, effect.pad):
         r = hi - lo + 1
+        if k == s == 1 and p < 0:  # a crop: the field moves, its size stays
+            texts.append(f"r = {r}, starting {-p}*{j} = {-p * j} pixels later")
+            continue
         text = f"r = {r} + ({k}-1)*{j} = {r + (k - 1) * j}"
         texts.append(text + (f", jump {j}*{s} = {j * s}" if s != 1 else ""))
     return _per_dim(texts)
@@ -105,11 +124,14 @@ def explain_union(merged: Field) -> str | None:
     return "union of the branches: " + _per_dim([f"r = {n}" for n in sizes])
 
 
+def _names(rank: int) -> tuple[str, ...]:
+    return {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}.get(rank, tuple(f"d{i}" for i in range(rank)))
+
+
 def _per_dim(texts: list[str]) -> str:
     if len(set(texts)) == 1:
         return texts[0]
-    names = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[len(texts)]
-    return "; ".join(f"{n}: {t}" for n, t in zip(names, texts))
+    return "; ".join(f"{n}: {t}" for n, t in zip(_names(len(texts)), texts))
 
 
 def size(field: Field) -> list[int] | None:

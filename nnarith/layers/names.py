@@ -39,6 +39,8 @@ WRITTEN_AS = {
     "concat": ("concatenate", "cat"),
     "mul": ("multiply",),
     "seq": ("sequential",),
+    "permute": ("transpose",),
+    "crop": ("center_crop", "cropping"),
 }
 
 # Layers built from kinds that exist: names -> how.
@@ -59,7 +61,6 @@ BUILT = (
     (("pooling", "pool"), "write 'maxpool' or 'avgpool', or 'gap' for global average pooling"),
     (("eltwise",), "write 'add' for an element-wise sum of branches, 'mul' for their product"),
     (("pad", "padding", "zero_padding", "zeropad"), "nnarith has no padding layer; conv takes 'pad:' per side"),
-    (("reshape",), "nnarith has no reshape kind; 'flatten' turns a map into [features]"),
 )
 
 # Layers nnarith does not compute yet: the kind's name, what it is, and the names it goes by.

@@ -235,3 +235,51 @@ class StochasticDepth(nn.Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, mode={self.mode!r}"
+
+
+class Reshape(nn.Module):
+    """x.reshape to a shape per image, the batch kept: a view of a contiguous input (PyTorch copies one
+    that is not, such as a permute's)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+    def extra_repr(self) -> str:
+        return f"{self.shape}"
+
+
+class Permute(nn.Module):
+    """x.permute(dims), the batch's dimension 0 among them, as torchvision.ops.Permute: a view."""
+
+    def __init__(self, dims: tuple[int, ...]) -> None:
+        super().__init__()
+        self.dims = tuple(dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(self.dims)
+
+    def extra_repr(self) -> str:
+        return f"{self.dims}"
+
+
+class CenterCrop(nn.Module):
+    """The centre of a map [N, C, ...], one size per spatial dimension, as torchvision's CenterCrop
+    places it (the first index int(round((n - size) / 2)), halves rounding to even): a view."""
+
+    def __init__(self, size: tuple[int, ...]) -> None:
+        super().__init__()
+        self.size = tuple(size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        index = [slice(None), slice(None)]
+        for n, size in zip(x.shape[2:], self.size):
+            first = int(round((int(n) - size) / 2.0))  # int(n): a tensor when traced (fvcore)
+            index.append(slice(first, first + size))
+        return x[tuple(index)]
+
+    def extra_repr(self) -> str:
+        return f"{self.size}"
