@@ -105,12 +105,12 @@ def torch_layer(kind: str, a: dict, channels: int, rank: int) -> nn.Module:
         return getattr(nn, f"AdaptiveAvgPool{rank}d")(t(a["out"]))
     if kind == "bn":
         return getattr(nn, f"BatchNorm{rank}d")(channels)
-    if (kind, tuple(a.items())) in ACTIVATIONS:
-        return ACTIVATIONS[kind, tuple(a.items())]()
     if kind == "channel_shuffle":
         return nn.ChannelShuffle(a["groups"])
     if kind == "crop":
         return CentreCrop(a["size"], rank)
+    if (kind, tuple(a.items())) in ACTIVATIONS:
+        return ACTIVATIONS[kind, tuple(a.items())]()
     return nn.ReLU()
 
 
