@@ -31,6 +31,8 @@ TORCHVISION_PARAMS = {
     "resnext50_32x4d": 25_028_904,
     "wide_resnet50_2": 68_883_240,
     "mobilenet_v2": 3_504_872,
+    "mobilenet_v3_large": 5_483_032,
+    "mobilenet_v3_small": 2_542_856,
     "squeezenet1_0": 1_248_424,
 }
 
@@ -40,6 +42,7 @@ TORCHVISION_GMACS = {
     "googlenet": 1.50, "inception_v3": 5.71, "densenet121": 2.83, "resnet18": 1.81, "resnet34": 3.66,
     "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51, "resnext50_32x4d": 4.23,
     "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82,
+    "mobilenet_v3_large": 0.22, "mobilenet_v3_small": 0.06,
 }
 
 OTHER_PARAMS = {
@@ -156,6 +159,12 @@ DEPTHS = [
     # Sandler et al. 2018 give no depth; their Table 2: conv2d, 17 bottlenecks (the first, t = 1, without the
     # expanding 1x1: 2 convolutions; the others 3), conv2d 1x1, and the 1x1 classifier: 1 + 2 + 16*3 + 1 + 1.
     ("mobilenet_v2", 53, "Sandler et al. 2018, Table 2, counted: 1 + 2 + 16*3 + 1 + 1"),
+    # Howard et al. 2019 give no depth; counted on torchvision's modules: the stem conv, the bnecks (the first,
+    # exp == in, without the expanding 1x1: 2 convolutions; the others 3), 2 per squeeze-excite (fc1 and fc2 are
+    # 1x1 convolutions), the last 1x1 conv and the two classifier Linears. Large: 15 bnecks, 8 with SE.
+    ("mobilenet_v3_large", 64, "Howard et al. 2019, Table 1, counted: 1 + 2 + 14*3 + 8*2 + 1 + 2"),
+    # Small: 11 bnecks, all but the second and third with SE (the first: depthwise, SE, project).
+    ("mobilenet_v3_small", 54, "Howard et al. 2019, Table 2, counted: 1 + 2 + 10*3 + 9*2 + 1 + 2"),
     # Szegedy et al. 2016, 6, say "42 layers deep" without saying how they count. On the longest path through
     # torchvision's modules: 5 stem convolutions, 3 x InceptionA (3: the double 3x3), InceptionB (3),
     # 4 x InceptionC (5: the double 7x7 factorised), InceptionD (4), 2 x InceptionE (3), fc.
