@@ -34,6 +34,7 @@ TORCHVISION_PARAMS = {
     "mobilenet_v3_large": 5_483_032,
     "mobilenet_v3_small": 2_542_856,
     "squeezenet1_0": 1_248_424,
+    "convnext_tiny": 28_589_128,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -43,6 +44,7 @@ TORCHVISION_GMACS = {
     "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51, "resnext50_32x4d": 4.23,
     "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82,
     "mobilenet_v3_large": 0.22, "mobilenet_v3_small": 0.06,
+    "convnext_tiny": 4.46,
 }
 
 OTHER_PARAMS = {
@@ -170,6 +172,10 @@ DEPTHS = [
     # 4 x InceptionC (5: the double 7x7 factorised), InceptionD (4), 2 x InceptionE (3), fc.
     ("inception_v3", 48, "Szegedy et al. 2016 say 42, uncounted; torchvision's modules: 5 + 9 + 3 + 20 + 4 + 6 + 1"),
     ("squeezenet1_0", 18, "Iandola et al. 2016, Table 1: conv1, 8 fire modules (squeeze, then expand), conv10"),
+    # Liu et al. 2022 give no depth; torchvision's convnext_tiny: the 4x4 stem conv, 18 blocks (3 + 3 + 9 + 3) of
+    # a depthwise 7x7 and two pointwise layers, 3 downsampling 2x2 convs and the classifier (layer norms have no
+    # weights papers count).
+    ("convnext_tiny", 59, "Liu et al. 2022, as torchvision builds it, counted: 1 + 18*3 + 3 + 1"),
     ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
     ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
     ("fcn_timeseries", 4, "Wang, Yan & Oates 2017: three convolutional blocks and the softmax layer"),
