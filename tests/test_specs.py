@@ -32,6 +32,7 @@ TORCHVISION_PARAMS = {
     "wide_resnet50_2": 68_883_240,
     "mobilenet_v2": 3_504_872,
     "squeezenet1_0": 1_248_424,
+    "efficientnet_b0": 5_288_548,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -40,6 +41,7 @@ TORCHVISION_GMACS = {
     "googlenet": 1.50, "inception_v3": 5.71, "densenet121": 2.83, "resnet18": 1.81, "resnet34": 3.66,
     "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51, "resnext50_32x4d": 4.23,
     "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82,
+    "efficientnet_b0": 0.39,
 }
 
 OTHER_PARAMS = {
@@ -160,6 +162,10 @@ DEPTHS = [
     # torchvision's modules: 5 stem convolutions, 3 x InceptionA (3: the double 3x3), InceptionB (3),
     # 4 x InceptionC (5: the double 7x7 factorised), InceptionD (4), 2 x InceptionE (3), fc.
     ("inception_v3", 48, "Szegedy et al. 2016 say 42, uncounted; torchvision's modules: 5 + 9 + 3 + 20 + 4 + 6 + 1"),
+    # Tan & Le 2019 give no depth; their Table 1 (torchvision's _efficientnet_conf): conv3x3, 16 MBConv blocks
+    # (the first, expand ratio 1, without the expanding 1x1: depthwise, squeeze-excite's two 1x1s in series on
+    # the gate, projection = 4; the others 5), conv1x1, and the classifier: 1 + 4 + 15*5 + 1 + 1.
+    ("efficientnet_b0", 82, "Tan & Le 2019, Table 1, counted: 1 + 4 + 15*5 + 1 + 1"),
     ("squeezenet1_0", 18, "Iandola et al. 2016, Table 1: conv1, 8 fire modules (squeeze, then expand), conv10"),
     ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
     ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
