@@ -35,6 +35,7 @@ TORCHVISION_PARAMS = {
     "mobilenet_v3_small": 2_542_856,
     "squeezenet1_0": 1_248_424,
     "convnext_tiny": 28_589_128,
+    "efficientnet_b0": 5_288_548,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -45,6 +46,7 @@ TORCHVISION_GMACS = {
     "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82,
     "mobilenet_v3_large": 0.22, "mobilenet_v3_small": 0.06,
     "convnext_tiny": 4.46,
+    "efficientnet_b0": 0.39,
 }
 
 OTHER_PARAMS = {
@@ -171,6 +173,10 @@ DEPTHS = [
     # torchvision's modules: 5 stem convolutions, 3 x InceptionA (3: the double 3x3), InceptionB (3),
     # 4 x InceptionC (5: the double 7x7 factorised), InceptionD (4), 2 x InceptionE (3), fc.
     ("inception_v3", 48, "Szegedy et al. 2016 say 42, uncounted; torchvision's modules: 5 + 9 + 3 + 20 + 4 + 6 + 1"),
+    # Tan & Le 2019 give no depth; their Table 1 (torchvision's _efficientnet_conf): conv3x3, 16 MBConv blocks
+    # (the first, expand ratio 1, without the expanding 1x1: depthwise, squeeze-excite's two 1x1s in series on
+    # the gate, projection = 4; the others 5), conv1x1, and the classifier: 1 + 4 + 15*5 + 1 + 1.
+    ("efficientnet_b0", 82, "Tan & Le 2019, Table 1, counted: 1 + 4 + 15*5 + 1 + 1"),
     ("squeezenet1_0", 18, "Iandola et al. 2016, Table 1: conv1, 8 fire modules (squeeze, then expand), conv10"),
     # Liu et al. 2022 give no depth; torchvision's convnext_tiny: the 4x4 stem conv, 18 blocks (3 + 3 + 9 + 3) of
     # a depthwise 7x7 and two pointwise layers, 3 downsampling 2x2 convs and the classifier (layer norms have no
