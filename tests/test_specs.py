@@ -34,6 +34,7 @@ TORCHVISION_PARAMS = {
     "mobilenet_v3_large": 5_483_032,
     "mobilenet_v3_small": 2_542_856,
     "squeezenet1_0": 1_248_424,
+    "squeezenet1_1": 1_235_496,
     "convnext_tiny": 28_589_128,
     "efficientnet_b0": 5_288_548,
 }
@@ -43,7 +44,7 @@ TORCHVISION_GMACS = {
     "alexnet": 0.71, "vgg11": 7.61, "vgg13": 11.31, "vgg16": 15.47, "vgg19": 19.63, "vgg16_bn": 15.47,
     "googlenet": 1.50, "inception_v3": 5.71, "densenet121": 2.83, "resnet18": 1.81, "resnet34": 3.66,
     "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51, "resnext50_32x4d": 4.23,
-    "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82,
+    "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82, "squeezenet1_1": 0.35,
     "mobilenet_v3_large": 0.22, "mobilenet_v3_small": 0.06,
     "convnext_tiny": 4.46,
     "efficientnet_b0": 0.39,
@@ -178,6 +179,7 @@ DEPTHS = [
     # the gate, projection = 4; the others 5), conv1x1, and the classifier: 1 + 4 + 15*5 + 1 + 1.
     ("efficientnet_b0", 82, "Tan & Le 2019, Table 1, counted: 1 + 4 + 15*5 + 1 + 1"),
     ("squeezenet1_0", 18, "Iandola et al. 2016, Table 1: conv1, 8 fire modules (squeeze, then expand), conv10"),
+    ("squeezenet1_1", 18, "SqueezeNet v1.1: as 1.0 (conv1, 8 fire modules, conv10), a smaller conv1, pools moved"),
     # Liu et al. 2022 give no depth; torchvision's convnext_tiny: the 4x4 stem conv, 18 blocks (3 + 3 + 9 + 3) of
     # a depthwise 7x7 and two pointwise layers, 3 downsampling 2x2 convs and the classifier (layer norms have no
     # weights papers count).
