@@ -20,6 +20,7 @@ TORCHVISION_PARAMS = {
     "vgg16": 138_357_544,
     "vgg19": 143_667_240,
     "vgg16_bn": 138_365_992,
+    "vgg11_bn": 132_868_840,
     "googlenet": 6_624_904,
     "inception_v3": 23_834_568,
     "densenet121": 7_978_856,
@@ -42,6 +43,7 @@ TORCHVISION_PARAMS = {
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
 TORCHVISION_GMACS = {
     "alexnet": 0.71, "vgg11": 7.61, "vgg13": 11.31, "vgg16": 15.47, "vgg19": 19.63, "vgg16_bn": 15.47,
+    "vgg11_bn": 7.61,
     "googlenet": 1.50, "inception_v3": 5.71, "densenet121": 2.83, "resnet18": 1.81, "resnet34": 3.66,
     "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51, "resnext50_32x4d": 4.23,
     "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82, "squeezenet1_1": 0.35,
@@ -146,6 +148,7 @@ DEPTHS = [
     ("vgg13", 13, "Simonyan & Zisserman 2014, Table 1, configuration B: 13 weight layers"),
     ("vgg16", 16, "Simonyan & Zisserman 2014, Table 1, configuration D: 16 weight layers"),
     ("vgg16_bn", 16, "configuration D with batch norm, which has no weights papers count"),
+    ("vgg11_bn", 11, "configuration A with batch norm, which has no weights papers count"),
     ("vgg16_cs231n", 16, "configuration D, as the CS231n notes lay it out"),
     ("vgg19", 19, "Simonyan & Zisserman 2014, Table 1, configuration E: 19 weight layers"),
     ("resnet18", 18, "He et al. 2015, Table 1: 18-layer"),
