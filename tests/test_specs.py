@@ -25,6 +25,7 @@ TORCHVISION_PARAMS = {
     "inception_v3": 23_834_568,
     "densenet121": 7_978_856,
     "densenet169": 14_149_480,
+    "densenet161": 28_681_000,
     "resnet18": 11_689_512,
     "resnet34": 21_797_672,
     "resnet50": 25_557_032,
@@ -44,7 +45,7 @@ TORCHVISION_PARAMS = {
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
 TORCHVISION_GMACS = {
     "alexnet": 0.71, "vgg11": 7.61, "vgg13": 11.31, "vgg16": 15.47, "vgg19": 19.63, "vgg16_bn": 15.47,
-    "vgg11_bn": 7.61, "densenet169": 3.36,
+    "vgg11_bn": 7.61, "densenet169": 3.36, "densenet161": 7.73,
     "googlenet": 1.50, "inception_v3": 5.71, "densenet121": 2.83, "resnet18": 1.81, "resnet34": 3.66,
     "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51, "resnext50_32x4d": 4.23,
     "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82, "squeezenet1_1": 0.35,
@@ -163,6 +164,7 @@ DEPTHS = [
     ("googlenet_paper", 22, "Szegedy et al. 2014, 5, as googlenet"),
     ("densenet121", 121, "Huang et al. 2017, Table 1: DenseNet-121 = conv + 2 x (6+12+24+16) + 3 transitions + fc"),
     ("densenet169", 169, "Huang et al. 2017, Table 1: DenseNet-169 = conv + 2 x (6+12+32+32) + 3 transitions + fc"),
+    ("densenet161", 161, "Huang et al. 2017, k = 48 (not in Table 1): conv + 2 x (6+12+36+24) + 3 transitions + fc"),
     # LeCun et al. 1998, II.B: "LeNet-5 comprises 7 layers", S2 and S4 among them, whose subsampling has a
     # trainable coefficient and bias. The spec's modern form pools them (no weights): C1, C3, C5, F6, output.
     ("lenet5", 5, "LeCun et al. 1998 count 7 with the trainable subsampling; this spec max-pools S2 and S4"),
