@@ -54,6 +54,10 @@ OTHER_PARAMS = {
     "alexnet_original": 60_965_224,
     "mlp_mnist": 669_706,  # as the Keras mnist_mlp example's summary prints it
     "vgg16_cs231n": 138_357_544,
+    # the PyTorch DCGAN tutorial's generator, bias-free 4x4 transposed convs, batch norm (scale and shift) on all
+    # but the last; the tutorial's figure is 3,576,704
+    "dcgan_generator": sum(4 * 4 * cin * cout for cin, cout in [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)])
+    + sum(2 * c for c in (512, 256, 128, 64)),
 }
 
 
@@ -184,6 +188,7 @@ DEPTHS = [
     ("convnext_tiny", 59, "Liu et al. 2022, as torchvision builds it, counted: 1 + 18*3 + 3 + 1"),
     ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
     ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
+    ("dcgan_generator", 5, "Radford et al. 2016, Figure 1: the projection and four fractionally-strided convolutions"),
     ("fcn_timeseries", 4, "Wang, Yan & Oates 2017: three convolutional blocks and the softmax layer"),
 ]
 
