@@ -54,9 +54,15 @@ OTHER_PARAMS = {
     "alexnet_original": 60_965_224,
     "mlp_mnist": 669_706,  # as the Keras mnist_mlp example's summary prints it
     "vgg16_cs231n": 138_357_544,
+    # DCGAN's Figure 1: the bias-free projection of z to 4x4x1024 with batch norm per feature, 5x5 transposed convs
+    # without bias, batch norm (scale and shift) on all but the last
+    "dcgan_generator": 100 * 4 * 4 * 1024 + 2 * 4 * 4 * 1024
+    + sum(5 * 5 * cin * cout for cin, cout in [(1024, 512), (512, 256), (256, 128), (128, 3)])
+    + sum(2 * c for c in (512, 256, 128)),
     # the PyTorch DCGAN tutorial's generator, bias-free 4x4 transposed convs, batch norm (scale and shift) on all
     # but the last; the tutorial's figure is 3,576,704
-    "dcgan_generator": sum(4 * 4 * cin * cout for cin, cout in [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)])
+    "dcgan_generator_tutorial": sum(4 * 4 * cin * cout
+                                    for cin, cout in [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)])
     + sum(2 * c for c in (512, 256, 128, 64)),
 }
 
@@ -189,6 +195,7 @@ DEPTHS = [
     ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
     ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
     ("dcgan_generator", 5, "Radford et al. 2016, Figure 1: the projection and four fractionally-strided convolutions"),
+    ("dcgan_generator_tutorial", 5, "the PyTorch DCGAN tutorial: five transposed convolutions, as dcgan_generator"),
     ("unet", 23, "Ronneberger et al. 2015, 2: 'In total the network has 23 convolutional layers'"),
     ("fcn_timeseries", 4, "Wang, Yan & Oates 2017: three convolutional blocks and the softmax layer"),
 ]
@@ -238,3 +245,10 @@ def test_unet_parameters_from_the_figure():
     # 31,030,658. The figure 31,031,685 sometimes quoted for this configuration is 1,027 more; no layer of
     # Figure 1 accounts for that, and PyTorch's count of the same modules (nnarith verify) agrees with this sum.
     assert totals("unet").params == down + up_convs + up + head == 31_030_658
+
+
+def test_dcgan_generator_reproduces_figure_1_sizes():
+    # Radford et al. 2016, Figure 1: project and reshape, then CONV 1 to CONV 4
+    rows = analyze(load_spec("dcgan_generator")).rows
+    assert [r.shape.dims for r in rows if r.kind in ("reshape", "deconv")] == \
+        [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32), (3, 64, 64)]
