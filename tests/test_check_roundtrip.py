@@ -278,6 +278,19 @@ def test_a_sum_of_weights_and_biases_is_the_sum(written, value, stated):
     assert [p.lo for p in parts][-1] == value and all(p.lo == p.hi for p in parts) and text == stated
 
 
+@pytest.mark.parametrize("written, parts", [
+    ("-88x-88", [(-88, -88)]),  # a crop's field starts 88 pixels inside its input: not -88 times -88
+    ("-32", [(-32,)]),
+    ("2x2", [(2, 2)]),  # unsigned: read as any shape
+])
+def test_a_negative_rf_padding_is_a_padding_per_dimension(written, parts):
+    from nnarith.check.claims import Claim
+    from nnarith.check.judge import parse
+    from nnarith.errors import Loc
+
+    assert parse(Claim("rf_padding", written, Loc("t.txt", 1, 1)))[0] == parts
+
+
 def test_the_totals_below_the_text_table_are_located_on_their_own_lines(monkeypatch):
     text = printed(analysed("lenet5"), "text", None)
     lines = text.splitlines()

@@ -59,6 +59,16 @@ OTHER_PARAMS = {
     "alexnet_original": 60_965_224,
     "mlp_mnist": 669_706,  # as the Keras mnist_mlp example's summary prints it
     "vgg16_cs231n": 138_357_544,
+    # DCGAN's Figure 1: the bias-free projection of z to 4x4x1024 with batch norm per feature, 5x5 transposed convs
+    # without bias, batch norm (scale and shift) on all but the last
+    "dcgan_generator": 100 * 4 * 4 * 1024 + 2 * 4 * 4 * 1024
+    + sum(5 * 5 * cin * cout for cin, cout in [(1024, 512), (512, 256), (256, 128), (128, 3)])
+    + sum(2 * c for c in (512, 256, 128)),
+    # the PyTorch DCGAN tutorial's generator, bias-free 4x4 transposed convs, batch norm (scale and shift) on all
+    # but the last; the tutorial's figure is 3,576,704
+    "dcgan_generator_tutorial": sum(4 * 4 * cin * cout
+                                    for cin, cout in [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)])
+    + sum(2 * c for c in (512, 256, 128, 64)),
 }
 
 
@@ -193,6 +203,9 @@ DEPTHS = [
     ("convnext_tiny", 59, "Liu et al. 2022, as torchvision builds it, counted: 1 + 18*3 + 3 + 1"),
     ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
     ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
+    ("dcgan_generator", 5, "Radford et al. 2016, Figure 1: the projection and four fractionally-strided convolutions"),
+    ("dcgan_generator_tutorial", 5, "the PyTorch DCGAN tutorial: five transposed convolutions, as dcgan_generator"),
+    ("unet", 23, "Ronneberger et al. 2015, 2: 'In total the network has 23 convolutional layers'"),
     ("fcn_timeseries", 4, "Wang, Yan & Oates 2017: three convolutional blocks and the softmax layer"),
 ]
 
@@ -207,3 +220,44 @@ def test_depth_as_papers_count_it(name, depth, source):
     assert report.depth == depth, source
     assert report_json(report)["depth"] == depth
     assert rows_depth(report.rows, 0) == depth  # check's count over the report's rows, for blocks: the same
+
+
+# Ronneberger et al. 2015, Figure 1: every convolution's and up-convolution's map, in the order they run (the
+# path down, the bottom, then each up-conv and the double 3x3 after it), and the four copies cropped beside them.
+UNET_FIGURE_1 = [
+    (64, 570), (64, 568), (128, 282), (128, 280), (256, 138), (256, 136), (512, 66), (512, 64),
+    (1024, 30), (1024, 28),
+    (512, 56), (512, 54), (512, 52), (256, 104), (256, 102), (256, 100),
+    (128, 200), (128, 198), (128, 196), (64, 392), (64, 390), (64, 388), (2, 388),
+]
+
+
+def test_unet_reproduces_figure_1_sizes():
+    rows = analyze(load_spec("unet")).rows
+    maps = [r.shape.dims for r in rows if r.kind in ("conv", "deconv")]
+    assert maps == [(c, n, n) for c, n in UNET_FIGURE_1]
+    crops = [(r.input.dims, r.shape.dims) for r in rows if r.kind == "crop"]
+    # the outer level's copy first: the walk meets each concat's crop before the levels below it
+    assert crops == [((c, n, n), (c, m, m)) for c, n, m in
+                     [(64, 568, 392), (128, 280, 200), (256, 136, 104), (512, 64, 56)]]
+
+
+def test_unet_parameters_from_the_figure():
+    def double(cin, cout):  # two valid 3x3 convs with biases
+        return 3 * 3 * cin * cout + cout + 3 * 3 * cout * cout + cout
+
+    down = sum(double(cin, cout) for cin, cout in [(1, 64), (64, 128), (128, 256), (256, 512), (512, 1024)])
+    ups = [(1024, 512), (512, 256), (256, 128), (128, 64)]
+    up_convs = sum(2 * 2 * cin * cout + cout for cin, cout in ups)
+    up = sum(double(cin, cout) for cin, cout in ups)  # the concat doubles the channels the up-conv halved
+    head = 64 * 2 + 2
+    # 31,030,658. The figure 31,031,685 sometimes quoted for this configuration is 1,027 more; no layer of
+    # Figure 1 accounts for that, and PyTorch's count of the same modules (nnarith verify) agrees with this sum.
+    assert totals("unet").params == down + up_convs + up + head == 31_030_658
+
+
+def test_dcgan_generator_reproduces_figure_1_sizes():
+    # Radford et al. 2016, Figure 1: project and reshape, then CONV 1 to CONV 4
+    rows = analyze(load_spec("dcgan_generator")).rows
+    assert [r.shape.dims for r in rows if r.kind in ("reshape", "deconv")] == \
+        [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32), (3, 64, 64)]

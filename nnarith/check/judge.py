@@ -49,6 +49,10 @@ class Item:
     note: str = ""  # the convention a note matches, or what is wrong with the arithmetic
 
 
+# a crop's field starts inside its input: a negative padding, -88x-88, which is not arithmetic (-88 times -88)
+_SIGNED_DIMS = re.compile(r"\s*(?=[^-]*-[0-9])(-?[0-9]+(?:\s*[x×X]\s*-?[0-9]+)*)(?!\s*[-+*/=^0-9.,])")
+
+
 def parse(figure: Claim) -> tuple[list, str]:
     """The parts of a written figure, and its text without the prose after it.
 
@@ -58,7 +62,9 @@ def parse(figure: Claim) -> tuple[list, str]:
     if figure.convention == "keras":  # Keras' KB, MB and GB are binary: 136.04 KB for 139,304 bytes
         text = re.sub(r"\b([KMG])B\b", lambda m: m[1] + "iB", text)
     try:
-        if figure.name in ("output", "input", "rf_stride", "rf_padding", "stride"):
+        if figure.name == "rf_padding" and (signed := _SIGNED_DIMS.match(text)):
+            parts, end = [tuple(int(d) for d in re.split(r"\s*[x×X]\s*", signed[1]))], signed.end()
+        elif figure.name in ("output", "input", "rf_stride", "rf_padding", "stride"):
             parts, end = read_shapes(text)
         elif figure.name in ("rf", "kernel"):
             return [read_field(text)], text
