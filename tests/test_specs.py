@@ -54,7 +54,21 @@ OTHER_PARAMS = {
     "alexnet_original": 60_965_224,
     "mlp_mnist": 669_706,  # as the Keras mnist_mlp example's summary prints it
     "vgg16_cs231n": 138_357_544,
+    # ResNet v1 has torchvision's v1.5 counts: moving a stride moves no weights
+    "resnet50_v1": 25_557_032,
+    "resnet101_v1": 44_549_160,
+    "resnet152_v1": 60_192_808,
 }
+
+# He et al. 2015, Table 1, "FLOPs" row (multiply-adds), x 10^9, to its one decimal; as the paper and Caffe's
+# original models place the stride: on the first 1x1. The paper's last digit is not rounded consistently
+# (3.86 G is printed 3.8, 7.57 G is printed 7.6), so a figure matches within one unit of that digit; the
+# v1.5 specs (4.09, 7.80, 11.51) lie outside it.
+PAPER_GMACS = [
+    ("resnet50_v1", 3.8, "He et al. 2015, Table 1: 50-layer, 3.8 x 10^9"),
+    ("resnet101_v1", 7.6, "He et al. 2015, Table 1: 101-layer, 7.6 x 10^9"),
+    ("resnet152_v1", 11.3, "He et al. 2015, Table 1: 152-layer, 11.3 x 10^9"),
+]
 
 
 def totals(name: str):
@@ -69,6 +83,20 @@ def test_parameter_counts(name, params):
 @pytest.mark.parametrize("name, gmacs", sorted(TORCHVISION_GMACS.items()))
 def test_macs_match_torchvision_gflops_column(name, gmacs):
     assert round(totals(name).macs / 1e9, 2) == gmacs
+
+
+@pytest.mark.parametrize("name, gmacs, source", PAPER_GMACS)
+def test_macs_match_the_resnet_paper(name, gmacs, source):
+    assert abs(totals(name).macs / 1e9 - gmacs) < 0.1, source
+    assert abs(totals(name.removesuffix("_v1")).macs / 1e9 - gmacs) > 0.1, "v1.5 should not match v1's figure"
+
+
+@pytest.mark.parametrize("depth", [50, 101, 152])
+def test_resnet_v1_moves_the_stride_to_the_first_1x1(depth):
+    # only the first 1x1 of layer2..4's first block changes: v1.5 runs it on the input map (56, 28, 14), v1 on the
+    # strided one (28, 14, 7); channels 256->128, 512->256, 1024->512: 3/4 of 56*56*256*128 saved each stage
+    saved = 3 * (56 * 56 - 28 * 28) * 256 * 128
+    assert totals(f"resnet{depth}").macs - totals(f"resnet{depth}_v1").macs == saved
 
 
 def test_exact_macs():
@@ -152,6 +180,9 @@ DEPTHS = [
     ("resnet50", 50, "He et al. 2015, Table 1: 50-layer"),
     ("resnet101", 101, "He et al. 2015, Table 1: 101-layer"),
     ("resnet152", 152, "He et al. 2015, Table 1: 152-layer"),
+    ("resnet50_v1", 50, "He et al. 2015, Table 1: 50-layer; where the stride sits changes no depth"),
+    ("resnet101_v1", 101, "He et al. 2015, Table 1: 101-layer, as resnet50_v1"),
+    ("resnet152_v1", 152, "He et al. 2015, Table 1: 152-layer, as resnet50_v1"),
     ("resnext50_32x4d", 50, "Xie et al. 2017, Table 1: ResNeXt-50, ResNet-50's layers"),
     ("wide_resnet50_2", 50, "Zagoruyko & Komodakis 2016, as torchvision names it: ResNet-50's layers, twice as wide"),
     ("googlenet", 22, "Szegedy et al. 2014, 5: 22 layers deep when counting only layers with parameters"),
