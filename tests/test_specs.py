@@ -32,7 +32,9 @@ TORCHVISION_PARAMS = {
     "resnet101": 44_549_160,
     "resnet152": 60_192_808,
     "resnext50_32x4d": 25_028_904,
+    "resnext101_32x8d": 88_791_336,
     "wide_resnet50_2": 68_883_240,
+    "wide_resnet101_2": 126_886_696,
     "mobilenet_v2": 3_504_872,
     "mobilenet_v3_large": 5_483_032,
     "mobilenet_v3_small": 2_542_856,
@@ -48,7 +50,8 @@ TORCHVISION_GMACS = {
     "vgg11_bn": 7.61, "densenet169": 3.36, "densenet161": 7.73,
     "googlenet": 1.50, "inception_v3": 5.71, "densenet121": 2.83, "resnet18": 1.81, "resnet34": 3.66,
     "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51, "resnext50_32x4d": 4.23,
-    "wide_resnet50_2": 11.40, "mobilenet_v2": 0.30, "squeezenet1_0": 0.82, "squeezenet1_1": 0.35,
+    "wide_resnet50_2": 11.40, "resnext101_32x8d": 16.41, "wide_resnet101_2": 22.75,
+    "mobilenet_v2": 0.30, "squeezenet1_0": 0.82, "squeezenet1_1": 0.35,
     "mobilenet_v3_large": 0.22, "mobilenet_v3_small": 0.06,
     "convnext_tiny": 4.46,
     "efficientnet_b0": 0.39,
@@ -69,7 +72,21 @@ OTHER_PARAMS = {
     "dcgan_generator_tutorial": sum(4 * 4 * cin * cout
                                     for cin, cout in [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)])
     + sum(2 * c for c in (512, 256, 128, 64)),
+    # ResNet v1 has torchvision's v1.5 counts: moving a stride moves no weights
+    "resnet50_v1": 25_557_032,
+    "resnet101_v1": 44_549_160,
+    "resnet152_v1": 60_192_808,
 }
+
+# He et al. 2015, Table 1, "FLOPs" row (multiply-adds), x 10^9, to its one decimal; as the paper and Caffe's
+# original models place the stride: on the first 1x1. The paper's last digit is not rounded consistently
+# (3.86 G is printed 3.8, 7.57 G is printed 7.6), so a figure matches within one unit of that digit; the
+# v1.5 specs (4.09, 7.80, 11.51) lie outside it.
+PAPER_GMACS = [
+    ("resnet50_v1", 3.8, "He et al. 2015, Table 1: 50-layer, 3.8 x 10^9"),
+    ("resnet101_v1", 7.6, "He et al. 2015, Table 1: 101-layer, 7.6 x 10^9"),
+    ("resnet152_v1", 11.3, "He et al. 2015, Table 1: 152-layer, 11.3 x 10^9"),
+]
 
 
 def totals(name: str):
@@ -84,6 +101,20 @@ def test_parameter_counts(name, params):
 @pytest.mark.parametrize("name, gmacs", sorted(TORCHVISION_GMACS.items()))
 def test_macs_match_torchvision_gflops_column(name, gmacs):
     assert round(totals(name).macs / 1e9, 2) == gmacs
+
+
+@pytest.mark.parametrize("name, gmacs, source", PAPER_GMACS)
+def test_macs_match_the_resnet_paper(name, gmacs, source):
+    assert abs(totals(name).macs / 1e9 - gmacs) < 0.1, source
+    assert abs(totals(name.removesuffix("_v1")).macs / 1e9 - gmacs) > 0.1, "v1.5 should not match v1's figure"
+
+
+@pytest.mark.parametrize("depth", [50, 101, 152])
+def test_resnet_v1_moves_the_stride_to_the_first_1x1(depth):
+    # only the first 1x1 of layer2..4's first block changes: v1.5 runs it on the input map (56, 28, 14), v1 on the
+    # strided one (28, 14, 7); channels 256->128, 512->256, 1024->512: 3/4 of 56*56*256*128 saved each stage
+    saved = 3 * (56 * 56 - 28 * 28) * 256 * 128
+    assert totals(f"resnet{depth}").macs - totals(f"resnet{depth}_v1").macs == saved
 
 
 def test_exact_macs():
@@ -168,8 +199,13 @@ DEPTHS = [
     ("resnet50", 50, "He et al. 2015, Table 1: 50-layer"),
     ("resnet101", 101, "He et al. 2015, Table 1: 101-layer"),
     ("resnet152", 152, "He et al. 2015, Table 1: 152-layer"),
+    ("resnet50_v1", 50, "He et al. 2015, Table 1: 50-layer; where the stride sits changes no depth"),
+    ("resnet101_v1", 101, "He et al. 2015, Table 1: 101-layer, as resnet50_v1"),
+    ("resnet152_v1", 152, "He et al. 2015, Table 1: 152-layer, as resnet50_v1"),
     ("resnext50_32x4d", 50, "Xie et al. 2017, Table 1: ResNeXt-50, ResNet-50's layers"),
+    ("resnext101_32x8d", 101, "Xie et al. 2017: ResNeXt-101, ResNet-101's layers with grouped 3x3 convolutions"),
     ("wide_resnet50_2", 50, "Zagoruyko & Komodakis 2016, as torchvision names it: ResNet-50's layers, twice as wide"),
+    ("wide_resnet101_2", 101, "as wide_resnet50_2: ResNet-101's layers, twice as wide"),
     ("googlenet", 22, "Szegedy et al. 2014, 5: 22 layers deep when counting only layers with parameters"),
     ("googlenet_paper", 22, "Szegedy et al. 2014, 5, as googlenet"),
     ("densenet121", 121, "Huang et al. 2017, Table 1: DenseNet-121 = conv + 2 x (6+12+24+16) + 3 transitions + fc"),
