@@ -97,6 +97,7 @@ def main() -> None:
                                                     "--spec", "googlenet_paper"], 0.3, None),
             ("nnarith check <torchvision weights table>", [script, "check",
                                                             str(corpus / "docs_torchvision_weights.md")], None, None),
+            ("nnarith list (every shipped spec analysed)", [script, "list"], None, None),
             ("nnarith --version (startup)", [script, "--version"], None, None),
             ("nnarith shape --help (rich draws it)", [script, "shape", "--help"], None, None),
         ]

@@ -87,8 +87,11 @@ def _status(ok: bool) -> Cell:
 def render_verification(v: Verification, all_checks: bool = False, paint: Painter = plain) -> str:
     verdict = paint("PASSED", "right") if v.passed else paint("FAILED", "wrong")
     # A spec's name and path are the user's text: no control characters reach the terminal.
-    out = [f"{visible(v.name)}  ({visible(v.file)})  on {v.device}, batch {v.batch}: {verdict} "
-           f"({len(v.checks)} checks)"]
+    what = f"{visible(v.name)}  ({visible(v.file)})"
+    run = f"on {v.device}, batch {v.batch}: {verdict} ({len(v.checks)} checks)"
+    plain_run = f"on {v.device}, batch {v.batch}: {'PASSED' if v.passed else 'FAILED'} ({len(v.checks)} checks)"
+    # the verdict stays whole on the first line's end, or on a line of its own where the name is long
+    out = [f"{what}  {run}"] if len(what) + 2 + len(plain_run) <= WIDTH else [what, f"  {run}"]
     if any(c.batch for c in v.checks) or v.fvcore:
         out += _fold(f"per image, as `nnarith shape` counts: measured on a batch of {v.batch}, "
                      f"divided by {v.batch} (exactly)")
