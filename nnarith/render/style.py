@@ -45,9 +45,13 @@ def enabled(stream: TextIO | None = None) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    stream = sys.stdout if stream is None else stream
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+    return _terminal(stream) and os.environ.get("TERM") != "dumb"
+
+
+def _terminal(stream: TextIO | None) -> bool:
+    """Whether the stream (standard output by default) is a terminal; a stream without isatty is not."""
+    isatty = getattr(sys.stdout if stream is None else stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 Painter = Callable[[str, str], str]
@@ -85,9 +89,7 @@ def painter(stream: TextIO | None = None) -> Painter:
 
 def width(stream: TextIO | None = None) -> int:
     """The columns to fit: the terminal's; where the output is not a terminal, $COLUMNS, else 100."""
-    stream = sys.stdout if stream is None else stream
-    isatty = getattr(stream, "isatty", None)
-    if isatty and isatty():
+    if _terminal(stream):
         import shutil
 
         return max(shutil.get_terminal_size((100, 24)).columns, 40)

@@ -88,10 +88,10 @@ def render_verification(v: Verification, all_checks: bool = False, paint: Painte
     verdict = paint("PASSED", "right") if v.passed else paint("FAILED", "wrong")
     # A spec's name and path are the user's text: no control characters reach the terminal.
     what = f"{visible(v.name)}  ({visible(v.file)})"
-    run = f"on {v.device}, batch {v.batch}: {verdict} ({len(v.checks)} checks)"
-    plain_run = f"on {v.device}, batch {v.batch}: {'PASSED' if v.passed else 'FAILED'} ({len(v.checks)} checks)"
+    run = f"on {v.device}, batch {v.batch}: {{}} ({len(v.checks)} checks)"
     # the verdict stays whole on the first line's end, or on a line of its own where the name is long
-    out = [f"{what}  {run}"] if len(what) + 2 + len(plain_run) <= WIDTH else [what, f"  {run}"]
+    fits = len(what) + 2 + len(run.format("PASSED")) <= WIDTH
+    out = [f"{what}  {run.format(verdict)}"] if fits else [what, f"  {run.format(verdict)}"]
     if any(c.batch for c in v.checks) or v.fvcore:
         out += _fold(f"per image, as `nnarith shape` counts: measured on a batch of {v.batch}, "
                      f"divided by {v.batch} (exactly)")
