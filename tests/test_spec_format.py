@@ -214,3 +214,19 @@ def test_independent_errors_are_all_reported():
         parse_spec("input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernal: 3}\n  - relu: 3\n  - poool: 2\n", "n.yaml")
     assert [(e.loc.line, e.message.split(" '")[0]) for e in err.value.errors] == [
         (3, "unknown field"), (4, "relu takes no value; write"), (5, "unknown layer kind")]
+
+
+@pytest.mark.parametrize(("written", "value"), [
+    ("1e-6", 1e-6),  # YAML 1.1 reads this as text; YAML 1.2, and every PyTorch signature, as a float
+    ("5E-3", 5e-3),
+    ("+1e-5", 1e-5),
+    ("1.0e-6", 1e-6),  # YAML 1.1's own float form
+    ("0.000001", 1e-6),
+])
+def test_exponent_floats_read_as_numbers(written, value):
+    from nnarith.loader.yaml_loader import load
+
+    assert load(f"eps: {written}\n", "x.yaml")["eps"] == value
+    assert load(f"eps: '{written}'\n", "x.yaml")["eps"] == written  # quoted, it stays text
+    network = parse_spec(f"input: {{tokens: 4, features: 8}}\nlayers:\n  - layernorm: {{eps: {written}}}\n", "x.yaml")
+    assert network.body.children[0].layer.eps == value

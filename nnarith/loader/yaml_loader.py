@@ -9,12 +9,15 @@ stream ourselves, so that
   here, and an alias to a collection still being read (a recursive structure) is refused;
 - nesting is bounded and read without recursion.
 Scalars resolve exactly as PyYAML's safe loader resolves them (YAML 1.1: yes/no are
-booleans, 0o17 and 0x1f are integers); only plain decimal integers take a fast path.
+booleans, 0o17 and 0x1f are integers); only plain decimal integers take a fast path. One
+exception, YAML 1.2's: `1e-6` without a dot is a float (YAML 1.1 reads it as text, and eps is
+written so in every PyTorch signature).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import yaml
@@ -48,6 +51,8 @@ _CONSTRUCTED = {_TAG + t for t in ("int", "float", "bool", "null")}
 _TEXT_TAGS = {_TAG + "timestamp", _TAG + "binary", _TAG + "value"}  # kept as their text
 _resolver = yaml.resolver.Resolver()
 # First characters that may start a plain scalar which is not a string (an int, a bool, null...).
+# YAML 1.2's exponent floats that YAML 1.1 leaves as text: 1e-6, 5E3, -2e+1 (no dot)
+_EXPONENT_FLOAT = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
 _SPECIAL_FIRST = set(yaml.resolver.Resolver.yaml_implicit_resolvers)
 _constructor = SafeConstructor()
 
@@ -268,6 +273,8 @@ class _Builder:
             if not plain or (text and text[0] not in _SPECIAL_FIRST and None not in _SPECIAL_FIRST):
                 return text, _STR  # quoted, or cannot resolve to anything but a string
             tag = _resolver.resolve(ScalarNode, text, event.implicit)
+            if tag == _STR and _EXPONENT_FLOAT.fullmatch(text):
+                tag = _TAG + "float"
         if tag == _STR or tag in _TEXT_TAGS or tag == _MERGE:
             return text, tag
         if tag not in _CONSTRUCTED:
