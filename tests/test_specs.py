@@ -42,6 +42,8 @@ TORCHVISION_PARAMS = {
     "squeezenet1_1": 1_235_496,
     "convnext_tiny": 28_589_128,
     "efficientnet_b0": 5_288_548,
+    "regnet_x_400mf": 5_495_976,
+    "regnet_y_400mf": 4_344_144,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -55,6 +57,7 @@ TORCHVISION_GMACS = {
     "mobilenet_v3_large": 0.22, "mobilenet_v3_small": 0.06,
     "convnext_tiny": 4.46,
     "efficientnet_b0": 0.39,
+    "regnet_x_400mf": 0.41, "regnet_y_400mf": 0.40,
 }
 
 OTHER_PARAMS = {
@@ -237,6 +240,12 @@ DEPTHS = [
     # a depthwise 7x7 and two pointwise layers, 3 downsampling 2x2 convs and the classifier (layer norms have no
     # weights papers count).
     ("convnext_tiny", 59, "Liu et al. 2022, as torchvision builds it, counted: 1 + 18*3 + 3 + 1"),
+    # Radosavovic et al. 2020 give no depth; torchvision's regnets: the stem conv, each ResBottleneckBlock's three
+    # convolutions in series (the projection shortcut runs beside them), 2 more per squeeze-excite in RegNetY (its
+    # two 1x1 convolutions in series on the gate), and the fc. X-400MF: 1 + 2 + 7 + 12 = 22 blocks; Y-400MF:
+    # 1 + 3 + 6 + 6 = 16 blocks, each with SE.
+    ("regnet_x_400mf", 68, "Radosavovic et al. 2020, as torchvision builds it, counted: 1 + 22*3 + 1"),
+    ("regnet_y_400mf", 82, "Radosavovic et al. 2020, as torchvision builds it, counted: 1 + 16*(3 + 2) + 1"),
     ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
     ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
     ("dcgan_generator", 5, "Radford et al. 2016, Figure 1: the projection and four fractionally-strided convolutions"),
