@@ -70,6 +70,9 @@ MERGE_SPECS = [
     # MobileNetV3's block: hard-swish in place after a conv; the gate's hard-sigmoid allocates
     "input: [4, 5, 5]\nlayers:\n  - conv: {out: 8, kernel: 1}\n  - hardswish\n"
     "  - mul: [identity, [gap, conv: {out: 2, kernel: 1}, relu, conv: {out: 8, kernel: 1}, hardsigmoid]]\n",
+    # ShuffleNet v2's basic unit: two channel slices (views of the input), one transformed, concatenated
+    "input: [4, 5, 5]\nlayers:\n  - concat: [slice: 2, [slice: {start: 2}, conv: {out: 2, kernel: 1}, bn, relu]]\n"
+    "  - channel_shuffle: 2\n",
 ]
 
 # Shipped specs on inputs small enough for a quick training forward pass.
