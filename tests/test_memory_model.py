@@ -79,7 +79,8 @@ MERGE_SPECS = [
 SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv_autoencoder", None),
          ("resnet18", (3, 64, 64)), ("googlenet", (3, 96, 96)),
          ("mobilenet_v2", (3, 64, 64)), ("squeezenet1_0", (3, 96, 96)), ("densenet121", (3, 64, 64)),
-         ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64))]
+         ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64)),
+         ("shufflenet_v2_x1_0", (3, 64, 64))]  # channel slices: views of the unit's input
 WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
 
 
