@@ -61,10 +61,12 @@ def layers(rank: int):
     adaptive = st.fixed_dictionaries({"out": spatial(rank, 1, 6)})
     crop = st.fixed_dictionaries({"size": spatial(rank, 1, 8)})
     shuffle = st.fixed_dictionaries({"groups": st.integers(1, 4)})
+    channels = st.fixed_dictionaries({}, optional={"start": st.integers(0, 6), "stop": st.integers(1, 7)})
     return st.one_of(conv.map(lambda a: ("conv", a)), deconv.map(lambda a: ("deconv", a)),
                      maxpool.map(lambda a: ("maxpool", a)), avgpool.map(lambda a: ("avgpool", a)),
                      adaptive.map(lambda a: ("adaptive_avgpool", a)),
                      crop.map(lambda a: ("crop", a)), shuffle.map(lambda a: ("channel_shuffle", a)),
+                     channels.map(lambda a: ("slice", a)),
                      st.sampled_from([("bn", {}), ("relu", {}), *((k, dict(a)) for k, a in ACTIVATIONS)]))
 
 
@@ -109,6 +111,8 @@ def torch_layer(kind: str, a: dict, channels: int, rank: int) -> nn.Module:
         return nn.ChannelShuffle(a["groups"])
     if kind == "crop":
         return CentreCrop(a["size"], rank)
+    if kind == "slice":
+        return ChannelRange(a.get("start", 0), a.get("stop"))
     if (kind, tuple(a.items())) in ACTIVATIONS:
         return ACTIVATIONS[kind, tuple(a.items())]()
     return nn.ReLU()
@@ -130,6 +134,20 @@ class CentreCrop(nn.Module):
             first = int(round((n - size) / 2.0))
             index.append(slice(first, first + size))
         return x[tuple(index)]
+
+
+class ChannelRange(nn.Module):
+    """x[:, start:stop], as ShuffleNet v2 takes the halves of x.chunk(2, dim=1). Python's slicing clamps a stop
+    past the channels; that is refused here (an empty range is refused as every empty map is)."""
+
+    def __init__(self, start: int, stop: int | None) -> None:
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x):
+        if self.stop is not None and self.stop > x.shape[1]:
+            raise ValueError(f"stop {self.stop} of {x.shape[1]} channels")
+        return x[:, self.start:self.stop]
 
 
 def run_torch(input: tuple[int, ...], stack: list) -> tuple[list, int | None]:

@@ -190,6 +190,8 @@ KINDS = [
     (["permute: [1, 2, 0]"], (2, 3, 4), ["Permute((0, 2, 3, 1))"]),
     (["channel_shuffle: 2"], (4, 3), ["nn.ChannelShuffle(2)"]),
     (["crop: [3, 2]"], (2, 6, 5), ["CenterCrop((3, 2))"]),
+    # a channel slice: its class in torch/select_modules.py, copied in as modules.py's are
+    (["slice: {start: 1, stop: 3}"], (4, 3, 3), ["ChannelSlice(1, 3)"]),
 ]
 
 

@@ -203,6 +203,7 @@ KINDS = {
     "permute": [("permute: [2, 0, 1]", (3, 4, 5))],
     "channel_shuffle": [("channel_shuffle: 3", (6, 4, 4))],
     "crop": [("crop: [3, 2]", (3, 6, 7))],
+    "slice": [("slice: {start: 2}", (6, 4, 4))],
     **{kind: [(kind, (3, 4, 4))] for kind in ("relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu",
                                               "softmax", "dropout", "identity")},
     "silu": [("silu", (3, 4, 4)), ("swish: {inplace: false}", (E, 2))],

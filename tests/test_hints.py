@@ -103,6 +103,7 @@ def load_error(layer: str, blocks: str = "") -> SpecError:
     ("transpose", "'transpose' is written 'permute'"),
     ("CenterCrop", "'CenterCrop' is written 'crop'"),
     ("Cropping2D", "'Cropping2D' is written 'crop'"),
+    ("channel_split", "'channel_split' is written 'slice'"),
 ])
 def test_unknown_kinds(typed, hint):
     err = load_error(typed)

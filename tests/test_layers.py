@@ -117,6 +117,11 @@ DENSE = [
     ("crop: [3, 5]", (2, 6, 6), (2, 3, 5), 0, 0, 0),
     ("crop: 7", (2, 10), (2, 7), 0, 0, 0),
     ("crop: [1, 2, 3]", (2, 3, 3, 3), (2, 1, 2, 3), 0, 0, 0),
+    # channel slices (layers/select.py): views of stop - start channels, the map's size kept
+    ("slice: 58", (116, 28, 28), (116 // 2, 28, 28), 0, 0, 0),  # ShuffleNet v2 1.0x's split: the first half
+    ("slice: {start: 58}", (116, 28, 28), (116 - 58, 28, 28), 0, 0, 0),  # the rest
+    ("slice: {start: 1, stop: 3}", (4, 10), (3 - 1, 10), 0, 0, 0),
+    ("slice: {start: 2, stop: 3}", (5, 2, 3, 3), (3 - 2, 2, 3, 3), 0, 0, 0),
 ]
 
 NORM_AND_ELEMENTWISE = [
@@ -253,6 +258,7 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     ("permute: [0, 2, 1]", (3, 4, 5), True),
     ("crop: 2", (3, 4, 4), True),
     ("channel_shuffle: 3", (6, 4, 4), False),
+    ("slice: 2", (3, 4, 4), True),
 ])
 def test_storage(layer, input, in_place):
     row = last(layer, input)
@@ -335,6 +341,11 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("crop: 4", (2, 4, 8), None),
     ("crop: [2, 9]", (2, 4, 8), "crop to 9 is larger than the input 2x4x8 in W"),
     ("crop: [2, 2]", (2, 4), "size lists 2 values but the input 2x4 has 1 spatial dimension"),
+    ("slice: 9", (8, 4, 4), "slice stop 9 is past the 8 input channels"),
+    ("slice: 8", (8, 4, 4), None),
+    ("slice: {start: 8}", (8, 4, 4), "slice [8, 8) keeps no channel of the 8"),
+    ("slice: {start: 3, stop: 2}", (8, 4, 4), "slice [3, 2) keeps no channel of the 8"),
+    ("slice: 2", (8,), "slice needs a spatial map"),
 ])
 def test_layer_rejections(layer, input, message):
     from nnarith.errors import SpecError

@@ -70,13 +70,17 @@ MERGE_SPECS = [
     # MobileNetV3's block: hard-swish in place after a conv; the gate's hard-sigmoid allocates
     "input: [4, 5, 5]\nlayers:\n  - conv: {out: 8, kernel: 1}\n  - hardswish\n"
     "  - mul: [identity, [gap, conv: {out: 2, kernel: 1}, relu, conv: {out: 8, kernel: 1}, hardsigmoid]]\n",
+    # ShuffleNet v2's basic unit: two channel slices (views of the input), one transformed, concatenated
+    "input: [4, 5, 5]\nlayers:\n  - concat: [slice: 2, [slice: {start: 2}, conv: {out: 2, kernel: 1}, bn, relu]]\n"
+    "  - channel_shuffle: 2\n",
 ]
 
 # Shipped specs on inputs small enough for a quick training forward pass.
 SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv_autoencoder", None),
          ("resnet18", (3, 64, 64)), ("googlenet", (3, 96, 96)),
          ("mobilenet_v2", (3, 64, 64)), ("squeezenet1_0", (3, 96, 96)), ("densenet121", (3, 64, 64)),
-         ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64))]
+         ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64)),
+         ("shufflenet_v2_x1_0", (3, 64, 64))]  # channel slices: views of the unit's input
 WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
 
 

@@ -44,6 +44,8 @@ TORCHVISION_PARAMS = {
     "efficientnet_b0": 5_288_548,
     "regnet_x_400mf": 5_495_976,
     "regnet_y_400mf": 4_344_144,
+    "shufflenet_v2_x1_0": 2_278_604,
+    "mnasnet1_0": 4_383_312,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -58,6 +60,7 @@ TORCHVISION_GMACS = {
     "convnext_tiny": 4.46,
     "efficientnet_b0": 0.39,
     "regnet_x_400mf": 0.41, "regnet_y_400mf": 0.40,
+    "shufflenet_v2_x1_0": 0.14, "mnasnet1_0": 0.31,
 }
 
 OTHER_PARAMS = {
@@ -252,6 +255,13 @@ DEPTHS = [
     ("dcgan_generator_tutorial", 5, "the PyTorch DCGAN tutorial: five transposed convolutions, as dcgan_generator"),
     ("unet", 23, "Ronneberger et al. 2015, 2: 'In total the network has 23 convolutional layers'"),
     ("fcn_timeseries", 4, "Wang, Yan & Oates 2017: three convolutional blocks and the softmax layer"),
+    # Ma et al. 2018 give no depth; their Table 5 (torchvision's stages [4, 8, 4]): conv1, 16 units whose longest
+    # branch is 1x1, 3x3 depthwise, 1x1 (a stride-2 unit's other branch has 2; a stride-1 unit's first half none),
+    # conv5 and the fc.
+    ("shufflenet_v2_x1_0", 51, "Ma et al. 2018, Table 5, counted: 1 + (4 + 8 + 4)*3 + 1 + 1"),
+    # Tan et al. 2019 give no depth; torchvision's mnasnet1_0: the stem conv, the depthwise separable pair (3x3
+    # depthwise, 1x1), 16 inverted residuals (3 + 3 + 3 + 2 + 4 + 1) of 1x1, depthwise, 1x1, the 1x1 to 1280, the fc.
+    ("mnasnet1_0", 53, "Tan et al. 2019, MnasNet-B1 as torchvision builds it, counted: 1 + 2 + 16*3 + 1 + 1"),
 ]
 
 

@@ -138,6 +138,9 @@ def test_public_api_builds_from_a_file_or_a_name(tmp_path):
     # a crop moves the field by its offset (odd margins: torchvision's rounding), after a stride too
     (["conv: {out: 2, kernel: 3}", "crop: [9, 10]", "conv: {out: 2, kernel: 3, stride: 2}"], (1, 16, 15)),
     (["conv: {out: 2, kernel: 3, stride: 2}", "crop: [4, 5]", "avgpool: 2"], (1, 19, 18)),
+    # ShuffleNet v2's unit: a slice keeps its channels' field; the union with the convolved half is the wider
+    (["conv: {out: 4, kernel: 3}", "concat: [slice: 2, [slice: {start: 2}, conv: {out: 2, kernel: 3, pad: 1}]]"],
+     (1, 16, 16)),
 ])
 def test_receptive_field_matches_the_gradient(layers, input):
     """An independent check: the input pixels that reach one output unit, found by autograd.

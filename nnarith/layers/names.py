@@ -41,6 +41,7 @@ WRITTEN_AS = {
     "seq": ("sequential",),
     "permute": ("transpose",),
     "crop": ("center_crop", "cropping"),
+    "slice": ("channel_split", "narrow"),
 }
 
 # Layers built from kinds that exist: names -> how.
