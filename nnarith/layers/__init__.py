@@ -1,6 +1,18 @@
 """Every layer kind, registered once in REGISTRY by importing its module."""
 
-from nnarith.layers import activation, conv, linear, norm, pool, recurrent, resize, scale, shape_ops  # noqa: F401
+from nnarith.layers import (  # noqa: F401
+    activation,
+    conv,
+    linear,
+    norm,
+    patches,
+    pool,
+    recurrent,
+    resize,
+    scale,
+    shape_ops,
+    tokens,
+)
 from nnarith.layers.base import REGISTRY, Layer, Out, Shape
 
 __all__ = ["REGISTRY", "Layer", "Out", "Shape"]
