@@ -21,7 +21,7 @@ def _fits(n: int, p: int) -> str:
     below, above = n // p * p, (n // p + 1) * p
     sizes = f"{below} or {above}" if below else f"{above}"
     divisors = [d for d in range(1, min(n, 10_000) + 1) if n % d == 0][:12]
-    return f"sizes {sizes} take patch {p}; patches that divide {n}: {', '.join(map(str, divisors))}"
+    return f"a size of {sizes} takes patch {p}; the patches that divide {n} are {', '.join(map(str, divisors))}"
 
 
 @register

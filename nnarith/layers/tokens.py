@@ -113,6 +113,7 @@ class _AddTable(_OnTokens):
 class PositionEmbedding(_AddTable):
     kind = "position_embedding"
     aliases = ("pos_embedding",)
+    shorthand = "positions"
     help = ("a learned position embedding added to tokens [T, F]: a table of `positions` rows (default T), "
             "the first T added; positions x F params, all counted however few are read (BERT's 512, GPT-2's "
             "1024); one add per element")
@@ -138,6 +139,7 @@ class PositionEmbedding(_AddTable):
 class SegmentEmbedding(_AddTable):
     kind = "segment_embedding"
     aliases = ("token_type_embedding",)
+    shorthand = "segments"
     help = ("BERT's token-type (segment) embedding added to tokens [T, F]: a table of `segments` rows, "
             "segments x F params; every token of segment 0, as BERT reads one sentence; one add per element")
     words = (Words(r"segment|token.?type", 87),)  # before embedding
