@@ -222,6 +222,7 @@ KINDS = {
     "mean_tokens": [("mean_tokens", {"tokens": 197, "features": 768})],
     "patch_embed": [("patch_embed: {size: 16, dim: 768}", (3, 224, 224)), ("patch_embed: {size: [2, 4], dim: 3}",
                                                                           (E, 4, 8))],
+    "to_tokens": [("to_tokens", (E, 4, 8))],
 }
 
 

@@ -196,6 +196,9 @@ PATCHES = [
     ("patch_embed: {size: [4, 2], dim: 8, bias: false}", (2, 8, 6), ((8 // 4) * (6 // 2), 8),
      8 * 4 * 2 * 2, 2 * 3 * 8 * 4 * 2 * 2, 0),
     ("patch_embed: {size: 5, dim: 6}", (4, 20), (20 // 5, 6), 6 * (5 * 4 + 1), 4 * 6 * 5 * 4, 4 * 6),
+    # to_tokens: each position a token of the channels, no arithmetic
+    ("to_tokens", (768, 14, 14), (14 * 14, 768), 0, 0, 0),
+    ("to_tokens", (6, 2, 3, 4), (2 * 3 * 4, 6), 0, 0, 0),
 ]
 
 # Tokens (layers/tokens.py), on token ids [T] or tokens [T, F]: a lookup is no arithmetic; a learned table
@@ -282,6 +285,7 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     ("select_token", TOKENS_17, True),
     ("mean_tokens", TOKENS_17, False),
     ("patch_embed: {size: 2, dim: 4}", (3, 4, 4), False),
+    ("to_tokens", (3, 4, 4), True),
     # shape operations: views, but channel shuffle copies
     ("reshape: [2, 8]", (16,), True),
     ("permute: [0, 2, 1]", (3, 4, 5), True),
@@ -380,6 +384,7 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("select_token: 17", TOKENS_17, "index 17 is past the last of 17 tokens"),
     ("patch_embed: {size: 16, dim: 8}", (3, 224, 200), "patch 16 does not divide the input's size 200"),
     ("patch_embed: {size: 2, dim: 8}", TOKENS_17, "patch_embed needs a spatial map [C, ...], but the input is 17"),
+    ("to_tokens", (10,), "to_tokens needs a spatial map [C, ...], but the input is flat [10]"),
 ])
 def test_layer_rejections(layer, input, message):
     from nnarith.errors import SpecError

@@ -119,6 +119,12 @@ def test_select_token_keeps_the_tokens_field():
     assert rows[-1].rf == rows[0].rf and receptive.size(rows[-1].rf) == [4, 4]
 
 
+def test_to_tokens_keeps_each_positions_field():
+    rows = report(["conv: {out: 4, kernel: 3}", "to_tokens", "layernorm"], (3, 8, 8)).rows
+    assert rows[1].rf == rows[0].rf == rows[2].rf and receptive.size(rows[1].rf) == [3, 3]
+    assert rows[1].held == 0  # a view
+
+
 def test_tokens_of_ids_have_no_spatial_field():
     """A token sees its own id; a sequence has no spatial field: 'whole', as for an input of {tokens, features}."""
     assert all(r.rf == receptive.WHOLE for r in spec_text(TEXT).rows)

@@ -1,9 +1,13 @@
-"""Images as tokens: patch embedding (ViT's conv_proj), a map [C, *spatial] -> tokens [patches, dim].
+"""Images as tokens: patch embedding (ViT's conv_proj), a map [C, *spatial] -> tokens [patches, dim], and to_tokens,
+each position of a map a token of its C channels.
 
 A conv whose kernel and stride are the patch, its output flattened to one token per patch, as
 torchvision's VisionTransformer does (conv_proj, then reshape and permute): its params, MACs and
 bias adds are the conv's. The patch must divide every spatial size (torchvision asserts it; a conv
 would drop the last pixels). Each token's receptive field is its patch.
+
+to_tokens is the same reading without the projection, x.flatten(2).transpose(1, 2): a view, whose tokens keep
+the fields of their positions.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from math import prod
 
 from nnarith.analysis.expr import Paren, mul, plus, times
 from nnarith.analysis.receptive import Window
-from nnarith.layers.base import INPUT, TOKENS, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
+from nnarith.layers.base import INPUT, TOKENS, VIEW, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
 from nnarith.layers.fields import Bool, Int, Spatial
 
 
@@ -70,3 +74,27 @@ class PatchEmbed(Layer):
         from nnarith.torch.construct import construct
 
         return construct("PatchEmbed", x.dims[0], self.dim, self.size, spatial=x.rank, bias=self.bias)
+
+
+@register
+class ToTokens(Layer):
+    kind = "to_tokens"
+    help = ("each position of a map a token of its channels: [C, H, W] -> tokens [H*W, C], as "
+            "x.flatten(2).transpose(1, 2); a view, allocates nothing")
+    functional = True
+    words = (Words(r"to.?tokens|tokeni[sz]e", 319),)
+    example = Example("to_tokens", (4, 3, 3), "to tokens")
+
+    def infer(self, x: Shape) -> Out:
+        self.need_map(x)
+        out = Out(Shape((prod(x.dims[1:]), x.dims[0]), TOKENS), storage=VIEW)
+        out.work["output"] = f"{' x '.join(map(str, x.dims[1:]))} = {prod(x.dims[1:])} tokens of {x.dims[0]} features"
+        return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()
+
+    def torch(self, x: Shape, inplace: bool):
+        from nnarith.torch.construct import construct
+
+        return construct("ToTokens")

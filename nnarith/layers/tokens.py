@@ -142,7 +142,7 @@ class SegmentEmbedding(_AddTable):
     shorthand = "segments"
     help = ("BERT's token-type (segment) embedding added to tokens [T, F]: a table of `segments` rows, "
             "segments x F params; every token of segment 0, as BERT reads one sentence; one add per element")
-    words = (Words(r"segment|token.?type", 87),)  # before embedding
+    words = (Words(r"segment.?embed|token.?type", 87),)  # before embedding
     example = Example("segment_embedding", (5, 4), "segment embedding", TOKENS)
     fields = {"segments": Int(2, "rows of the table: BERT's two sentences")}
 
@@ -163,7 +163,7 @@ class ClassToken(_OnTokens):
     shorthand = "count"
     help = ("prepends `count` learned tokens ([CLS], ViT's class token): [T, F] -> [T + count, F], "
             "count x F params, no arithmetic")
-    words = (Words(r"class.?token|\bcls\b|\[cls\]", 86),)  # before embedding: 'class token embedding'
+    words = (Words(r"class.?token|\bcls.?token|\[cls\]", 86),)  # before embedding: 'class token embedding'
     example = Example("class_token", (4, 6), "class token", TOKENS)
     fields = {"count": Int(1, "learned tokens to prepend")}
 

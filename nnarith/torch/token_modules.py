@@ -87,6 +87,13 @@ class PatchEmbed(nn.Module):
         return self.proj(x).flatten(2).transpose(1, 2)
 
 
+class ToTokens(nn.Module):
+    """Each position of a map [N, C, *spatial] a token of its C channels: [N, positions, C]; a view."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(2).transpose(1, 2)
+
+
 def sample_input(dims: tuple[int, ...], layout: str, batch: int, device=None) -> torch.Tensor:
     """An input batch for a spec: token ids (all 0, an id of every vocabulary) where it reads ids, else
     random features."""
