@@ -163,3 +163,16 @@ def test_a_training_forward_keeps_the_ids_as_int64():
     net = parse_spec(TEXT, "t.yaml")
     kept = memory.model(net, analyze(net), training=True).buffers[0]
     assert (kept.dtype, kept.numel, kept.saved_by) == ("int64", 16, ["embedding1"])  # the lookup's backward reads them
+
+
+@pytest.mark.torch
+def test_an_embedding_takes_a_name_as_every_kind_does():
+    """GPT-2's table is wte: the module of that name is an nn.Embedding, for the spec to name it later."""
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    from nnarith.torch.builder import build
+
+    net = parse_spec("input: {ids: 8}\nlayers:\n  - embedding: {vocab: 50, dim: 6, name: wte}\n"
+                     "  - position_embedding: {positions: 16, name: wpe}\n", "t.yaml")
+    model = build(net)
+    assert isinstance(model.get_submodule("wte"), torch.nn.Embedding)
+    assert model.get_submodule("wpe").weight.shape == (16, 6)
