@@ -18,15 +18,23 @@ SCRIPTS = sysconfig.get_path("scripts")  # where this interpreter's console scri
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": SCRIPTS + os.pathsep + os.environ.get("PATH", "")}
 
 
-def report(layers: list[str] | str, input: tuple[int, ...], **kw) -> Report:
+def input_text(input: tuple[int, ...] | dict[str, int]) -> str:
+    """A spec's input as written: sizes as a list, channels first, or a mapping naming the axes, as
+    {"ids": 16} or {"tokens": 4, "features": 6}, written {ids: 16}."""
+    if isinstance(input, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in input.items()) + "}"
+    return str(list(input))
+
+
+def report(layers: list[str] | str, input: tuple[int, ...] | dict[str, int], **kw) -> Report:
     """Analyse layers written in the spec syntax, one per list item."""
     if isinstance(layers, str):
         layers = [layers]
-    text = f"input: {list(input)}\nlayers:\n" + "".join(f"  - {layer}\n" for layer in layers)
+    text = f"input: {input_text(input)}\nlayers:\n" + "".join(f"  - {layer}\n" for layer in layers)
     return analyze(parse_spec(text, "t.yaml"), **kw)
 
 
-def last(layer: str, input: tuple[int, ...]) -> Row:
+def last(layer: str, input: tuple[int, ...] | dict[str, int]) -> Row:
     return report(layer, input).rows[-1]
 
 

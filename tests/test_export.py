@@ -26,7 +26,7 @@ from nnarith.loader.nodes import leaves  # noqa: E402
 from nnarith.torch import modules  # noqa: E402
 from nnarith.torch.builder import build, build_with_report, network  # noqa: E402
 from nnarith.torch.export import docstring, export, export_source, helper_classes, string_literal  # noqa: E402
-from tests.helpers import ROOT, cli  # noqa: E402
+from tests.helpers import ROOT, cli, input_text  # noqa: E402
 from tests.test_torch_build import TABLE  # noqa: E402
 
 SPECS = sorted(shipped()) + [str(p) for p in sorted((ROOT / "examples").glob("*.yaml"))]
@@ -48,16 +48,20 @@ def describe(model) -> dict:
         "modules": [[name, type(m).__name__, m.extra_repr(), hyper(m)] for name, m in model.named_modules()]}))
 
 
-def run(build, input: tuple[int, ...] | None):
+def run(build, input: list[int] | dict[str, int] | None):
     """A model built with seeded initial weights, as describe() reads it, and its output in eval mode
-    on a seeded input [2, *input]; with no input, one built on the meta device, and no output."""
+    on a seeded input [2, *input] (token ids, all 0, for {"ids": T}; tokens for {"tokens": T, "features": F});
+    with no input, one built on the meta device, and no output."""
     if input is None:
         with torch.device("meta"):
             return describe(build()), None
     torch.manual_seed(0)  # the same constructor calls in the same order draw the same weights
     model = build()
     torch.manual_seed(1)
-    x = torch.randn(2, *input)
+    if isinstance(input, dict):
+        x = torch.zeros(2, input["ids"], dtype=torch.long) if "ids" in input else torch.randn(2, *input.values())
+    else:
+        x = torch.randn(2, *input)
     with torch.no_grad():
         return describe(model), model.eval()(x)
 
@@ -192,11 +196,19 @@ KINDS = [
     (["crop: [3, 2]"], (2, 6, 5), ["CenterCrop((3, 2))"]),
     # a channel slice: its class in torch/select_modules.py, copied in as modules.py's are
     (["slice: {start: 1, stop: 3}"], (4, 3, 3), ["ChannelSlice(1, 3)"]),
+    # tokens: torch's Embedding; the learned tables, class token and readouts of token_modules
+    (["embedding: {vocab: 7, dim: 4}", "position_embedding: {positions: 9}", "segment_embedding: 3"], {"ids": 5},
+     ["nn.Embedding(7, 4)", "PositionEmbedding(9, 4)", "SegmentEmbedding(3, 4)"]),
+    (["class_token: 2", "select_token: 1"], {"tokens": 3, "features": 4}, ["ClassToken(4, count=2)", "SelectToken(1)"]),
+    (["mean_tokens"], {"tokens": 3, "features": 4}, ["MeanTokens()"]),
+    (["to_tokens", "class_token"], (4, 2, 3), ["ToTokens()", "ClassToken(4)"]),
+    (["patch_embed: {size: [2, 3], dim: 5, bias: false}"], (3, 4, 6), ["PatchEmbed(3, 5, (2, 3), bias=False)"]),
 ]
 
 
-def kind_spec(layers: list[str], input: tuple[int, ...]):
-    return parse_spec(f"input: {list(input)}\nlayers:\n" + "".join(f"  - {layer}\n" for layer in layers), "t.yaml")
+def kind_spec(layers: list[str], input: tuple[int, ...] | dict[str, int]):
+    body = "".join(f"  - {layer}\n" for layer in layers)
+    return parse_spec(f"input: {input_text(input)}\nlayers:\n{body}", "t.yaml")
 
 
 def test_the_kinds_table_holds_every_layer_kind_and_merge():

@@ -215,6 +215,15 @@ KINDS = {
     "rmsnorm": [("rmsnorm", (16,))],
     "layer_scale": [("layer_scale", (3, 4, 4))],
     "stochastic_depth": [("stochastic_depth: 0.1", (3, 4, 4))],
+    "embedding": [("embedding: {vocab: 30522, dim: 768}", {"ids": 128})],
+    "position_embedding": [("position_embedding: 512", {"tokens": 128, "features": 768})],
+    "segment_embedding": [("segment_embedding", {"tokens": 128, "features": 768})],
+    "class_token": [("class_token: 2", {"tokens": 196, "features": 768})],
+    "select_token": [("select_token", {"tokens": 197, "features": 768})],
+    "mean_tokens": [("mean_tokens", {"tokens": 197, "features": 768})],
+    "patch_embed": [("patch_embed: {size: 16, dim: 768}", (3, 224, 224)), ("patch_embed: {size: [2, 4], dim: 3}",
+                                                                          (E, 4, 8))],
+    "to_tokens": [("to_tokens", (E, 4, 8))],
 }
 
 

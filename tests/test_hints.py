@@ -43,7 +43,7 @@ def load_error(layer: str, blocks: str = "") -> SpecError:
     ("RMSNorm", "did you mean 'rmsnorm'?"),
     ("LayerScale", "did you mean 'layer_scale'?"),
     ("DropPath", "did you mean 'drop_path'?"),
-    ("Embedding", "nnarith has no 'embedding' kind yet"),
+    ("Embedding", "did you mean 'embedding'?"),
     ("softplus", "nnarith has no 'softplus' kind yet (log(1 + exp(x)))"),  # not mish, which uses it
     ("selu", "nnarith has no 'selu' kind yet"),  # not 'elu': SELU is its own function
     ("prelu", "nnarith has no 'prelu' kind yet"),  # not 'relu': PReLU learns parameters

@@ -193,9 +193,39 @@ RECURRENT = [
     # fc after a sequence applies to every step, as nn.Linear does
 ]
 
+# Patch embedding (layers/patches.py): a conv of kernel = stride = the patch, flattened to tokens [patches, dim]:
+# dim x (p*p*C + 1) params, patches x dim x p*p*C MACs, one bias add per output element.
+PATCHES = [
+    ("patch_embed: {size: 16, dim: 768}", (3, 224, 224), ((224 // 16) ** 2, 768),  # ViT-B/16's conv_proj
+     768 * (16 * 16 * 3 + 1), 14 * 14 * 768 * 16 * 16 * 3, 14 * 14 * 768),
+    ("patch_embed: {size: [4, 2], dim: 8, bias: false}", (2, 8, 6), ((8 // 4) * (6 // 2), 8),
+     8 * 4 * 2 * 2, 2 * 3 * 8 * 4 * 2 * 2, 0),
+    ("patch_embed: {size: 5, dim: 6}", (4, 20), (20 // 5, 6), 6 * (5 * 4 + 1), 4 * 6 * 5 * 4, 4 * 6),
+    # to_tokens: each position a token of the channels, no arithmetic
+    ("to_tokens", (768, 14, 14), (14 * 14, 768), 0, 0, 0),
+    ("to_tokens", (6, 2, 3, 4), (2 * 3 * 4, 6), 0, 0, 0),
+]
+
+# Tokens (layers/tokens.py), on token ids [T] or tokens [T, F]: a lookup is no arithmetic; a learned table
+# added to the tokens is rows x F params and one add per element; a mean over tokens one add per element.
+IDS_16, TOKENS_17 = {"ids": 16}, {"tokens": 17, "features": 64}
+TOKEN_KINDS = [
+    ("embedding: {vocab: 30522, dim: 768}", {"ids": 128}, (128, 768), 30522 * 768, 0, 0),  # BERT-base's words
+    ("token_embedding: {vocab: 100, dim: 32}", IDS_16, (16, 32), 100 * 32, 0, 0),
+    ("position_embedding", TOKENS_17, (17, 64), 17 * 64, 0, 17 * 64),  # ViT's: one row per token
+    ("position_embedding: {positions: 512}", {"tokens": 128, "features": 768}, (128, 768), 512 * 768, 0, 128 * 768),
+    ("segment_embedding", {"tokens": 128, "features": 768}, (128, 768), 2 * 768, 0, 128 * 768),
+    ("token_type_embedding: {segments: 3}", TOKENS_17, (17, 64), 3 * 64, 0, 17 * 64),
+    ("class_token", {"tokens": 196, "features": 768}, (196 + 1, 768), 1 * 768, 0, 0),
+    ("class_token: 2", TOKENS_17, (17 + 2, 64), 2 * 64, 0, 0),
+    ("select_token", TOKENS_17, (64,), 0, 0, 0),
+    ("select_token: 16", TOKENS_17, (64,), 0, 0, 0),
+    ("mean_tokens", TOKENS_17, (64,), 0, 0, 17 * 64),
+]
+
 
 @pytest.mark.parametrize("layer, input, output, params, macs, ops",
-                         CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT)
+                         CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES + TOKEN_KINDS)
 def test_layer_rule(layer, input, output, params, macs, ops):
     row = last(layer, input)
     assert row.shape.dims == output
@@ -253,6 +283,14 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     ("rmsnorm", (10,), False),
     ("layer_scale", (3, 4, 4), False),
     ("stochastic_depth: 0.5", (3, 4, 4), True),
+    # tokens: a lookup and a table added allocate; reading one token is a view (x[:, 0])
+    ("embedding: {vocab: 5, dim: 3}", IDS_16, False),
+    ("position_embedding", TOKENS_17, False),
+    ("class_token", TOKENS_17, False),
+    ("select_token", TOKENS_17, True),
+    ("mean_tokens", TOKENS_17, False),
+    ("patch_embed: {size: 2, dim: 4}", (3, 4, 4), False),
+    ("to_tokens", (3, 4, 4), True),
     # shape operations: views, but channel shuffle copies
     ("reshape: [2, 8]", (16,), True),
     ("permute: [0, 2, 1]", (3, 4, 5), True),
@@ -346,6 +384,18 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("slice: {start: 8}", (8, 4, 4), "slice [8, 8) keeps no channel of the 8"),
     ("slice: {start: 3, stop: 2}", (8, 4, 4), "slice [3, 2) keeps no channel of the 8"),
     ("slice: 2", (8,), "slice needs a spatial map"),
+    # tokens: ids only for an embedding, tokens only for the kinds that read them, patches that divide the map
+    ("embedding: {vocab: 10, dim: 4}", (3, 8, 8), "embedding looks up token ids; the input is a map [3x8x8]"),
+    ("embedding: {vocab: 10, dim: 4}", TOKENS_17, "embedding looks up token ids; the input is 17 tokens of 64"),
+    ("fc: 4", IDS_16, "fc cannot read token ids [16]: they are integers to look up, not features"),
+    ("conv: {out: 2, kernel: 1}", IDS_16, "conv cannot read token ids [16]"),
+    ("position_embedding: {positions: 16}", TOKENS_17, "17 tokens, but the table has 16 positions"),
+    ("class_token", (3, 8, 8), "class_token reads tokens [T, F], but the input is a map [3x8x8]"),
+    ("mean_tokens", (10,), "mean_tokens reads tokens [T, F], but the input is flat [10]"),
+    ("select_token: 17", TOKENS_17, "index 17 is past the last of 17 tokens"),
+    ("patch_embed: {size: 16, dim: 8}", (3, 224, 200), "patch 16 does not divide the input's size 200"),
+    ("patch_embed: {size: 2, dim: 8}", TOKENS_17, "patch_embed needs a spatial map [C, ...], but the input is 17"),
+    ("to_tokens", (10,), "to_tokens needs a spatial map [C, ...], but the input is flat [10]"),
 ])
 def test_layer_rejections(layer, input, message):
     from nnarith.errors import SpecError

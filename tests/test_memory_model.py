@@ -16,14 +16,16 @@ import pytest
 from nnarith.analysis import memory
 from nnarith.analysis.walk import analyze
 from nnarith.layers import REGISTRY
-from nnarith.layers.base import ACT, INPUT, OUTPUT, Layer, Out, Tensors
+from nnarith.layers.base import ACT, IDS, INPUT, OUTPUT, Layer, Out, Tensors
 from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec, parse_spec, shipped
-from tests.test_layers import CONV, DECONV, DENSE, NORM_AND_ELEMENTWISE, POOL, RECURRENT
+from tests.helpers import input_text
+from tests.test_layers import CONV, DECONV, DENSE, NORM_AND_ELEMENTWISE, PATCHES, POOL, RECURRENT, TOKEN_KINDS
 
 BATCH = 2
 # The layer tables' cases, and the storage choices and layouts they leave out.
-LAYERS = [(layer, input) for layer, input, *_ in CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT] + [
+TABLES = CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES + TOKEN_KINDS
+LAYERS = [(layer, input) for layer, input, *_ in TABLES] + [
     ("relu: {inplace: false}", (3, 4, 4)),
     ("relu6: {inplace: false}", (3, 4)),
     ("leaky_relu: {slope: 0.1, inplace: false}", (6,)),
@@ -55,6 +57,8 @@ LAYERS = [(layer, input) for layer, input, *_ in CONV + DECONV + POOL + DENSE + 
     ("drop_path: {p: 0.5, mode: batch}", (3, 4, 4)),  # one draw for the batch
     ("groupnorm: {groups: 2, affine: false}", (4, 5)),
     ("rmsnorm: {affine: false}", (6,)),
+    ("patch_embed: {size: 2, dim: 3, bias: false}", (2, 4, 4, 4)),
+    ("position_embedding: {positions: 9}", {"tokens": 5, "features": 3}),
 ]
 
 MERGE_SPECS = [
@@ -84,8 +88,8 @@ SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv
 WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
 
 
-def spec(layer: str, input: tuple[int, ...]) -> str:
-    return f"input: {list(input)}\nlayers: [{layer}]\n"
+def spec(layer: str, input: tuple[int, ...] | dict[str, int]) -> str:
+    return f"input: {input_text(input)}\nlayers: [{layer}]\n"
 
 
 def declared(net, report) -> Counter:
@@ -115,7 +119,10 @@ def kept_by_pytorch(net, report, torch) -> Counter:
 
     torch.manual_seed(0)
     # A clone, not a leaf: an in-place first layer may then write into it, as into any activation.
-    x = torch.randn(BATCH, *report.input.dims, requires_grad=True).clone()
+    if report.input.layout == IDS:  # integers, which take no gradient
+        x = torch.zeros(BATCH, *report.input.dims, dtype=torch.long)
+    else:
+        x = torch.randn(BATCH, *report.input.dims, requires_grad=True).clone()
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         model(x)
     start = x.untyped_storage().data_ptr()

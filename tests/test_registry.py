@@ -50,7 +50,7 @@ def missing_traits() -> list[str]:
 
 def spec(cls: type[Traits]) -> str:
     ex = cls.example
-    return f"input: {list(ex.input)}\nlayers:\n  - {ex.layer}\n"
+    return f"input: {ex.input_yaml}\nlayers:\n  - {ex.layer}\n"
 
 
 KINDS = sorted(registered())
@@ -129,13 +129,14 @@ def test_check_reads_the_row_as_its_kind_and_judges_it(name, tmp_path, capsys):
 def test_the_example_builds_and_verifies_in_pytorch(name):
     torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
     from nnarith.torch.builder import build
+    from nnarith.torch.token_modules import sample_input
     from nnarith.torch.verify import verify
 
     cls = registered()[name]
     net = parse_spec(spec(cls), "t.yaml")
     row = spec_text(spec(cls)).rows[-1]
     with torch.no_grad():
-        y = build(net).eval()(torch.randn(2, *cls.example.input))
+        y = build(net).eval()(sample_input(cls.example.input, net.layout, 2))
     assert tuple(y.shape) == (2, *row.shape.dims)
     result = verify(net)
     assert result.passed, [c for c in result.checks if c.status == "mismatch"]

@@ -19,9 +19,9 @@ from nnarith.loader import shipped  # noqa: E402
 from nnarith.torch import build  # noqa: E402
 from nnarith.torch.builder import build_with_report  # noqa: E402
 from tests.helpers import ENV, report  # noqa: E402
-from tests.test_layers import CONV, DECONV, DENSE, MERGE, NORM_AND_ELEMENTWISE, POOL, RECURRENT  # noqa: E402
+from tests.test_layers import CONV, DECONV, DENSE, MERGE, NORM_AND_ELEMENTWISE, PATCHES, POOL, RECURRENT  # noqa: E402
 
-TABLE = CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT
+TABLE = CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES
 
 
 def run(layer: str, input: tuple[int, ...], batch: int = 2):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row
-from nnarith.layers.base import ACT, BRANCHES, INPUT, NEW, OUTPUT, Layer, Out, Tensor, Tensors
+from nnarith.layers.base import ACT, BRANCHES, IDS, INPUT, NEW, OUTPUT, Layer, Out, Tensor, Tensors
 from nnarith.layers.merge import MERGES
 from nnarith.loader.nodes import Network, named_leaves
 
@@ -74,7 +74,8 @@ def model(net: Network, report: Report, training: bool = False) -> Memory:
     """The buffers of `report`, the analysis of `net`, in inference or training mode."""
     layers = {".".join(full): leaf.layer for full, leaf in named_leaves(net.body)}
     memory = Memory(training)
-    memory.buffers[0] = Buffer(0, INPUT, report.input.numel, ACT, "")
+    # token ids are int64 in PyTorch, whatever the activations' dtype (the report counts them as elements)
+    memory.buffers[0] = Buffer(0, INPUT, report.input.numel, "int64" if report.input.layout == IDS else ACT, "")
     fresh = max((b for r in report.rows + report.aux_rows for b in r.storage_ids), default=0) + 1
     moved: list[tuple[Row, int, int]] = []  # (the row that moved it, old buffer, new)
     for rows, aux in ((report.rows, False), (report.aux_rows, True)):

@@ -95,7 +95,7 @@ class _Walker(Visitor):
         full = path + (node.name,)
         name = ".".join(full)
         try:
-            out = node.layer.infer(x.shape)
+            out = node.layer.read(x.shape)
         except SpecError as e:
             e.layer = e.layer or name
             raise

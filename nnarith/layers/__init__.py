@@ -5,12 +5,14 @@ from nnarith.layers import (  # noqa: F401
     conv,
     linear,
     norm,
+    patches,
     pool,
     recurrent,
     resize,
     scale,
     select,
     shape_ops,
+    tokens,
 )
 from nnarith.layers.base import REGISTRY, Layer, Out, Shape
 

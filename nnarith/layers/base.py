@@ -53,6 +53,7 @@ SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 MAP = "map"  # [C, *spatial]: channels, then 1 to 3 spatial dims; what conv and pooling read
 TOKENS = "tokens"  # [T, F]: tokens (or steps), each of F features; fc and softmax act on each token
 FLAT = "flat"  # [F]: features; fc after a map flattens it into this
+IDS = "ids"  # [T]: integer token ids, input: {ids: T}; only a kind that reads_ids (embedding) takes them
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,16 @@ class Example:
     layer: str  # one item of `layers:`, in the spec syntax
     input: tuple[int, ...]
     label: str
+    layout: str = ""  # the input's, where a list of sizes does not say it: TOKENS or IDS
+
+    @property
+    def input_yaml(self) -> str:
+        """The example's input as a spec writes it: [3, 8, 8], {tokens: 4, features: 6} or {ids: 5}."""
+        if self.layout == TOKENS:
+            return f"{{tokens: {self.input[0]}, features: {self.input[1]}}}"
+        if self.layout == IDS:
+            return f"{{ids: {self.input[0]}}}"
+        return str(list(self.input))
 
 
 class Traits:
@@ -168,6 +179,7 @@ class Layer(Traits):
     fields: ClassVar[dict[str, Field]] = {}
     shorthand: ClassVar[str | None] = None  # the field a scalar fills: `fc: 4096`
     help: ClassVar[str] = ""
+    reads_ids: ClassVar[bool] = False  # takes integer token ids [T] (embedding); every other kind refuses them
 
     def __init__(self, args: dict[str, Any], locs: dict[str, Loc], loc: Loc, name: str = "") -> None:
         self.__dict__.update(args)  # each field is an attribute: self.kernel, self.out
@@ -178,6 +190,15 @@ class Layer(Traits):
 
     def infer(self, x: Shape) -> Out:
         raise NotImplementedError
+
+    def read(self, x: Shape) -> Out:
+        """infer, once the input is a layout the kind reads: token ids are refused here, for every kind but
+        those that look them up, so that no kind computes on integers it takes for features."""
+        if x.layout == IDS and not self.reads_ids:
+            raise self.error(f"{self.kind} cannot read token ids [{x}]: they are integers to look up, not features",
+                             hint="look them up first: embedding: {vocab: V, dim: D} turns ids [T] into tokens "
+                             "[T, D]")
+        return self.infer(x)
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
         """The tensors of its training forward pass on input x, giving out (its shape, and its

@@ -73,7 +73,6 @@ MISSING = (
      ("transformer_encoder", "transformer_decoder", "transformer_encoder_layer", "transformer_decoder_layer",
       "transformer_block")),
     ("instancenorm", "instance normalisation", ("instance_normalization",)),
-    ("embedding", "a lookup table of token vectors", ()),
     ("prelu", "ReLU with a learned slope", ()),
     ("selu", "scaled ELU", ()),
     ("softplus", "log(1 + exp(x))", ()),

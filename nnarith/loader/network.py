@@ -7,7 +7,7 @@ from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean, raise_all
 from nnarith.layers import REGISTRY
-from nnarith.layers.base import FLAT, MAP, TOKENS
+from nnarith.layers.base import FLAT, IDS, MAP, TOKENS
 from nnarith.loader.expand import COMMON, CONTAINERS, Expander
 from nnarith.loader.expect import read_expect
 from nnarith.loader.nodes import Network, Seq
@@ -98,8 +98,9 @@ def layout_of(dims: tuple[int, ...]) -> str:
 
 
 # An input given by its axes' names, and the layout each set of names declares
-NAMED_INPUTS = {("channels", "size"): MAP, ("tokens", "features"): TOKENS, ("features",): FLAT}
-_NAMED_HINT = "input: {tokens: 197, features: 768}, {channels: 3, size: [224, 224]} or {features: 784}"
+NAMED_INPUTS = {("channels", "size"): MAP, ("tokens", "features"): TOKENS, ("features",): FLAT, ("ids",): IDS}
+_NAMED_HINT = ("input: {tokens: 197, features: 768}, {channels: 3, size: [224, 224]}, {features: 784} or "
+               "{ids: 128} (token ids, for an embedding)")
 
 
 def parse_input(value: Any, loc: Loc) -> tuple[tuple[int, ...], str]:

@@ -23,6 +23,7 @@ from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 from nnarith.torch.by_operator import per_image
+from nnarith.torch.token_modules import sample_input
 from nnarith.torch.verify import Check, Verification, checked, doing, unfused
 
 WANTED = "an nn.Module, or a function or class that builds one with no arguments, e.g. torchvision.models:resnet50"
@@ -124,7 +125,7 @@ def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 
         theirs.eval().to(device)
         ours, _ = build_with_report(net, report=report)
         ours.eval().to(device)
-        x = torch.randn(batch, *report.input.dims, device=device)
+        x = sample_input(report.input.dims, report.input.layout, batch, device)
         mine, my_out, my_flops = _trace(ours, x)
         other, their_out, their_flops = _trace(theirs, x)
     result = Verification(report.name, report.file, device, batch)

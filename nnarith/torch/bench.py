@@ -26,6 +26,7 @@ from nnarith.loader.nodes import Network
 from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
+from nnarith.torch.token_modules import sample_input
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 TRAINING_FLOPS = 3  # forward + backward, per forward FLOP
@@ -210,7 +211,7 @@ def _predicted(report: Report, mode: str, dtype: str, batch: int) -> tuple[int, 
 
 def _run(model, report: Report, dev: torch.device, dtype: str, mode: str, batch: int, channels_last: bool,
          peak: float) -> Result:
-    x = torch.randn(batch, *report.input.dims, device=dev)
+    x = sample_input(report.input.dims, report.input.layout, batch, dev)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     autocast = torch.autocast(dev.type, dtype=DTYPES[dtype], enabled=dtype != "fp32")

@@ -14,6 +14,7 @@ import torch
 
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
+from nnarith.layers.base import IDS
 from nnarith.loader.nodes import Network
 from nnarith.torch import guard
 from nnarith.torch.builder import network
@@ -57,6 +58,7 @@ def export_source(model: Construct, report: Report, spec_file: str) -> str:
     body = model.source("    ")
     helpers = "\n\n".join(inspect.getsource(cls).rstrip() for cls in helper_classes(model))
     dims = ", ".join(map(str, report.input.dims))
+    sample = f"torch.zeros(2, {dims}, dtype=torch.long)" if report.input.layout == IDS else f"torch.randn(2, {dims})"
     return f'''{string_literal(docstring(report, spec_file))}
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def build() -> nn.Module:
 
 if __name__ == "__main__":
     model = build().eval()
-    print(model(torch.randn(2, {dims})).shape)
+    print(model({sample}).shape)
 '''
 
 

@@ -35,6 +35,7 @@ from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 from nnarith.torch.by_operator import Split, per_image, split
+from nnarith.torch.token_modules import sample_input
 
 
 @dataclass
@@ -114,7 +115,7 @@ def verify(spec: Network | str, device: str = "cpu", batch: int = 2,
     with guard.out_of_memory(doing(report, batch)), warnings.catch_warnings():
         model, _ = build_with_report(net, report=report)
         model.eval().to(device)
-        x = torch.randn(batch, *report.input.dims, device=device)
+        x = sample_input(report.input.dims, report.input.layout, batch, device)
         result = Verification(report.name, report.file, device, batch)
         warnings.filterwarnings("ignore", message=".*padding='same'.*")  # PyTorch's note on even kernels
         warnings.filterwarnings("ignore", message=".*torch.jit.*deprecated", category=DeprecationWarning)  # fvcore
@@ -241,9 +242,9 @@ def _check_flop_counter(result: Verification, report: Report, model, x: torch.Te
 
 def _check_memory(result: Verification, report: Report, outputs: dict, x: torch.Tensor) -> None:
     """Distinct storages among the main layers' outputs, first seen at each layer."""
-    size = x.element_size()
+    size = torch.empty(0).element_size()  # the activations' (token ids, int64, are counted in it too)
     seen = {x.untyped_storage().data_ptr()}
-    total = x.nbytes
+    total = x.numel() * size
     for row in report.rows:
         storage = outputs[row.name].untyped_storage()
         new = storage.data_ptr() not in seen
