@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from importlib import import_module
 from typing import Any
 
 PLAIN = (bool, int, float, str, type(None))  # what a literal argument may hold, in tuples too
@@ -28,8 +29,8 @@ class Children:
 @dataclass(frozen=True)
 class Construct:
     """A constructor call. cls: 'nn.Conv2d' (a torch.nn class) or the name of a class of
-    nnarith.torch.modules ('FlattenLinear'); args and kwargs: plain values, Children, or
-    Constructs."""
+    nnarith.torch.modules ('FlattenLinear') or another of HELPER_MODULES; args and kwargs: plain
+    values, Children, or Constructs."""
 
     cls: str
     args: tuple[Any, ...] = ()
@@ -61,13 +62,22 @@ def construct(cls: str, *args: Any, **kwargs: Any) -> Construct:
     return Construct(cls, args, tuple(kwargs.items()))
 
 
+# nnarith.torch's files of the classes a spec needs beyond torch.nn, in the order export copies them
+HELPER_MODULES = ("nnarith.torch.modules", "nnarith.torch.local_modules")
+
+
+def helper_modules() -> list[Any]:
+    """The modules of HELPER_MODULES (imports torch)."""
+    return [import_module(name) for name in HELPER_MODULES]
+
+
 def resolve(cls: str) -> type:
     """The class a Construct names (imports torch)."""
     from torch import nn
 
-    from nnarith.torch import modules
-
-    return getattr(nn, cls[3:]) if cls.startswith("nn.") else getattr(modules, cls)
+    if cls.startswith("nn."):
+        return getattr(nn, cls[3:])
+    return next(vars(m)[cls] for m in helper_modules() if cls in vars(m))
 
 
 _NONE = object()  # no default

@@ -2,8 +2,8 @@
 
 The source is written from the constructor calls nnarith builds its model from (each a
 Construct, nnarith/torch/construct.py), so it is the same network, with the same arguments and
-module names (and so the same state_dict keys). The classes of nnarith.torch.modules those
-calls need are copied in; the file needs only torch.
+module names (and so the same state_dict keys). The classes of nnarith.torch.modules (and the
+other HELPER_MODULES) those calls need are copied in; the file needs only torch.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import torch
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.loader.nodes import Network
-from nnarith.torch import guard, modules
+from nnarith.torch import guard
 from nnarith.torch.builder import network
-from nnarith.torch.construct import Construct, resolve
+from nnarith.torch.construct import HELPER_MODULES, Construct, helper_modules, resolve
 
 
 def export(net: Network, spec_file: str) -> str:
@@ -81,14 +81,15 @@ if __name__ == "__main__":
 
 
 def helper_classes(model: Construct) -> list[type]:
-    """The classes of nnarith.torch.modules that the model's calls name, with what they need from
-    there (their bases, and the classes in their `uses`), in the order they are defined."""
+    """The classes of nnarith.torch.modules (and the other HELPER_MODULES) that the model's calls
+    name, with what they need from there (their bases, and the classes in their `uses`), in the
+    order they are defined."""
     todo = [resolve(name) for name in set(model.classes())]
     found: set[type] = set()
     while todo:
         cls = todo.pop()
-        if cls.__module__ == modules.__name__ and cls not in found:
+        if cls.__module__ in HELPER_MODULES and cls not in found:
             found.add(cls)
-            todo += [*cls.__mro__, *(getattr(modules, name) for name in getattr(cls, "uses", ()))]
-    order = list(vars(modules).values())
+            todo += [*cls.__mro__, *(resolve(name) for name in getattr(cls, "uses", ()))]
+    order = [value for module in helper_modules() for value in vars(module).values()]
     return sorted(found, key=order.index)
