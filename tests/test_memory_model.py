@@ -19,11 +19,12 @@ from nnarith.layers import REGISTRY
 from nnarith.layers.base import ACT, INPUT, OUTPUT, Layer, Out, Tensors
 from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec, parse_spec, shipped
-from tests.test_layers import CONV, DECONV, DENSE, NORM_AND_ELEMENTWISE, POOL, RECURRENT
+from tests.test_layers import CONV, DECONV, DENSE, LOCAL, NORM_AND_ELEMENTWISE, POOL, RECURRENT
 
 BATCH = 2
 # The layer tables' cases, and the storage choices and layouts they leave out.
-LAYERS = [(layer, input) for layer, input, *_ in CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT] + [
+LAYERS = [(layer, input) for layer, input, *_ in
+          CONV + DECONV + LOCAL + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT] + [
     ("relu: {inplace: false}", (3, 4, 4)),
     ("relu6: {inplace: false}", (3, 4)),
     ("leaky_relu: {slope: 0.1, inplace: false}", (6,)),

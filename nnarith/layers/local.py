@@ -31,7 +31,7 @@ class Local(_ConvBase):
             "output position; P (the output positions) times a conv's params, a conv's MACs; 1-D, 2-D or 3-D")
     fields = {
         **{name: field for name, field in _common().items() if name not in ("groups", "bias")},
-        "pad": Spatial(0, "zero padding per side ('same' is not offered, as in Keras)", min=0),
+        "pad": Spatial(0, "zero padding per side", min=0, words=("same",)),  # 'same' only to be refused with a hint
         "bias": Bool(True, "add a learned bias per output element (channel and position), as Keras does"),
     }
     # Before conv's rank (20), for 'unshared convolution'; cuda-convnet's 'local3'; never 'local response norm'
@@ -40,6 +40,9 @@ class Local(_ConvBase):
 
     def infer(self, x: Shape) -> Out:
         self.need_map(x)
+        if self.pad == "same":
+            raise self.error("local has no 'same' padding (nor has Keras' LocallyConnected2D)", "pad",
+                             hint=self.same_hint(x))
         k, s, p, d = (self.per_dim(f, x) for f in ("kernel", "stride", "pad", "dilation"))
         results = [window_out(*a) for a in zip(x.dims[1:], k, s, p, d)]
         spatial = self.sizes(x, results)
@@ -58,6 +61,15 @@ class Local(_ConvBase):
         out.work["params"], out.work["weights"] = params.equation(), weights.equation()
         out.work["macs"] = macs.equation()
         return out
+
+    def same_hint(self, x: Shape) -> str:
+        spans = [dd * (kk - 1) for kk, dd in zip(self.per_dim("kernel", x), self.per_dim("dilation", x))]
+        if any(span % 2 for span in spans):
+            return "give the padding per side as a number; an even kernel cannot keep the size with equal padding"
+        pads = [span // 2 for span in spans]
+        value = pads[0] if len(set(pads)) == 1 else pads
+        size = "x".join(map(str, x.dims[1:]))
+        return f"give the padding per side as a number: at stride 1, pad: {value} keeps the size {size}"
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
         # The module (torch/local_modules.py) copies the windows into patches, which the matrix product's

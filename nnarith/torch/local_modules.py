@@ -1,11 +1,10 @@
 """The locally connected layer (unshared convolution), which torch.nn does not have.
 
-One of the files whose classes `nnarith export` copies into an exported model (construct.HELPER_MODULES).
+One of the files whose classes `nnarith export` copies into an exported model (construct.HELPER_MODULES):
+its code uses torch alone, which is all an exported file imports.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 from torch import nn
@@ -31,10 +30,10 @@ class LocallyConnected(nn.Module):
             tuple(v) if isinstance(v, tuple) else (v,) * rank for v in (kernel_size, stride, padding, dilation))
         self.output_size = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
                                  zip(self.input_size, self.kernel_size, self.stride, self.padding, self.dilation))
-        fan_in = in_channels * math.prod(self.kernel_size)
-        self.weight = nn.Parameter(torch.empty(math.prod(self.output_size), fan_in, out_channels))
+        fan_in = in_channels * torch.Size(self.kernel_size).numel()
+        self.weight = nn.Parameter(torch.empty(torch.Size(self.output_size).numel(), fan_in, out_channels))
         self.bias = nn.Parameter(torch.empty(out_channels, *self.output_size)) if bias else None
-        bound = 1 / math.sqrt(fan_in)  # nn.Conv's default initialisation, from each filter's inputs
+        bound = fan_in ** -0.5  # nn.Conv's default initialisation, from each filter's inputs
         nn.init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
             nn.init.uniform_(self.bias, -bound, bound)
