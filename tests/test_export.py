@@ -141,6 +141,10 @@ KINDS = [
      ["nn.Conv1d(2, 2, kernel_size=(3,), stride=2, padding=1)"]),
     (["deconv: {out: 2, kernel: 2, stride: 2, output_padding: 1, dilation: 2, bias: false}"], (2, 3, 3, 3),
      ["nn.ConvTranspose3d(2, 2, kernel_size=2, stride=2, output_padding=1, bias=False, dilation=2)"]),
+    # locally connected: the input size too, which fixes the positions, and so the weights' shape
+    (["local: {out: 2, kernel: [3, 2], stride: 2, pad: 1, dilation: [1, 2], bias: false}"], (3, 7, 8),
+     ["LocallyConnected(3, 2, (7, 8), kernel_size=(3, 2), stride=2, padding=1, dilation=(1, 2), bias=False)"]),
+    (["local: {out: 3, kernel: 3}"], (2, 4, 5, 5), ["LocallyConnected(2, 3, (4, 5, 5), kernel_size=3)"]),
     (["maxpool: {kernel: 3, stride: 2, pad: 1, dilation: 2, ceil: true}"], (2, 9, 9),
      ["nn.MaxPool2d(3, stride=2, padding=1, dilation=2, ceil_mode=True)"]),
     (["avgpool: {kernel: [2, 3], pad: 1, ceil: true}"], (2, 5, 7), ["nn.AvgPool2d((2, 3), padding=1, ceil_mode=True)"]),

@@ -144,7 +144,7 @@ def check_sizes(row) -> int:
         lhs, rhs = text.removesuffix(" channels").split(" = ")
         assert read(lhs) == _number(rhs) == row.shape.dims[0], text
         return 1
-    if row.kind not in ("conv", "deconv", "maxpool", "avgpool", "upsample"):
+    if row.kind not in ("conv", "deconv", "local", "maxpool", "avgpool", "upsample"):
         return 0
     parts = text.split("; ")
     names = SPATIAL_NAMES[len(row.shape.dims) - 1]
@@ -182,6 +182,8 @@ KINDS = {
              (f"conv: {{out: {E}, kernel: 3, pad: 1}}", (E, 8, 8))],
     "deconv": [("deconv: {out: 8, kernel: 3, stride: 2, pad: 1, output_padding: 1, groups: 2}", (4, 7, 7)),
                ("deconv: {out: 2, kernel: [3, 2], dilation: [2, 1], bias: false}", (4, 5, 6))],
+    "local": [("local: {out: 4, kernel: [3, 2], stride: [2, 1], pad: 1, dilation: [1, 2]}", (8, 13, 12)),
+              ("local: {out: 2, kernel: 3, bias: false}", (3, 9)), (f"local: {{out: {E}, kernel: 1}}", (E, 2, 2, 2))],
     "fc": [("fc: 10", (3, 28, 28)), ("fc: {out: 10, bias: false}", (28, 28)), ("fc: 7", (9,))],
     "maxout": [("maxout: {out: 5, pieces: 3}", (3, 8, 8)), ("maxout: {out: 4, bias: false}", (12,))],
     "flatten": [("flatten", (3, 4, 4))],

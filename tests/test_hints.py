@@ -104,6 +104,10 @@ def load_error(layer: str, blocks: str = "") -> SpecError:
     ("CenterCrop", "'CenterCrop' is written 'crop'"),
     ("Cropping2D", "'Cropping2D' is written 'crop'"),
     ("channel_split", "'channel_split' is written 'slice'"),
+    # Keras' locally connected layers: the kind's alias, one kind for every rank
+    ("LocallyConnected2D", "did you mean 'locally_connected'? (one kind serves 1-D, 2-D and 3-D inputs)"),
+    ("LocallyConnected1D", "did you mean 'locally_connected'? (one kind serves 1-D, 2-D and 3-D inputs)"),
+    ("unshared_convolution", "'unshared_convolution' is written 'local'"),
 ])
 def test_unknown_kinds(typed, hint):
     err = load_error(typed)

@@ -65,6 +65,38 @@ DECONV = [
      8 * (2 * 2 * 2 * 2 + 1), 4 * 3 * 3 * 3 * (8 // 2) * 2 * 2 * 2, 8 * 6 * 6 * 6),
 ]
 
+# Locally connected (layers/local.py): a conv's windows and output size, own filters at each of the P output
+# positions. Weights P x out x k*C_in, a bias per output element (P x out), MACs P x out x k*C_in as a conv's.
+LOCAL = [
+    # Keras' LocallyConnected2D(64, (3, 3)) on 32x32x3: "(30*30)*(3*3*3*64) + (30*30)*64 parameters"
+    ("local: {out: 64, kernel: 3}", (3, 32, 32), (64, 30, 30),
+     (30 * 30) * (3 * 3 * 3 * 64) + (30 * 30) * 64, 30 * 30 * 64 * 3 * 3 * 3, 64 * 30 * 30),
+    # the brief's spec: after a 3x3 conv of 8 on 28x28
+    ("local: {out: 4, kernel: 3}", (8, 26, 26), (4, 24, 24),
+     24 * 24 * 4 * (3 * 3 * 8 + 1), 24 * 24 * 4 * 3 * 3 * 8, 4 * 24 * 24),
+    # stride 2, pad 1, no bias: (9 + 2 - 3)/2 + 1 = 5
+    ("local: {out: 6, kernel: 3, stride: 2, pad: 1, bias: false}", (3, 9, 9), (6, 5, 5),
+     5 * 5 * 6 * 3 * 3 * 3, 5 * 5 * 6 * 3 * 3 * 3, 0),
+    # a stride that does not divide: (8 - 3)/2 + 1 = 3.5 -> 3; per-dimension kernel and padding
+    ("local: {out: 2, kernel: 3, stride: 2}", (1, 8, 8), (2, 3, 3), 3 * 3 * 2 * (3 * 3 + 1), 3 * 3 * 2 * 3 * 3, 2 * 9),
+    ("locally_connected: {out: 2, kernel: [1, 3], pad: [0, 1]}", (2, 4, 5), (2, 4, 5),
+     4 * 5 * 2 * (1 * 3 * 2 + 1), 4 * 5 * 2 * 3 * 2, 2 * 4 * 5),
+    # a window as large as the input: one position, so an fc's params and MACs (10 x (75 + 1))
+    ("local: {out: 10, kernel: 5}", (3, 5, 5), (10, 1, 1), 10 * (5 * 5 * 3 + 1), 5 * 5 * 3 * 10, 10),
+    # 1-D: Keras' LocallyConnected1D(64, 3) on 10 steps of 32: output (8, 64)
+    ("local: {out: 64, kernel: 3}", (32, 10), (64, 8), 8 * 64 * (3 * 32 + 1), 8 * 64 * 3 * 32, 64 * 8),
+    # 1-D, dilation 2 (span 5), stride 2, pad 2: (11 + 4 - 5)/2 + 1 = 6
+    ("local_conv: {out: 5, kernel: 3, stride: 2, pad: 2, dilation: 2}", (4, 11), (5, 6),
+     6 * 5 * (3 * 4 + 1), 6 * 5 * 3 * 4, 5 * 6),
+    ("local_conv: {out: 3, kernel: 1, bias: false}", (5, 7), (3, 7), 7 * 3 * 5, 7 * 3 * 5, 0),
+    # 3-D
+    ("local: {out: 2, kernel: [3, 2, 2]}", (3, 5, 4, 4), (2, 3, 3, 3),
+     3 * 3 * 3 * 2 * (3 * 2 * 2 * 3 + 1), 3 * 3 * 3 * 2 * 3 * 2 * 2 * 3, 2 * 3 * 3 * 3),
+    # 3-D, stride 2, padding in depth only, no bias: D (4 + 2 - 2)/2 + 1 = 3, H (4 - 2)/2 + 1 = 2, W (6 - 2)/2 + 1 = 3
+    ("local: {out: 3, kernel: 2, stride: 2, pad: [1, 0, 0], bias: false}", (2, 4, 4, 6), (3, 3, 2, 3),
+     3 * 2 * 3 * 3 * 2 * 2 * 2 * 2, 3 * 2 * 3 * 3 * 2 * 2 * 2 * 2, 0),
+]
+
 POOL = [
     ("maxpool: 2", (3, 32, 32), (3, 16, 16), 0, 0, 3 * 16 * 16 * (2 * 2 - 1)),
     ("maxpool: {kernel: 3, stride: 2}", (8, 13, 13), (8, 6, 6), 0, 0, 8 * 6 * 6 * (3 * 3 - 1)),
@@ -225,7 +257,8 @@ TOKEN_KINDS = [
 
 
 @pytest.mark.parametrize("layer, input, output, params, macs, ops",
-                         CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES + TOKEN_KINDS)
+                         CONV + DECONV + LOCAL + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES
+                         + TOKEN_KINDS)
 def test_layer_rule(layer, input, output, params, macs, ops):
     row = last(layer, input)
     assert row.shape.dims == output
@@ -245,6 +278,8 @@ def test_fc_on_a_sequence_applies_per_step():
 
 @pytest.mark.parametrize("layer, input, weights, biases, buffers", [
     ("conv: {out: 10, kernel: 5, pad: 2}", (3, 32, 32), 10 * 5 * 5 * 3, 10, 0),
+    # locally connected: the conv's weights at each of the 32*32 positions, a bias per output element
+    ("local: {out: 10, kernel: 5, pad: 2}", (3, 32, 32), 32 * 32 * 10 * 5 * 5 * 3, 10 * 32 * 32, 0),
     ("fc: 4096", (25088,), 25088 * 4096, 4096, 0),
     # batch norm: gamma and beta; buffers running mean, running var and num_batches_tracked
     ("bn", (64, 8, 8), 64, 64, 2 * 64 + 1),
@@ -278,6 +313,7 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     ("flatten", (3, 4, 4), True),
     ("bn", (3, 4, 4), False),
     ("conv: {out: 2, kernel: 1}", (3, 4, 4), False),
+    ("local: {out: 2, kernel: 1}", (3, 4, 4), False),
     ("layernorm", (3, 4, 4), False),
     ("groupnorm: 3", (3, 4, 4), False),
     ("rmsnorm", (10,), False),
@@ -345,6 +381,12 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("conv: {out: 8, kernel: 3, stride: 2, pad: same}", (3, 8, 8), "pad 'same' needs stride 1"),
     ("conv: {out: 8, kernel: [3, 3]}", (3, 8), "kernel lists 2 values but the input 3x8 has 1 spatial dimension"),
     ("conv: {out: 8, kernel: 3}", (10,), "conv needs a spatial map [C, ...], but the input is flat [10]"),
+    ("local: {out: 8, kernel: 5}", (3, 3, 3), "output size -1 < 1: (3 - 5)/1 + 1 = -1"),
+    ("local: {out: 2, kernel: 3, pad: same}", (3, 8, 8), "local has no 'same' padding"),
+    ("local: {out: 2, kernel: 3, groups: 2}", (3, 8, 8), "unknown field 'groups' in local"),
+    ("local: {out: 8, kernel: [3, 3]}", (3, 8), "kernel lists 2 values but the input 3x8 has 1 spatial dimension"),
+    ("local: {out: 8, kernel: 3}", (10,), "local needs a spatial map [C, ...], but the input is flat [10]"),
+    ("local: {out: 8, kernel: 3}", (3, 3, 3), None),
     ("maxpool: {kernel: 3, pad: 2}", (3, 8, 8), "pad 2 is more than half the kernel 3"),
     ("maxpool: {kernel: 2, pad: 2}", (3, 8, 8), "pad 2 is more than half the kernel 2"),
     ("maxpool: 4", (3, 3, 3), "size 3 is pooled away to nothing"),

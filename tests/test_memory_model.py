@@ -20,11 +20,21 @@ from nnarith.layers.base import ACT, IDS, INPUT, OUTPUT, Layer, Out, Tensors
 from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec, parse_spec, shipped
 from tests.helpers import input_text
-from tests.test_layers import CONV, DECONV, DENSE, NORM_AND_ELEMENTWISE, PATCHES, POOL, RECURRENT, TOKEN_KINDS
+from tests.test_layers import (
+    CONV,
+    DECONV,
+    DENSE,
+    LOCAL,
+    NORM_AND_ELEMENTWISE,
+    PATCHES,
+    POOL,
+    RECURRENT,
+    TOKEN_KINDS,
+)
 
 BATCH = 2
 # The layer tables' cases, and the storage choices and layouts they leave out.
-TABLES = CONV + DECONV + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES + TOKEN_KINDS
+TABLES = CONV + DECONV + LOCAL + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES + TOKEN_KINDS
 LAYERS = [(layer, input) for layer, input, *_ in TABLES] + [
     ("relu: {inplace: false}", (3, 4, 4)),
     ("relu6: {inplace: false}", (3, 4)),

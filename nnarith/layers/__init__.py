@@ -4,6 +4,7 @@ from nnarith.layers import (  # noqa: F401
     activation,
     conv,
     linear,
+    local,
     norm,
     patches,
     pool,

@@ -22,6 +22,7 @@ WRITTEN_AS = {
     "conv": ("convolution",),
     "deconv": ("deconvolution", "transposed_conv", "transpose_conv", "upconv", "conv1d_transpose", "conv2d_transpose",
                "conv3d_transpose"),
+    "local": ("unshared_conv", "unshared_convolution"),  # Goodfellow et al.'s name for it
     "bn": ("batch_normalization",),
     "maxpool": ("max_pooling",),
     "avgpool": ("average_pooling", "avg_pooling"),
