@@ -13,7 +13,7 @@ from nnarith.analysis import receptive
 from nnarith.analysis.depth import network_depth
 from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
 from nnarith.errors import Loc, SpecError, raise_all
-from nnarith.layers.base import INPLACE, NEW, Shape
+from nnarith.layers.base import INPLACE, NEW, Out, Shape
 from nnarith.layers.merge import MERGES
 from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq, Visitor
 from nnarith.text import COMPUTED_DIGITS, COMPUTED_LIMIT
@@ -65,6 +65,7 @@ class _Walker(Visitor):
         self.strict_errors: list[SpecError] = []
         self.expects: list[Expectation] = []
         self.buffers = 0
+        self.weights: dict[str, tuple[str, tuple[int, ...]]] = {}  # row name: its kind and weight's shape, for ties
 
     def new_buffer(self) -> int:
         self.buffers += 1
@@ -96,9 +97,11 @@ class _Walker(Visitor):
         name = ".".join(full)
         try:
             out = node.layer.read(x.shape)
+            self.tied(node, out)
         except SpecError as e:
             e.layer = e.layer or name
             raise
+        self.weights[name] = (node.layer.kind, out.weight)
         storage = out.storage
         if storage == INPLACE and x.buffer in shared:
             storage = NEW  # its input is read by another branch too: do not overwrite it
@@ -122,6 +125,24 @@ class _Walker(Visitor):
         row.storage_ids = (x.buffer, x.buffer if storage != NEW else self.new_buffer())
         (self.aux_rows if aux else self.rows).append(row)
         return Flow(out.shape, row.rf, row.storage_ids[1])
+
+    def tied(self, node: Leaf, out: Out) -> None:
+        """A layer tied to another's weight (loader/ties.py resolved the name) reuses that tensor itself:
+        the shapes must be equal."""
+        tie = node.layer.args.get("tie")
+        if tie is None:
+            return
+        kind, owner = self.weights[tie]
+        loc = node.layer.locs.get("tie", node.loc)
+        if not owner:
+            raise SpecError(f"tie: {tie} is a {kind}, which has no weight to share", loc,
+                            hint="tie to an embedding or an fc (a maxout's weight is one too)")
+        if owner != out.weight:
+            mine, theirs = "x".join(map(str, out.weight)), "x".join(map(str, owner))
+            raise SpecError(f"this {node.layer.kind}'s weight is [{mine}], but {tie}'s, which it ties to, is "
+                            f"[{theirs}]", loc, hint=f"a tie reuses the tensor itself, so the shapes must be equal: "
+                            f"an fc's weight is [out, in features], an embedding's [vocab, dim]; give out: "
+                            f"{owner[0]} on {owner[1]} input features")
 
     def merge(self, node: Merge, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
               shared: frozenset[int], aux: bool) -> Flow:

@@ -93,6 +93,7 @@ class Out(Tally):
     flags: list[str] = field(default_factory=list)  # sizes that did not divide
     notes: list[str] = field(default_factory=list)  # remarks, not errors even with --strict (fc flattening [C, L])
     work: dict[str, str] = field(default_factory=dict)  # arithmetic for --explain
+    weight: tuple[int, ...] = ()  # its weight tensor's shape as PyTorch holds it, which a `tie:` may share
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nnarith.errors import Loc, SpecError
@@ -89,6 +90,19 @@ class Float(Field):
         too_low = value <= self.lo if self.lo_open else value < self.lo
         if too_low or (self.hi is not None and value > self.hi) or value == float("inf"):
             raise self.fail(value, loc, where, expected)
+        return value
+
+
+class Ref(Field):
+    """Another layer of the spec, by its name or its dotted path as the report names rows (`tie: wte`,
+    `tie: h_1.mlp.c_fc`); the loader resolves it (loader/ties.py)."""
+
+    PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+    def check(self, value: Any, loc: Loc, where: str) -> str:
+        if not isinstance(value, str) or not self.PATH.match(value):
+            raise self.fail(value, loc, where, "a layer's name, or its dotted path as the report names it",
+                            hint="for example tie: wte, or tie: h_1.mlp.c_fc for a layer inside a block")
         return value
 
 

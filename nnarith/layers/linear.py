@@ -27,7 +27,7 @@ from nnarith.layers.base import (
     Words,
     register,
 )
-from nnarith.layers.fields import Bool, Int
+from nnarith.layers.fields import Bool, Int, Ref
 
 
 def _features(x: Shape) -> tuple[int, int]:
@@ -47,19 +47,26 @@ class _Dense(Layer):
     shorthand = "out"
     weighted = True
 
-    def dense(self, x: Shape, pieces: int = 1) -> Out:
+    def dense(self, x: Shape, pieces: int = 1, tie: str | None = None) -> Out:
+        """The counts of `pieces` affine maps per output; with `tie`, the weight is that layer's tensor,
+        counted there (its MACs are this layer's all the same)."""
         steps, f = _features(x)
-        out = Out(_output(x, self.out, self.name), effect=WHOLE)
+        out = Out(_output(x, self.out, self.name), effect=WHOLE, weight=(pieces * self.out, f))
         units = (pieces, self.out) if pieces > 1 else (self.out,)  # one affine map per piece and output
-        weights = times(*units, f)
-        params = times(*units, Paren(plus(f, 1) if self.bias else f))
         macs = times(*((steps,) if steps > 1 else ()), f, *units)
-        out.weights, out.macs = weights.value, macs.value
+        out.macs = out.fvcore = macs.value
         out.biases = self.out * pieces if self.bias else 0
-        out.fvcore = out.macs
         out.other_ops = steps * out.biases  # bias adds
-        out.work["params"] = params.equation()
-        out.work["weights"] = weights.equation()
+        if tie:
+            shared = f"the weight {pieces * self.out}x{f} is {tie}'s, counted there"
+            out.work["weights"] = f"0: {shared}"
+            out.work["params"] = f"{out.biases:,} (the bias; {shared})" if self.bias else f"0: {shared}"
+            out.notes.append(f"weight shared with {tie}, counted there")
+        else:
+            weights = times(*units, f)
+            out.weights = weights.value
+            out.work["params"] = times(*units, Paren(plus(f, 1) if self.bias else f)).equation()
+            out.work["weights"] = weights.equation()
         out.work["macs"] = macs.equation()
         if x.layout == MAP:
             out.work["output"] = f"flatten {x} = {x.numel:,}, then {x.numel:,} -> {self.out}"
@@ -73,12 +80,14 @@ class Linear(_Dense):
     kind = "fc"
     aliases = ("linear",)
     help = "fully connected layer; flattens a spatial map first, applies to each token of tokens [T, F]"
-    fields = {"out": Int(doc="output features"), "bias": Bool(True, "add a learned bias")}
+    fields = {"out": Int(doc="output features"), "bias": Bool(True, "add a learned bias"),
+              "tie": Ref(None, "an earlier layer (embedding or fc) whose weight this one reuses, as GPT-2's "
+                     "lm_head reuses wte: tie: wte; the weight counts there, once")}
     words = (Words(r"\bfc|fully.?connected|dense|linear|classifier", 100),)
     example = Example("fc: 5", (2, 3, 3), "FC")
 
     def infer(self, x: Shape) -> Out:
-        out = self.dense(x)
+        out = self.dense(x, tie=self.tie)
         if x.layout == MAP and x.rank == 1 and x.dims[1] > 1:  # [C, 1] (after gap) is C features either way
             out.notes.append(f"flattens its 1-D map {x} [C, L] into {x.numel:,} features (nn.Flatten, then nn.Linear); "
                              f"an fc on each of the {x.dims[1]} positions reads tokens [T, F], as an input "

@@ -76,7 +76,7 @@ class Embedding(Layer):
         if x.layout != IDS:
             raise self.error(f"embedding looks up token ids; the input is {_layout(x)}",
                              hint="declare the ids as input: {ids: T}; tokens of features need no lookup")
-        out = Out(Shape((x.dims[0], self.dim), TOKENS))
+        out = Out(Shape((x.dims[0], self.dim), TOKENS), weight=(self.vocab, self.dim))
         weights = times(self.vocab, self.dim)
         out.weights = weights.value
         out.work["params"] = weights.equation()

@@ -12,6 +12,7 @@ from nnarith.loader.expand import COMMON, CONTAINERS, Expander
 from nnarith.loader.expect import read_expect
 from nnarith.loader.nodes import Network, Seq
 from nnarith.loader.scope import NAME_RE, Arg, Block, FatalSpecError
+from nnarith.loader.ties import resolve_ties
 from nnarith.loader.yaml_loader import YList, YMap
 
 TOP_KEYS = ("name", "source", "notes", "input", "blocks", "layers", "expect")
@@ -75,6 +76,7 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
         except SpecError as e:
             errors.append(e)
     raise_all(errors + expander.errors)
+    raise_all(resolve_ties(body))  # on a tree that loaded whole: a missing layer would read as a wrong name
     return Network(name, shape, body, file, source, expect, layout)
 
 

@@ -80,7 +80,7 @@ def flags_and_notes(report: Report) -> tuple[list[str], list[str]]:
 
 
 NOTES_HEADING = ("receptive fields of branches that do not line up (the field shown is their union; not a size), "
-                 "and fc layers that flatten a map of one spatial dimension")
+                 "fc layers that flatten a map of one spatial dimension, and weights shared by a tie")
 
 
 def rf_text(rf: receptive.Field) -> str:

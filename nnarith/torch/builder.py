@@ -14,7 +14,7 @@ from nnarith.analysis.walk import analyze
 from nnarith.layers.base import INPLACE
 from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec
-from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Seq, Visitor
+from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Seq, Visitor, named_leaves
 from nnarith.torch import modules
 from nnarith.torch.construct import Children, Construct, construct
 
@@ -34,7 +34,9 @@ def build_with_report(spec: Network | str, input: tuple[int, ...] | None = None,
 def network(net: Network, report: Report) -> Construct:
     """The constructor call of a spec's whole model (a modules.Network)."""
     builder = _Builder(report)
-    return construct("Network", builder.children(net.body, ()))
+    ties = tuple((".".join(path), leaf.layer.args["tie"]) for path, leaf in named_leaves(net.body)
+                 if leaf.layer.args.get("tie"))
+    return construct("Network", builder.children(net.body, ()), ties=ties)
 
 
 class _Builder(Visitor):

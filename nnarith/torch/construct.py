@@ -16,7 +16,7 @@ from functools import cache
 from importlib import import_module
 from typing import Any
 
-PLAIN = (bool, int, float, str, type(None))  # what a literal argument may hold, in tuples too
+PLAIN = (bool, int, float, str, type(None))  # what a literal argument may hold, in (nested) tuples too
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,14 @@ def _source(value: Any, indent: str) -> str:
 def _literal(value: Any) -> str:
     """repr, for the values whose repr is a Python literal of the same value (a spec's numbers
     are finite: the loader refuses inf and nan)."""
-    if not all(isinstance(v, PLAIN) for v in (value if isinstance(value, tuple) else (value,))):
+    if not _plain(value):
         raise TypeError(f"no Python literal for the argument {value!r}")
     return repr(value)
+
+
+def _plain(value: Any) -> bool:
+    """A plain value, or a tuple of them, nested as deep as it is (a Network's ties: pairs of names)."""
+    return isinstance(value, PLAIN) or isinstance(value, tuple) and all(map(_plain, value))
 
 
 def _name(name: str) -> str:

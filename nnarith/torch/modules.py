@@ -49,12 +49,17 @@ class AuxHead(Sequence):
 
 class Network(Sequence):
     """A whole spec. In training mode with auxiliary heads it returns (output, aux1, aux2, ...),
-    as torchvision's GoogLeNet does; otherwise the output alone."""
+    as torchvision's GoogLeNet does; otherwise the output alone.
+
+    ties: (module, owner) names, each module's weight made the owner's Parameter, as Hugging Face's
+    tie_weights makes GPT-2's lm_head.weight its wte.weight; model.parameters() yields it once."""
 
     uses = ("AuxHead",)
 
-    def __init__(self, layers: OrderedDict) -> None:
+    def __init__(self, layers: OrderedDict, ties: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(layers)
+        for module, owner in ties:
+            self.get_submodule(module).weight = self.get_submodule(owner).weight
         self._aux_outputs: list[torch.Tensor] = []
         for module in self.modules():
             if isinstance(module, AuxHead):

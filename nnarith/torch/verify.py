@@ -187,12 +187,15 @@ def _own(module, what: str) -> int:
 
 
 def _check_parameters(result: Verification, report: Report, model) -> None:
-    """Parameters and buffers belong to the model, not to the batch: compared as they are."""
+    """Parameters and buffers belong to the model, not to the batch: compared as they are. A Parameter
+    that modules share (a tied weight) is a layer's where model.named_parameters() first names it, as
+    PyTorch counts it once."""
+    first = {id(p): name for name, p in model.named_parameters()}
     for row in report.rows + report.aux_rows:
         if row.kind not in MERGES:
             module = model.get_submodule(row.name)
-            result.add(f"params {row.name}", row.params, _own(module, "parameters"), group="layer params",
-                       unit="elements")
+            held = sum(p.numel() for p in module.parameters() if first[id(p)].startswith(row.name + "."))
+            result.add(f"params {row.name}", row.params, held, group="layer params", unit="elements")
             result.add(f"buffers {row.name}", row.buffers, _own(module, "buffers"), group="layer buffers",
                        unit="elements")
     aux = [model.get_submodule(n) for n in {r.path[0] for r in report.aux_rows}] if report.aux_rows else []
