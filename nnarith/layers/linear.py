@@ -49,7 +49,8 @@ class _Dense(Layer):
 
     def dense(self, x: Shape, pieces: int = 1) -> Out:
         steps, f = _features(x)
-        out = Out(_output(x, self.out, self.name), effect=WHOLE)
+        # Per token, an fc mixes one token's features: each token keeps its own field (its patch, say).
+        out = Out(_output(x, self.out, self.name), effect=None if x.layout == TOKENS else WHOLE)
         units = (pieces, self.out) if pieces > 1 else (self.out,)  # one affine map per piece and output
         weights = times(*units, f)
         params = times(*units, Paren(plus(f, 1) if self.bias else f))
