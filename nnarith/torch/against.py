@@ -23,7 +23,7 @@ from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 from nnarith.torch.by_operator import per_image
-from nnarith.torch.verify import Check, Verification, checked, doing, unfused
+from nnarith.torch.verify import Check, Verification, checked, doing, flop_counter, unfused
 
 WANTED = "an nn.Module, or a function or class that builds one with no arguments, e.g. torchvision.models:resnet50"
 
@@ -95,8 +95,6 @@ def _what(value: object) -> str:
 def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bool]], tuple, int]:
     """(leaf name, output shape, holds parameters) in execution order, the output shape, and the FLOPs
     FlopCounterMode counts on the batch."""
-    from torch.utils.flop_counter import FlopCounterMode
-
     seen: list[tuple[str, tuple, bool]] = []
     hooks = []
     for name, module in model.named_modules():
@@ -106,7 +104,7 @@ def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bo
                     seen.append((name, tuple(out.shape[1:]), any(True for _ in m.parameters(recurse=False))))
             hooks.append(module.register_forward_hook(record))
     try:
-        with unfused(), FlopCounterMode(display=False) as fc:
+        with unfused(), flop_counter() as fc:
             out = model(x)
     finally:
         for h in hooks:

@@ -28,7 +28,7 @@ class Children:
 @dataclass(frozen=True)
 class Construct:
     """A constructor call. cls: 'nn.Conv2d' (a torch.nn class) or the name of a class of
-    nnarith.torch.modules ('FlattenLinear'); args and kwargs: plain values, Children, or
+    nnarith.torch.modules ('FlattenLinear') or attention_modules; args and kwargs: plain values, Children, or
     Constructs."""
 
     cls: str
@@ -65,9 +65,11 @@ def resolve(cls: str) -> type:
     """The class a Construct names (imports torch)."""
     from torch import nn
 
-    from nnarith.torch import modules
+    from nnarith.torch import attention_modules, modules
 
-    return getattr(nn, cls[3:]) if cls.startswith("nn.") else getattr(modules, cls)
+    if cls.startswith("nn."):
+        return getattr(nn, cls[3:])
+    return getattr(modules, cls) if hasattr(modules, cls) else getattr(attention_modules, cls)
 
 
 _NONE = object()  # no default

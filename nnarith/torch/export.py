@@ -15,7 +15,7 @@ import torch
 from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.loader.nodes import Network
-from nnarith.torch import guard, modules
+from nnarith.torch import attention_modules, guard, modules
 from nnarith.torch.builder import network
 from nnarith.torch.construct import Construct, resolve
 
@@ -80,6 +80,9 @@ if __name__ == "__main__":
 '''
 
 
+LIBRARIES = (modules.__name__, attention_modules.__name__)  # where the classes a Construct names are defined
+
+
 def helper_classes(model: Construct) -> list[type]:
     """The classes of nnarith.torch.modules that the model's calls name, with what they need from
     there (their bases, and the classes in their `uses`), in the order they are defined."""
@@ -87,8 +90,8 @@ def helper_classes(model: Construct) -> list[type]:
     found: set[type] = set()
     while todo:
         cls = todo.pop()
-        if cls.__module__ == modules.__name__ and cls not in found:
+        if cls.__module__ in LIBRARIES and cls not in found:
             found.add(cls)
             todo += [*cls.__mro__, *(getattr(modules, name) for name in getattr(cls, "uses", ()))]
-    order = list(vars(modules).values())
+    order = [*vars(modules).values(), *vars(attention_modules).values()]
     return sorted(found, key=order.index)
