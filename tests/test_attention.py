@@ -174,3 +174,20 @@ def test_refusals(layer, input, message):
     with pytest.raises(SpecError) as err:
         spec_text(text)
     assert message in str(err.value)
+
+
+@pytest.mark.torch
+def test_a_triangle_count_fails_verify_on_the_flops_alone_and_says_why():
+    pytest.importorskip("torch")
+    from nnarith.loader import parse_spec
+    from nnarith.torch.verify import verify
+
+    text = "input: {tokens: 6, features: 8}\nlayers: [attention: {heads: 2, causal: true, count: triangle}]\n"
+    triangle = 2 * 2 * (6 * 7 // 2) * 4
+    dense = 2 * 2 * 6 * 6 * 4
+    result = verify(parse_spec(text, "t.yaml"))
+    wrong = {c.what: (c.expected, c.measured) for c in result.checks if c.status == "mismatch"}
+    projections = 6 * 8 * 4 * 8
+    assert wrong == {"FLOPs attention1": (2 * (projections + triangle), 2 * (projections + dense)),
+                     "FLOPs (torch FlopCounterMode)": (2 * (projections + triangle), 2 * (projections + dense))}
+    assert f"counts {dense - triangle:,} MACs fewer" in spec_text(text).rows[-1].notes[0]

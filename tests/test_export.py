@@ -190,6 +190,10 @@ KINDS = [
     (["permute: [1, 2, 0]"], (2, 3, 4), ["Permute((0, 2, 3, 1))"]),
     (["channel_shuffle: 2"], (4, 3), ["nn.ChannelShuffle(2)"]),
     (["crop: [3, 2]"], (2, 6, 5), ["CenterCrop((3, 2))"]),
+    (["reshape: {shape: [4, 8], layout: tokens}", "attention: {heads: 2, bias: false, causal: true}"], (4, 8),
+     ["Reshape((4, 8))", "SelfAttention(8, 2, 4, bias=False, causal=True)"]),
+    (["reshape: {shape: [4, 6], layout: tokens}", "mhsa: {heads: 3, head_dim: 5}"], (4, 6),
+     ["Reshape((4, 6))", "SelfAttention(6, 3, 5)"]),
 ]
 
 

@@ -20,6 +20,7 @@ from nnarith.analysis.walk import analyze
 from nnarith.layers.base import REGISTRY, SPATIAL_NAMES
 from nnarith.loader import load_spec, shipped
 from tests.helpers import report
+from tests.test_layers import tokens
 
 E = 10**99
 
@@ -214,6 +215,9 @@ KINDS = {
     "rmsnorm": [("rmsnorm", (16,))],
     "layer_scale": [("layer_scale", (3, 4, 4))],
     "stochastic_depth": [("stochastic_depth: 0.1", (3, 4, 4))],
+    "attention": [(tokens("attention: 2", 5, 8), (5, 8)),
+                  (tokens("attention: {heads: 1, head_dim: 3, bias: false}", 5, 8), (5, 8)),
+                  (tokens("attention: {heads: 2, causal: true, count: triangle}", 5, 8), (5, 8))],
 }
 
 

@@ -55,6 +55,11 @@ LAYERS = [(layer, input) for layer, input, *_ in CONV + DECONV + POOL + DENSE + 
     ("drop_path: {p: 0.5, mode: batch}", (3, 4, 4)),  # one draw for the batch
     ("groupnorm: {groups: 2, affine: false}", (4, 5)),
     ("rmsnorm: {affine: false}", (6,)),
+    # on tokens, given as the input's named axes (the layer tables make them with a reshape first)
+    ("attention: 2", "{tokens: 5, features: 8}"),
+    ("mhsa: {heads: 3, head_dim: 2, bias: false}", "{tokens: 4, features: 5}"),
+    ("attention: {heads: 2, causal: true}", "{tokens: 5, features: 8}"),
+    ("attention: {heads: 2, causal: true, count: triangle}", "{tokens: 5, features: 8}"),
 ]
 
 MERGE_SPECS = [
@@ -80,8 +85,8 @@ SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv
 WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
 
 
-def spec(layer: str, input: tuple[int, ...]) -> str:
-    return f"input: {list(input)}\nlayers: [{layer}]\n"
+def spec(layer: str, input: tuple[int, ...] | str) -> str:
+    return f"input: {input if isinstance(input, str) else list(input)}\nlayers: [{layer}]\n"
 
 
 def declared(net, report) -> Counter:

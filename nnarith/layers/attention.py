@@ -106,13 +106,19 @@ class Attention(Layer):
         bias_adds = groups * t * (3 * h * d + f) if self.bias else 0
         mask = scores if self.causal and self.count == DENSE else 0
         out.other_ops = bias_adds + scores + mask + _SOFTMAX_OPS * scores
-        out.fvcore = out.macs  # fvcore counts linear and matmul per multiply-accumulate
+        # fvcore counts linear and matmul per multiply-accumulate, of the dense products PyTorch runs
+        dense = projections.value + 2 * groups * h * t * t * d
+        out.fvcore = dense
+        if self.count == TRIANGLE:
+            out.notes.append(f"count: triangle counts {dense - out.macs:,} MACs fewer than the dense products "
+                             f"PyTorch's kernels run ({dense:,}): verify's FlopCounterMode, which measures those, "
+                             "finds twice as many FLOPs more")
         out.work["params"] = (plus(weights, times(3, inner), f) if self.bias else weights).equation(
             tail="(q, k, v and output projections)")
-        out.work["macs"] = (f"{macs.text} = {out.macs:,} (projections {projections.value:,}; "
-                            f"QKᵀ {qk.value:,}; AV {av.value:,})")
-        out.work["output"] = f"{t} tokens of {f} features, {h} heads of {d}" + (
-            f", {self.count} count of the causal scores" if self.causal else "")
+        out.work["macs"] = macs.equation(tail="(projections, then qk and av per head)")
+        out.work["output"] = (f"{t} tokens of {f} features, {h} heads of {d}; MACs: projections {projections.value:,}"
+                              f" + QKᵀ {qk.value:,} + AV {av.value:,}"
+                              + (f" ({self.count}: {pairs.text} scores per head)" if self.causal else ""))
         return out
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
