@@ -36,7 +36,10 @@ class SelfAttention(nn.Module):
         if self.causal:  # an added mask of -inf above the diagonal: the whole T x T is computed, as dense kernels do
             scores = scores + torch.full((t, t), float("-inf"), device=x.device, dtype=x.dtype).triu(1)
         heads = torch.matmul(scores.softmax(-1), v)
-        return self.out_proj(heads.transpose(1, 2).reshape(n, t, self.heads * self.head_dim))
+        joined = heads.transpose(1, 2).reshape(n, t, self.heads * self.head_dim)
+        # out_proj as a function, as nn.MultiheadAttention calls it: a model built of either has the same modules
+        # that run (verify --against compares the output shapes of those that hold parameters)
+        return nn.functional.linear(joined, self.out_proj.weight, self.out_proj.bias)
 
     def extra_repr(self) -> str:
         return f"{self.features}, {self.heads}, head_dim={self.head_dim}, causal={self.causal}"
