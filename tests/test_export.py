@@ -207,6 +207,10 @@ KINDS = [
     (["mean_tokens"], {"tokens": 3, "features": 4}, ["MeanTokens()"]),
     (["to_tokens", "class_token"], (4, 2, 3), ["ToTokens()", "ClassToken(4)"]),
     (["patch_embed: {size: [2, 3], dim: 5, bias: false}"], (3, 4, 6), ["PatchEmbed(3, 5, (2, 3), bias=False)"]),
+    (["reshape: {shape: [4, 8], layout: tokens}", "attention: {heads: 2, bias: false, causal: true}"], (4, 8),
+     ["Reshape((4, 8))", "SelfAttention(8, 2, 4, bias=False, causal=True)"]),
+    (["reshape: {shape: [4, 6], layout: tokens}", "mhsa: {heads: 3, head_dim: 5}"], (4, 6),
+     ["Reshape((4, 6))", "SelfAttention(6, 3, 5)"]),
 ]
 
 

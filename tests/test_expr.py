@@ -20,6 +20,7 @@ from nnarith.analysis.walk import analyze
 from nnarith.layers.base import REGISTRY, SPATIAL_NAMES
 from nnarith.loader import load_spec, shipped
 from tests.helpers import report
+from tests.test_layers import tokens
 
 E = 10**99
 
@@ -226,6 +227,9 @@ KINDS = {
     "patch_embed": [("patch_embed: {size: 16, dim: 768}", (3, 224, 224)), ("patch_embed: {size: [2, 4], dim: 3}",
                                                                           (E, 4, 8))],
     "to_tokens": [("to_tokens", (E, 4, 8))],
+    "attention": [(tokens("attention: 2", 5, 8), (5, 8)),
+                  (tokens("attention: {heads: 1, head_dim: 3, bias: false}", 5, 8), (5, 8)),
+                  (tokens("attention: {heads: 2, causal: true, count: triangle}", 5, 8), (5, 8))],
 }
 
 

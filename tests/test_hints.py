@@ -28,13 +28,12 @@ def load_error(layer: str, blocks: str = "") -> SpecError:
 # (typed kind, the hint's beginning). The issue's three first: difflib alone said 'flatten',
 # 'lrn' and 'seq' for them.
 @pytest.mark.parametrize("typed, hint", [
-    ("attention", "nnarith has no 'attention' kind yet (multi-head attention)"),
+    ("cross_attention", "nnarith has no 'cross_attention' kind yet (attention from one sequence to another)"),
     ("ln", "'ln' is written 'layernorm'"),
     ("se", "nnarith has no 'se' kind; build the squeeze-and-excitation gate with mul, as in 'mul: [identity, [gap,"),
-    ("MultiheadAttention", "nnarith has no 'attention' kind yet"),
-    ("multi-head-attention", "nnarith has no 'attention' kind yet"),
-    ("mha", "nnarith has no 'attention' kind yet"),
-    ("self_attention", "nnarith has no 'attention' kind yet"),
+    ("MultiheadAttention", "'MultiheadAttention' is written 'attention'"),
+    ("multi-head-attention", "'multi-head-attention' is written 'attention'"),
+    ("mha", "'mha' is written 'attention'"),
     ("transformer", "nnarith has no 'transformer' kind yet"),
     ("LayerNorm", "did you mean 'layernorm'?"),
     ("layer_norm", "did you mean 'layernorm'?"),
@@ -230,7 +229,7 @@ def test_no_other_name_is_a_kind_or_listed_twice():
 
 def test_the_kinds_command_gets_the_same_hints():
     """The CLI's `nnarith kinds NAME` passes the registry's names and the merges."""
-    assert kind_hint("attention", [*REGISTRY, *MERGES]).startswith("nnarith has no 'attention' kind yet")
+    assert kind_hint("transformer", [*REGISTRY, *MERGES]).startswith("nnarith has no 'transformer' kind yet")
     assert kind_hint("maxpol", [*REGISTRY, *MERGES]) == "did you mean 'maxpool'?"
     assert kind_hint("xyz", [*REGISTRY, *MERGES]) is None
 

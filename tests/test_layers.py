@@ -256,9 +256,32 @@ TOKEN_KINDS = [
 ]
 
 
+
+def tokens(layer: str, t: int, f: int) -> str:
+    """A layer on tokens [t, f]: the table's input is a map, made tokens by a view first."""
+    return f"[reshape: {{shape: [{t}, {f}], layout: tokens}}, {layer}]"
+
+
+# Self-attention, h heads of d on tokens [T, F]: 4 x F x h*d weights, 3*h*d + F biases; MACs T x F x 3*h*d and
+# T x h*d x F (projections) + h x T x T x d twice (q kᵀ, then the weighted sum of v); ops the bias adds, one scale,
+# (causal, dense) one mask add and 3 softmax ops per score. count: triangle: T(T+1)/2 scores per head.
+ATTENTION = [
+    (tokens("attention: 4", 17, 64), (17, 64), (17, 64), 4 * 64 * 64 + 3 * 64 + 64,
+     17 * 64 * 4 * 64 + 2 * 4 * 17 * 17 * 16, 17 * (3 * 64 + 64) + (1 + 3) * 4 * 17 * 17),
+    (tokens("attention: {heads: 3, head_dim: 8}", 5, 10), (5, 10), (5, 10), 4 * 10 * 24 + 3 * 24 + 10,
+     5 * 10 * 4 * 24 + 2 * 3 * 5 * 5 * 8, 5 * (3 * 24 + 10) + (1 + 3) * 3 * 5 * 5),
+    (tokens("mhsa: {heads: 2, bias: false}", 6, 8), (6, 8), (6, 8), 4 * 8 * 8,
+     6 * 8 * 4 * 8 + 2 * 2 * 6 * 6 * 4, (1 + 3) * 2 * 6 * 6),
+    (tokens("self_attention: {heads: 2, causal: true}", 6, 8), (6, 8), (6, 8), 4 * 8 * 8 + 3 * 8 + 8,
+     6 * 8 * 4 * 8 + 2 * 2 * 6 * 6 * 4, 6 * (3 * 8 + 8) + (1 + 1 + 3) * 2 * 6 * 6),
+    (tokens("attention: {heads: 2, causal: true, count: triangle}", 6, 8), (6, 8), (6, 8), 4 * 8 * 8 + 3 * 8 + 8,
+     6 * 8 * 4 * 8 + 2 * 2 * (6 * 7 // 2) * 4, 6 * (3 * 8 + 8) + (1 + 3) * 2 * (6 * 7 // 2)),
+]
+
+
 @pytest.mark.parametrize("layer, input, output, params, macs, ops",
                          CONV + DECONV + LOCAL + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES
-                         + TOKEN_KINDS)
+                         + TOKEN_KINDS + ATTENTION)
 def test_layer_rule(layer, input, output, params, macs, ops):
     row = last(layer, input)
     assert row.shape.dims == output

@@ -165,3 +165,17 @@ def test_receptive_field_matches_the_gradient(layers, input):
         lo = unit * field["stride"][dim] - field["padding"][dim]
         hi = lo + field["size"][dim] - 1
         assert (hits.min().item(), hits.max().item()) == (max(lo, 0), min(hi, input[dim + 1] - 1))
+
+
+def test_an_fc_on_tokens_keeps_each_tokens_field():
+    """Autograd: token k of patch_embed, fc, gelu, fc depends on patch k's pixels alone, as its field says."""
+    from nnarith.loader import parse_spec
+
+    text = "input: [1, 12, 8]\nlayers: [patch_embed: {size: 4, dim: 3}, fc: 5, gelu, fc: 2]\n"
+    model, r = build_with_report(parse_spec(text, "t.yaml"))
+    assert receptive.describe(r.rows[-1].rf)["size"] == [4, 4]
+    x = torch.rand(1, 1, 12, 8, requires_grad=True)
+    k = 3  # patches run row by row: row 1, column 1 of a 3 x 2 grid
+    model(x)[0, k].sum().backward()
+    rows, cols = x.grad[0, 0].nonzero(as_tuple=True)
+    assert (rows.min().item(), rows.max().item(), cols.min().item(), cols.max().item()) == (4, 7, 4, 7)

@@ -2,6 +2,7 @@
 
 from nnarith.layers import (  # noqa: F401
     activation,
+    attention,
     conv,
     linear,
     local,

@@ -51,7 +51,9 @@ class _Dense(Layer):
         """The counts of `pieces` affine maps per output; with `tie`, the weight is that layer's tensor,
         counted there (its MACs are this layer's all the same)."""
         steps, f = _features(x)
-        out = Out(_output(x, self.out, self.name), effect=WHOLE, weight=(pieces * self.out, f))
+        # Per token, an fc mixes one token's features: each token keeps its own field (its patch, say).
+        out = Out(_output(x, self.out, self.name), effect=None if x.layout == TOKENS else WHOLE,
+                  weight=(pieces * self.out, f))
         units = (pieces, self.out) if pieces > 1 else (self.out,)  # one affine map per piece and output
         macs = times(*((steps,) if steps > 1 else ()), f, *units)
         out.macs = out.fvcore = macs.value

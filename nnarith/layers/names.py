@@ -29,6 +29,7 @@ WRITTEN_AS = {
     "gap": ("global_average_pooling",),
     "lrn": ("local_response_norm", "local_response_normalization"),
     "layernorm": ("layer_normalization", "ln"),
+    "attention": ("multi_head_attention", "mha", "scaled_dot_product_attention"),
     "groupnorm": ("group_normalization", "gn"),
     "rmsnorm": ("rms_normalization",),
     "leaky_relu": ("lrelu",),
@@ -67,9 +68,7 @@ BUILT = (
 
 # Layers nnarith does not compute yet: the kind's name, what it is, and the names it goes by.
 MISSING = (
-    ("attention", "multi-head attention",
-     ("multi_head_attention", "mha", "self_attention", "cross_attention",
-      "scaled_dot_product_attention")),
+    ("cross_attention", "attention from one sequence to another", ()),
     ("transformer", "transformer layers",
      ("transformer_encoder", "transformer_decoder", "transformer_encoder_layer", "transformer_decoder_layer",
       "transformer_block")),

@@ -24,7 +24,7 @@ from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
 from nnarith.torch.by_operator import per_image
 from nnarith.torch.token_modules import sample_input
-from nnarith.torch.verify import Check, Verification, checked, doing, unfused
+from nnarith.torch.verify import Check, Verification, attention_note, checked, doing, flop_counter, unfused
 
 WANTED = "an nn.Module, or a function or class that builds one with no arguments, e.g. torchvision.models:resnet50"
 
@@ -93,11 +93,9 @@ def _what(value: object) -> str:
     return "None" if value is None else f"a {_name(type(value))}"
 
 
-def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bool]], tuple, int]:
-    """(leaf name, output shape, holds parameters) in execution order, the output shape, and the FLOPs
-    FlopCounterMode counts on the batch."""
-    from torch.utils.flop_counter import FlopCounterMode
-
+def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bool]], tuple, int, Check | None]:
+    """(leaf name, output shape, holds parameters) in execution order, the output shape, the FLOPs
+    FlopCounterMode counts on the batch, and the note naming those of the CPU attention kernel it added."""
     seen: list[tuple[str, tuple, bool]] = []
     hooks = []
     for name, module in model.named_modules():
@@ -107,13 +105,13 @@ def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, tuple, bo
                     seen.append((name, tuple(out.shape[1:]), any(True for _ in m.parameters(recurse=False))))
             hooks.append(module.register_forward_hook(record))
     try:
-        with unfused(), FlopCounterMode(display=False) as fc:
+        with unfused(), flop_counter() as fc:
             out = model(x)
     finally:
         for h in hooks:
             h.remove()
     out = out[0] if isinstance(out, (tuple, list)) else out
-    return seen, tuple(out.shape[1:]), fc.get_total_flops()
+    return seen, tuple(out.shape[1:]), fc.get_total_flops(), attention_note(fc)
 
 
 def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 2) -> Verification:
@@ -126,14 +124,16 @@ def against(spec: Network | str, target: str, device: str = "cpu", batch: int = 
         ours, _ = build_with_report(net, report=report)
         ours.eval().to(device)
         x = sample_input(report.input.dims, report.input.layout, batch, device)
-        mine, my_out, my_flops = _trace(ours, x)
-        other, their_out, their_flops = _trace(theirs, x)
+        mine, my_out, my_flops, _ = _trace(ours, x)
+        other, their_out, their_flops, hidden = _trace(theirs, x)
     result = Verification(report.name, report.file, device, batch)
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     result.add(f"params: spec vs {target}", count(ours), count(theirs), unit="elements")
     # FLOPs = 2 x MACs, on the batch: divided exactly (a Fraction, shown as such, if either does not divide)
     result.add(f"MACs per image: spec vs {target} (FlopCounterMode / 2)", per_image(my_flops, 2 * batch),
                per_image(their_flops, 2 * batch), unit="MACs")
+    if hidden:
+        result.checks.append(hidden)
     result.add("final output shape", my_out, their_out)
     weighted_mine = [shape for _, shape, has in mine if has]
     weighted_theirs = [shape for _, shape, has in other if has]

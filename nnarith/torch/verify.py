@@ -6,7 +6,9 @@
   convention (layers/base.py), and split by operator beside nnarith's MACs (by_operator.py);
   the operators fvcore does not count are listed, not hidden;
 - PyTorch's FlopCounterMode against FLOPs = 2 x MACs, per layer and in total. Fused kernels
-  that it cannot see into (oneDNN and cuDNN recurrent layers) are switched off for this pass;
+  that it cannot see into (oneDNN and cuDNN recurrent layers, nn.MultiheadAttention's fast path)
+  are switched off for this pass, and the CPU kernel of scaled_dot_product_attention, which it
+  has no formula for, is given torch's own (a note names the FLOPs so added);
 - activation memory: the bytes of the distinct tensors the layers output, against the analysis
   (input plus every allocating layer's output).
 
@@ -146,12 +148,45 @@ def doing(report: Report, batch: int) -> str:
 
 @contextmanager
 def unfused() -> Iterator[None]:
-    """No autograd, and no fused oneDNN/cuDNN recurrent kernels, whose matrix products
-    FlopCounterMode cannot see."""
+    """No autograd, no fused oneDNN/cuDNN recurrent kernels, and no fused fast path of nn.MultiheadAttention
+    (torch._native_multi_head_attention, taken in eval mode without autograd), whose matrix products
+    FlopCounterMode cannot see: it counts that fast path as 0 FLOPs."""
+    fastpath = torch.backends.mha.get_fastpath_enabled()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")  # from mkldnn.flags()
         with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False), torch.backends.cudnn.flags(enabled=False):
-            yield
+            torch.backends.mha.set_fastpath_enabled(False)
+            try:
+                yield
+            finally:
+                torch.backends.mha.set_fastpath_enabled(fastpath)
+
+
+# scaled_dot_product_attention's CPU kernel (nn.MultiheadAttention's core, past its fast path), for which
+# FlopCounterMode has no formula: it counts its q kᵀ and weighted sum of v as 0.
+CPU_ATTENTION = "_scaled_dot_product_flash_attention_for_cpu"
+
+
+def flop_counter():
+    """FlopCounterMode, given for the CPU attention kernel the formula it has for PyTorch's other attention kernels
+    (sdpa_flop_count: q kᵀ and the weighted sum of v over every score, 2 FLOPs per multiply-add)."""
+    from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
+
+    def cpu_attention(query, key, value, *args, out_shape=None, **kwargs) -> int:
+        return sdpa_flop_count(query, key, value)
+
+    return FlopCounterMode(display=False, custom_mapping={getattr(torch.ops.aten, CPU_ATTENTION): cpu_attention})
+
+
+def attention_note(counter) -> Check | None:
+    """The FLOPs of the CPU attention kernel that flop_counter() added to FlopCounterMode's count, named."""
+    ops = counter.get_flop_counts().get("Global", {})
+    flops = sum(n for op, n in ops.items() if str(op).endswith(CPU_ATTENTION))
+    if not flops:
+        return None
+    return Check("attention matmuls FlopCounterMode cannot see", None, None, "note",
+                 f"aten.{CPU_ATTENTION} (scaled_dot_product_attention on the CPU): {flops:,} FLOPs on the batch, "
+                 "which FlopCounterMode counts as 0; counted by its own sdpa_flop_count and included above")
 
 
 def _outputs(model, report: Report, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -230,9 +265,7 @@ def _check_fvcore(result: Verification, report: Report, model, x: torch.Tensor) 
 
 
 def _check_flop_counter(result: Verification, report: Report, model, x: torch.Tensor) -> None:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with unfused(), FlopCounterMode(display=False) as counter:
+    with unfused(), flop_counter() as counter:
         model(x)
     counts = {key.partition(".")[2]: sum(ops.values()) for key, ops in counter.get_flop_counts().items()}
     for row in report.rows:
@@ -241,6 +274,9 @@ def _check_flop_counter(result: Verification, report: Report, model, x: torch.Te
                                  group="layer FLOPs", keys_per_batch=True)
     result.add_per_image("FLOPs (torch FlopCounterMode)", report.totals.flops, counter.get_total_flops(), "FLOPs",
                          "FLOPs = 2 x MACs", keys_per_batch=True)
+    note = attention_note(counter)
+    if note:
+        result.checks.append(note)
 
 
 def _check_memory(result: Verification, report: Report, outputs: dict, x: torch.Tensor) -> None:
