@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from math import prod
+from pathlib import Path
 
 import pytest
 
 from nnarith.analysis.walk import analyze
 from nnarith.check.architecture import depth as rows_depth
-from nnarith.loader import load_spec, shipped
+from nnarith.loader import load_spec, parse_spec, shipped
 from nnarith.render.machine import report_json
 
 # torchvision.models.<name>() parameter counts, as published in its model tables.
@@ -84,6 +85,12 @@ OTHER_PARAMS = {
     "resnet152_v1": 60_192_808,
 }
 
+# Hugging Face transformers models as their default configs build them (no weights; a tied weight counted once, as
+# sum(p.numel() for p in model.parameters()) counts it): test_gpt2_is_transformers_gpt2 builds the model itself.
+HF_PARAMS = {
+    "gpt2": 124_439_808,  # GPT2LMHeadModel(GPT2Config()), the model card's 124M; lm_head is wte's tensor
+}
+
 # He et al. 2015, Table 1, "FLOPs" row (multiply-adds), x 10^9, to its one decimal; as the paper and Caffe's
 # original models place the stride: on the first 1x1. The paper's last digit is not rounded consistently
 # (3.86 G is printed 3.8, 7.57 G is printed 7.6), so a figure matches within one unit of that digit; the
@@ -99,7 +106,7 @@ def totals(name: str):
     return analyze(load_spec(name)).totals
 
 
-@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS}.items()))
+@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS, **HF_PARAMS}.items()))
 def test_parameter_counts(name, params):
     assert totals(name).params == params
 
@@ -121,6 +128,46 @@ def test_resnet_v1_moves_the_stride_to_the_first_1x1(depth):
     # strided one (28, 14, 7); channels 256->128, 512->256, 1024->512: 3/4 of 56*56*256*128 saved each stage
     saved = 3 * (56 * 56 - 28 * 28) * 256 * 128
     assert totals(f"resnet{depth}").macs - totals(f"resnet{depth}_v1").macs == saved
+
+
+# GPT-2 small: L blocks on T tokens of F features, a vocabulary of V. Per block, the attention's q, k, v and output
+# projections T x F x 4F, QKᵀ and AV T x T x F each (over the 12 heads of 64), the MLP's T x F x 4F twice: 12TF² +
+# 2T²F; the head T x F x V. Counting only the causal lower triangle, QKᵀ and AV are T(T+1)/2 x F each. Kaplan et
+# al. 2020 (Table 1) count 2N + 2 n_layer n_ctx d_attn FLOPs a token, N the 12 x 12F² non-embedding weights: their
+# attention term is the triangle's T²/2 per product, and they leave out the head.
+GPT2 = {"L": 12, "T": 1024, "F": 768, "V": 50257}
+
+
+def test_gpt2_macs_dense_and_triangle():
+    L, T, F, V = GPT2.values()
+    assert totals("gpt2").macs == L * (12 * T * F * F + 2 * T * T * F) + T * F * V == 145_824_153_600
+    text = Path(shipped()["gpt2"]).read_text().replace("causal: true}", "causal: true, count: triangle}")
+    triangle = analyze(parse_spec(text, "gpt2_triangle.yaml")).totals.macs
+    assert triangle == L * (12 * T * F * F + F * T * (T + 1)) + T * F * V == 136_169_914_368
+    kaplan = T * (L * 12 * F * F + L * T * F)  # 2N + 2 n_layer n_ctx d_attn FLOPs a token, as MACs: N + L T F
+    assert triangle - T * F * V - kaplan == L * F * T  # the diagonal: T(T+1)/2 against T²/2
+
+
+def test_gpt2_is_transformers_gpt2():
+    transformers = pytest.importorskip("transformers", reason="needs transformers (the test extra) for GPT2LMHeadModel")
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    config = transformers.GPT2Config()
+    config._attn_implementation = "eager"  # explicit matmuls, which FlopCounterMode counts (CPU sdpa it does not)
+    model = transformers.GPT2LMHeadModel(config).eval()
+    assert model.lm_head.weight is model.transformer.wte.weight  # tied: one tensor
+    report = analyze(load_spec("gpt2"))
+    assert sum(p.numel() for p in model.parameters()) == HF_PARAMS["gpt2"] == report.totals.params
+    parts = {"wte": model.transformer.wte, "wpe": model.transformer.wpe, "ln_f": model.transformer.ln_f,
+             **{f"h_{i + 1}": block for i, block in enumerate(model.transformer.h)}}
+    for name, module in parts.items():  # block by block; lm_head holds no tensor of its own
+        assert sum(r.params for r in report.rows if r.path[0] == name) == sum(p.numel() for p in module.parameters())
+    assert [r.params for r in report.rows if r.name == "lm_head"] == [0]
+    T = 16  # FLOPs = 2 x MACs, on a sequence short enough to run at once (Conv1D's addmm, the matmuls, the head)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, T, dtype=torch.long))
+    assert counter.get_total_flops() == 2 * analyze(load_spec("gpt2", input=(T,))).totals.macs
 
 
 def test_exact_macs():
@@ -249,6 +296,11 @@ DEPTHS = [
     # 1 + 3 + 6 + 6 = 16 blocks, each with SE.
     ("regnet_x_400mf", 68, "Radosavovic et al. 2020, as torchvision builds it, counted: 1 + 22*3 + 1"),
     ("regnet_y_400mf", 82, "Radosavovic et al. 2020, as torchvision builds it, counted: 1 + 16*(3 + 2) + 1"),
+    # Radford et al. 2019, Table 2: 12 layers (blocks); counted on GPT2LMHeadModel's modules: per block the attention
+    # (c_attn and c_proj around the heads, one layer as nn.MultiheadAttention is) and the MLP's c_fc and c_proj, then
+    # lm_head (tied to wte, still a layer that runs); the embeddings are lookups and the layer norms have no weights
+    # papers count.
+    ("gpt2", 37, "Radford et al. 2019, Table 2: 12 layers; counted: 12*(1 + 2) + 1"),
     ("mlp_mnist", 3, "the Keras mnist_mlp example: 784-512-512-10, three dense layers"),
     ("conv_autoencoder", 6, "its spec: three convolutions down, three transposed convolutions up"),
     ("dcgan_generator", 5, "Radford et al. 2016, Figure 1: the projection and four fractionally-strided convolutions"),
