@@ -18,6 +18,7 @@ from nnarith.errors import SpecError  # noqa: E402
 from nnarith.loader import shipped  # noqa: E402
 from nnarith.torch import build  # noqa: E402
 from nnarith.torch.builder import build_with_report  # noqa: E402
+from nnarith.torch.token_modules import sample_input  # noqa: E402
 from tests.helpers import ENV, report  # noqa: E402
 from tests.test_layers import CONV, DECONV, DENSE, MERGE, NORM_AND_ELEMENTWISE, PATCHES, POOL, RECURRENT  # noqa: E402
 
@@ -89,7 +90,7 @@ def test_rejections_are_pytorch_rejections():
 @pytest.mark.parametrize("name", sorted(shipped()))
 def test_every_shipped_spec_builds(name):
     model, r = build_with_report(name)
-    x = torch.randn(2, *r.input.dims)
+    x = sample_input(r.input.dims, r.input.layout, 2)  # token ids for a spec that reads them (gpt2)
     with torch.no_grad():
         y = model.eval()(x)
     assert tuple(y.shape) == (2, *r.output.dims)
