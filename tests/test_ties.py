@@ -46,7 +46,7 @@ def test_explain_shows_the_zero_and_why(tmp_path):
     (tmp_path / "lm.yaml").write_text(lm(f"fc: {{name: lm_head, out: {V}, tie: wte}}"))
     r = cli("shape", "lm.yaml", "--explain", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert f"params           {V} (the bias; the weight {V}x{D} is wte's, counted there)" in r.stdout
+    assert f"params           {V} = {V} (the bias alone, the weight is shared with wte, counted there)" in r.stdout
     assert f"MACs             {T} x {D} x {V} = {T * D * V:,}" in r.stdout
     assert "~1 lm_head: weight shared with wte, counted there" in r.stdout
 

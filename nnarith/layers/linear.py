@@ -59,10 +59,11 @@ class _Dense(Layer):
         out.macs = out.fvcore = macs.value
         out.biases = self.out * pieces if self.bias else 0
         out.other_ops = steps * out.biases  # bias adds
-        if tie:
-            shared = f"the weight {pieces * self.out}x{f} is {tie}'s, counted there"
-            out.work["weights"] = f"0: {shared}"
-            out.work["params"] = f"{out.biases:,} (the bias; {shared})" if self.bias else f"0: {shared}"
+        if tie:  # the working's form, '<arithmetic> = <figure> (<what it is>)', as every other
+            shared = f"the weight is shared with {tie}, counted there"
+            out.work["weights"] = f"0 = 0 ({shared})"
+            out.work["params"] = (f"{out.biases} = {out.biases:,} (the bias alone, {shared})" if self.bias
+                                  else f"0 = 0 ({shared})")
             out.notes.append(f"weight shared with {tie}, counted there")
         else:
             weights = times(*units, f)
