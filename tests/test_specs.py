@@ -7,6 +7,7 @@ from math import prod
 
 import pytest
 
+from nnarith.analysis import receptive
 from nnarith.analysis.walk import analyze
 from nnarith.check.architecture import depth as rows_depth
 from nnarith.loader import load_spec, shipped
@@ -148,6 +149,23 @@ VIT_B_MACS = [
 def test_vit_macs_to_torchvisions_three_decimals(name, macs, gflops):
     assert totals(name).macs == macs
     assert round(macs / 1e9, 3) == gflops
+
+
+
+@pytest.mark.parametrize("name, patch", [("vit_b_16", 16), ("vit_b_32", 32)])
+def test_vit_patch_tokens_keep_their_patch_until_attention_mixes_them(name, patch):
+    # conv_proj is a conv of kernel = stride = patch: each token sees its patch, and the class token, position
+    # embedding and ln_1 keep that field; the first self-attention lets every token see every patch
+    rows = analyze(load_spec(name)).rows
+    first = next(i for i, r in enumerate(rows) if r.kind == "attention")
+    assert [r.name.rsplit(".", 1)[-1] for r in rows[:first]] == ["conv_proj", "class_token", "pos_embedding",
+                                                                 "dropout", "ln_1"]
+    patch_field = {"size": [patch, patch], "stride": [patch, patch], "padding": [0, 0]}
+    assert all(receptive.describe(r.rf) == patch_field for r in rows[:first])
+    # from there on the whole image, but for the first residual's shortcut: the input tokens, still patches
+    shortcut = "encoder.layers.encoder_layer_0.add1.branch2.identity1"
+    assert [r.name for r in rows[first:] if r.rf != receptive.WHOLE] == [shortcut]
+    assert receptive.describe(rows[[r.name for r in rows].index(shortcut)].rf) == patch_field
 
 
 def test_vgg16_memory_the_lecture_table_and_torchvision():
