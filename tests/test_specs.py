@@ -7,6 +7,7 @@ from math import prod
 
 import pytest
 
+from nnarith.analysis import receptive
 from nnarith.analysis.walk import analyze
 from nnarith.check.architecture import depth as rows_depth
 from nnarith.loader import load_spec, shipped
@@ -46,6 +47,8 @@ TORCHVISION_PARAMS = {
     "regnet_y_400mf": 4_344_144,
     "shufflenet_v2_x1_0": 2_278_604,
     "mnasnet1_0": 4_383_312,
+    "vit_b_16": 86_567_656,
+    "vit_b_32": 88_224_232,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -61,6 +64,7 @@ TORCHVISION_GMACS = {
     "efficientnet_b0": 0.39,
     "regnet_x_400mf": 0.41, "regnet_y_400mf": 0.40,
     "shufflenet_v2_x1_0": 0.14, "mnasnet1_0": 0.31,
+    "vit_b_16": 17.56, "vit_b_32": 4.41,  # published as 17.564 and 4.409: VIT_B_MACS below
 }
 
 OTHER_PARAMS = {
@@ -126,7 +130,42 @@ def test_resnet_v1_moves_the_stride_to_the_first_1x1(depth):
 def test_exact_macs():
     assert totals("vgg16").macs == 15_470_264_320
     assert totals("resnet50").macs == 4_089_184_256
+    assert totals("vit_b_16").macs == 17_563_828_224
     assert totals("vgg16").flops == 2 * 15_470_264_320
+
+
+# torchvision publishes ViT's GFLOPS to three decimals, which the two-decimal table above cannot hold. ViT-B
+# (F = 768, MLP 3072, 12 blocks) on T tokens: per block the q, k, v and output projections 4*T*F^2, the MLP
+# 2*T*F*3072 and, in full, q kᵀ and the weighted sum of v, T^2*F each; then the patch conv and the head.
+VIT_B_MACS = [
+    ("vit_b_16", 12 * (4 * 197 * 768**2 + 2 * 197 * 768 * 3072 + 2 * 197**2 * 768) + 196 * 768 * 768 + 768 * 1000,
+     17.564),
+    ("vit_b_32", 12 * (4 * 50 * 768**2 + 2 * 50 * 768 * 3072 + 2 * 50**2 * 768) + 49 * 3072 * 768 + 768 * 1000,
+     4.409),
+]
+
+
+@pytest.mark.parametrize("name, macs, gflops", VIT_B_MACS)
+def test_vit_macs_to_torchvisions_three_decimals(name, macs, gflops):
+    assert totals(name).macs == macs
+    assert round(macs / 1e9, 3) == gflops
+
+
+
+@pytest.mark.parametrize("name, patch", [("vit_b_16", 16), ("vit_b_32", 32)])
+def test_vit_patch_tokens_keep_their_patch_until_attention_mixes_them(name, patch):
+    # conv_proj is a conv of kernel = stride = patch: each token sees its patch, and the class token, position
+    # embedding and ln_1 keep that field; the first self-attention lets every token see every patch
+    rows = analyze(load_spec(name)).rows
+    first = next(i for i, r in enumerate(rows) if r.kind == "attention")
+    assert [r.name.rsplit(".", 1)[-1] for r in rows[:first]] == ["conv_proj", "class_token", "pos_embedding",
+                                                                 "dropout", "ln_1"]
+    patch_field = {"size": [patch, patch], "stride": [patch, patch], "padding": [0, 0]}
+    assert all(receptive.describe(r.rf) == patch_field for r in rows[:first])
+    # from there on the whole image, but for the first residual's shortcut: the input tokens, still patches
+    shortcut = "encoder.layers.encoder_layer_0.add1.branch2.identity1"
+    assert [r.name for r in rows[first:] if r.rf != receptive.WHOLE] == [shortcut]
+    assert receptive.describe(rows[[r.name for r in rows].index(shortcut)].rf) == patch_field
 
 
 def test_vgg16_memory_the_lecture_table_and_torchvision():
@@ -262,6 +301,12 @@ DEPTHS = [
     # Tan et al. 2019 give no depth; torchvision's mnasnet1_0: the stem conv, the depthwise separable pair (3x3
     # depthwise, 1x1), 16 inverted residuals (3 + 3 + 3 + 2 + 4 + 1) of 1x1, depthwise, 1x1, the 1x1 to 1280, the fc.
     ("mnasnet1_0", 53, "Tan et al. 2019, MnasNet-B1 as torchvision builds it, counted: 1 + 2 + 16*3 + 1 + 1"),
+    # Dosovitskiy et al. 2020, Table 1, give ViT-Base 12 layers: Transformer encoder blocks, not layers with
+    # weights. Counted as the other specs count: the patch embedding (conv_proj), per block the self-attention
+    # (its q, k, v and output projections one layer, as nn.MultiheadAttention is one module) and the MLP's two
+    # Linears, and the head; class token, position embedding and layer norms hold weights but no layer papers count.
+    ("vit_b_16", 38, "Dosovitskiy et al. 2020, Table 1: 12 blocks; counted: 1 + 12*(1 + 2) + 1"),
+    ("vit_b_32", 38, "as vit_b_16: the patch size changes no depth"),
 ]
 
 
