@@ -84,6 +84,12 @@ OTHER_PARAMS = {
     "resnet152_v1": 60_192_808,
 }
 
+# Hugging Face transformers models built from their config's defaults, as sum(p.numel() for p in
+# model.parameters()) counts them (test_hugging_face_counts_them builds them where transformers imports).
+HF_PARAMS = {
+    "bert_base": 109_482_240,  # BertModel(BertConfig()): the figure of issue 13
+}
+
 # He et al. 2015, Table 1, "FLOPs" row (multiply-adds), x 10^9, to its one decimal; as the paper and Caffe's
 # original models place the stride: on the first 1x1. The paper's last digit is not rounded consistently
 # (3.86 G is printed 3.8, 7.57 G is printed 7.6), so a figure matches within one unit of that digit; the
@@ -99,7 +105,7 @@ def totals(name: str):
     return analyze(load_spec(name)).totals
 
 
-@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS}.items()))
+@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS, **HF_PARAMS}.items()))
 def test_parameter_counts(name, params):
     assert totals(name).params == params
 
@@ -262,6 +268,11 @@ DEPTHS = [
     # Tan et al. 2019 give no depth; torchvision's mnasnet1_0: the stem conv, the depthwise separable pair (3x3
     # depthwise, 1x1), 16 inverted residuals (3 + 3 + 3 + 2 + 4 + 1) of 1x1, depthwise, 1x1, the 1x1 to 1280, the fc.
     ("mnasnet1_0", 53, "Tan et al. 2019, MnasNet-B1 as torchvision builds it, counted: 1 + 2 + 16*3 + 1 + 1"),
+    # Devlin et al. 2018 count L = 12 Transformer blocks, not weight layers; on the longest path: per block the
+    # attention (its q, k, v and output projections, one weight layer as nn.MultiheadAttention is one module)
+    # and the feed-forward's two dense layers, then the pooler's dense. The embedding lookups are tables, not
+    # weight layers a depth counts.
+    ("bert_base", 37, "Devlin et al. 2018, L = 12 blocks, counted: 12*(1 + 2) + 1"),
 ]
 
 
@@ -316,3 +327,27 @@ def test_dcgan_generator_reproduces_figure_1_sizes():
     rows = analyze(load_spec("dcgan_generator")).rows
     assert [r.shape.dims for r in rows if r.kind in ("reshape", "deconv")] == \
         [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32), (3, 64, 64)]
+
+
+def test_bert_base_macs_from_its_configuration():
+    # T = 128 tokens, F = 768, 12 heads of d = 64, intermediate 3072, per block: the q, k, v and output
+    # projections 4*T*F*F, q kᵀ and the weighted sum of v per head 2*h*T*T*d = 2*T*T*F, the feed-forward
+    # 2*T*F*3072; then the pooler's dense F*F on the [CLS] token. Lookups, adds, norms: no MACs.
+    t, f, h, d, inner = 128, 768, 12, 64, 3072
+    block = 4 * t * f * f + 2 * h * t * t * d + 2 * t * f * inner
+    assert block == 931_135_488
+    assert totals("bert_base").macs == 12 * block + f * f == 11_174_215_680
+
+
+def test_bert_base_params_from_its_configuration():
+    f, inner = 768, 3072
+    embeddings = (30522 + 512 + 2) * f + 2 * f  # word, position and token-type tables, LayerNorm
+    block = 4 * (f * f + f) + (f * inner + inner) + (inner * f + f) + 2 * 2 * f  # attention, feed-forward, 2 norms
+    pooler = f * f + f
+    assert totals("bert_base").params == embeddings + 12 * block + pooler == 109_482_240
+
+
+def test_bert_base_params_as_hugging_face_counts_them():
+    transformers = pytest.importorskip("transformers", reason="transformers builds the reference BertModel")
+    model = transformers.BertModel(transformers.BertConfig())
+    assert sum(p.numel() for p in model.parameters()) == HF_PARAMS["bert_base"] == totals("bert_base").params
