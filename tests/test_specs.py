@@ -86,6 +86,17 @@ OTHER_PARAMS = {
     "resnet50_v1": 25_557_032,
     "resnet101_v1": 44_549_160,
     "resnet152_v1": 60_192_808,
+    # Vaswani et al. 2017, base, its encoder: per layer the attention's q, k, v and output projections with biases,
+    # the feed-forward 512-2048-512 with biases and two LayerNorms; then the shared 37000-token embedding. The
+    # paper's 65M also counts the decoder (6 x (two attentions, the feed-forward, three LayerNorms) = 25,224,192)
+    # with the embedding shared: 63,082,496 in all, 2M under its rounded 65M, which the paper does not derive.
+    "transformer_base": 6 * (4 * 512 * 512 + 4 * 512 + 2 * 512 * 2048 + 2048 + 512 + 2 * 2 * 512) + 37000 * 512,
+}
+
+# Hugging Face transformers models built from their config's defaults, as sum(p.numel() for p in
+# model.parameters()) counts them (test_hugging_face_counts_them builds them where transformers imports).
+HF_PARAMS = {
+    "bert_base": 109_482_240,  # BertModel(BertConfig()): the figure of issue 13
 }
 
 # He et al. 2015, Table 1, "FLOPs" row (multiply-adds), x 10^9, to its one decimal; as the paper and Caffe's
@@ -103,7 +114,7 @@ def totals(name: str):
     return analyze(load_spec(name)).totals
 
 
-@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS}.items()))
+@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS, **HF_PARAMS}.items()))
 def test_parameter_counts(name, params):
     assert totals(name).params == params
 
@@ -307,6 +318,14 @@ DEPTHS = [
     # Linears, and the head; class token, position embedding and layer norms hold weights but no layer papers count.
     ("vit_b_16", 38, "Dosovitskiy et al. 2020, Table 1: 12 blocks; counted: 1 + 12*(1 + 2) + 1"),
     ("vit_b_32", 38, "as vit_b_16: the patch size changes no depth"),
+    # Devlin et al. 2018 count L = 12 Transformer blocks, not weight layers; on the longest path: per block the
+    # attention (its q, k, v and output projections, one weight layer as nn.MultiheadAttention is one module)
+    # and the feed-forward's two dense layers, then the pooler's dense. The embedding lookups are tables, not
+    # weight layers a depth counts.
+    ("bert_base", 37, "Devlin et al. 2018, L = 12 blocks, counted: 12*(1 + 2) + 1"),
+    # Vaswani et al. 2017 count N = 6 layers of two sublayers; per layer the attention and the feed-forward's two
+    # linear transformations, as bert_base counts them
+    ("transformer_base", 18, "Vaswani et al. 2017, N = 6 encoder layers, counted: 6*(1 + 2)"),
 ]
 
 
@@ -361,3 +380,47 @@ def test_dcgan_generator_reproduces_figure_1_sizes():
     rows = analyze(load_spec("dcgan_generator")).rows
     assert [r.shape.dims for r in rows if r.kind in ("reshape", "deconv")] == \
         [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32), (3, 64, 64)]
+
+
+def test_bert_base_macs_from_its_configuration():
+    # T = 128 tokens, F = 768, 12 heads of d = 64, intermediate 3072, per block: the q, k, v and output
+    # projections 4*T*F*F, q kᵀ and the weighted sum of v per head 2*h*T*T*d = 2*T*T*F, the feed-forward
+    # 2*T*F*3072; then the pooler's dense F*F on the [CLS] token. Lookups, adds, norms: no MACs.
+    t, f, h, d, inner = 128, 768, 12, 64, 3072
+    block = 4 * t * f * f + 2 * h * t * t * d + 2 * t * f * inner
+    assert block == 931_135_488
+    assert totals("bert_base").macs == 12 * block + f * f == 11_174_215_680
+
+
+def test_bert_base_params_from_its_configuration():
+    f, inner = 768, 3072
+    embeddings = (30522 + 512 + 2) * f + 2 * f  # word, position and token-type tables, LayerNorm
+    block = 4 * (f * f + f) + (f * inner + inner) + (inner * f + f) + 2 * 2 * f  # attention, feed-forward, 2 norms
+    pooler = f * f + f
+    assert totals("bert_base").params == embeddings + 12 * block + pooler == 109_482_240
+
+
+def test_bert_base_params_as_hugging_face_counts_them():
+    transformers = pytest.importorskip("transformers", reason="transformers builds the reference BertModel")
+    model = transformers.BertModel(transformers.BertConfig())
+    assert sum(p.numel() for p in model.parameters()) == HF_PARAMS["bert_base"] == totals("bert_base").params
+
+
+def test_transformer_base_encoder_macs_from_the_paper():
+    # T = 128 tokens, d_model 512, 8 heads of 64, d_ff 2048, per layer: the projections 4*T*d*d, q kᵀ and the
+    # weighted sum of v 2*h*T*T*64 = 2*T*T*d, the feed-forward 2*T*d*d_ff; the embedding is a lookup
+    t, d, d_ff = 128, 512, 2048
+    layer = 4 * t * d * d + 2 * t * t * d + 2 * t * d * d_ff
+    assert totals("transformer_base").macs == 6 * layer == 2_516_582_400
+
+
+def test_transformer_base_encoder_is_torchs_transformer_encoder():
+    # torch's own nn.TransformerEncoderLayer(512, 8, 2048), post-LN as the paper's, six of them, and the embedding;
+    # the sinusoid is a fixed buffer of T x d_model, no params
+    nn = pytest.importorskip("torch.nn", reason="torch builds the reference encoder")
+    layer = nn.TransformerEncoderLayer(512, 8, 2048, 0.1, batch_first=True)
+    assert layer.norm_first is False
+    encoder = nn.TransformerEncoder(layer, 6, enable_nested_tensor=False)
+    report = totals("transformer_base")
+    assert report.params == sum(p.numel() for p in encoder.parameters()) + 37000 * 512 == 37_858_304
+    assert report.buffers == 128 * 512
