@@ -74,6 +74,14 @@ LAYERS = [(layer, input) for layer, input, *_ in TABLES] + [
     ("mhsa: {heads: 3, head_dim: 2, bias: false}", {"tokens": 4, "features": 5}),
     ("attention: {heads: 2, causal: true}", {"tokens": 5, "features": 8}),
     ("attention: {heads: 2, causal: true, count: triangle}", {"tokens": 5, "features": 8}),
+    # window attention: shifted, padded, one window covering the map, one head (q, k, v views of their projection)
+    ("window_attention: {heads: 2, window: 2, shift: 1}", (4, 4, 4)),
+    ("window_attention: {heads: 2, window: 2}", (4, 4, 6)),
+    ("window_attention: {heads: 1, window: 3, shift: 1}", (4, 5, 4)),
+    ("window_attention: {heads: 2, window: 4, shift: 2, bias: false}", (4, 4, 4)),
+    ("window_attention: {heads: 2, window: 3, head_dim: 3}", (4, 3, 6)),
+    ("patch_merge", (3, 4, 4)),
+    ("patch_merge", (3, 5, 4)),  # padded first
 ]
 
 MERGE_SPECS = [

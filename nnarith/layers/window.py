@@ -30,7 +30,7 @@ an odd size padded with zeros first. No arithmetic; its field is a 2x2 window of
 
 from __future__ import annotations
 
-from nnarith.analysis.expr import Num, mul, plus, times
+from nnarith.analysis.expr import Paren, minus, mul, plus, times
 from nnarith.analysis.receptive import UNDEFINED, Window
 from nnarith.layers.attention import Heads, attend
 from nnarith.layers.base import MAP, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
@@ -88,13 +88,15 @@ class WindowAttention(Layer):
         windows = (hp // w) * (wp // w)
         out = Out(x, effect=UNDEFINED)
         figures = attend(out, Heads(windows, w * w, c, h, d), self.bias)
-        table = times(Num((2 * w - 1) ** 2, f"(2*{w}-1)^2"), h)
+        side = Paren(minus(mul(2, w), 1, tight=True))  # offsets -(w-1) to w-1 in each dimension
+        table = times(mul(side, side), h)
         out.weights += table.value
-        out.buffers = (w * w) ** 2  # relative_position_index, int64, as model.buffers() counts it
+        index = mul(w * w, w * w)  # relative_position_index: a row of the table per pair of a window's tokens
+        out.buffers = index.value  # int64, counted as elements, as model.buffers() counts them
         out.other_ops += figures.scores * (2 if sh or sw else 1)  # the bias add, and the mask add where shifted
         out.work["params"] = plus(figures.params, table).equation(
             tail="(q, k, v and output projections, relative position bias table)")
-        out.work["buffers"] = mul(w * w, w * w).equation(tail="(relative_position_index)")
+        out.work["buffers"] = index.equation(tail="(relative position index)")
         padded = f", padded to {hp}x{wp}" if (hp, wp) != tuple(x.dims[1:]) else ""
         shifted = f", shifted by ({sh}, {sw})" if sh or sw else ", not shifted"
         out.work["output"] = f"{x.dims[1]}x{x.dims[2]}{padded}{shifted}: " + out.work["output"]
