@@ -46,6 +46,7 @@ TORCHVISION_PARAMS = {
     "regnet_y_400mf": 4_344_144,
     "shufflenet_v2_x1_0": 2_278_604,
     "mnasnet1_0": 4_383_312,
+    "swin_t": 28_288_354,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -61,6 +62,7 @@ TORCHVISION_GMACS = {
     "efficientnet_b0": 0.39,
     "regnet_x_400mf": 0.41, "regnet_y_400mf": 0.40,
     "shufflenet_v2_x1_0": 0.14, "mnasnet1_0": 0.31,
+    "swin_t": 4.49,
 }
 
 OTHER_PARAMS = {
@@ -262,6 +264,10 @@ DEPTHS = [
     # Tan et al. 2019 give no depth; torchvision's mnasnet1_0: the stem conv, the depthwise separable pair (3x3
     # depthwise, 1x1), 16 inverted residuals (3 + 3 + 3 + 2 + 4 + 1) of 1x1, depthwise, 1x1, the 1x1 to 1280, the fc.
     ("mnasnet1_0", 53, "Tan et al. 2019, MnasNet-B1 as torchvision builds it, counted: 1 + 2 + 16*3 + 1 + 1"),
+    # Liu et al. 2021 give no depth; torchvision's swin_t: the 4x4 stem conv, 12 blocks (2 + 2 + 6 + 2) of a window
+    # attention (one layer, as attention counts: its projections around the per-window products) and the MLP's two
+    # linears, the 3 patch mergings' linears and the head (layer norms have no weights papers count).
+    ("swin_t", 41, "Liu et al. 2021, Swin-T as torchvision builds it, counted: 1 + 12*3 + 3 + 1"),
 ]
 
 
