@@ -15,9 +15,9 @@ joined heads project back to F (out_proj).
   scores, h x T x T) and the joined heads before out_proj. Fused kernels (PyTorch's flash attention on the CPU)
   keep h x T statistics instead of the scores; this model is the dense one the MACs count.
 
-The figures are built per group of tokens that attend among themselves: one group of all T tokens here. A
-windowed attention (Swin's) is `groups` windows of T tokens each, every figure but the projections' weights
-multiplied by the groups.
+The figures are built per group of tokens that attend among themselves (attend(), on Heads): one group of all
+T tokens here. A windowed attention (Swin's window_attention, layers/window.py) is `groups` windows of T tokens
+each, every figure but the projections' weights multiplied by the groups.
 """
 
 from __future__ import annotations
