@@ -142,8 +142,8 @@ def test_verify_against_torchs_own_block_counts_what_the_kernel_hides():
     assert figures["MACs per image"].measured == PROJECTIONS + ATTENTION + 2 * T * F * 4 * F
     note = figures["attention matmuls FlopCounterMode cannot see"]
     assert note.status == "note" and f"{2 * 2 * ATTENTION:,} FLOPs on the batch" in note.detail
-    # both call out_proj as a function: the same modules that hold parameters run, in order
-    assert figures["output shapes of the layers with parameters, in order"].measured == 4
+    # both call out_proj as a function; each attention module is one layer with parameters: ln1, attn, ln2, 2 fc
+    assert figures["output shapes of the layers with parameters, in order"].measured == 5
 
 
 def test_every_token_sees_the_whole_input():

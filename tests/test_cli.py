@@ -57,6 +57,27 @@ def test_calc_chains_layers_and_gives_json():
     assert doc["layers"][0]["params"] == 96 * (11 * 11 * 3 + 1)
 
 
+@pytest.mark.parametrize("given, layers, output, params, macs", [
+    # one ViT-B encoder's attention on 197 tokens: projections 4 T F^2, then QKᵀ and AV, T^2 F each
+    ("tokens:197x768", ["attention: 12"], [197, 768], 4 * 768 * 768 + 4 * 768, 4 * 197 * 768**2 + 2 * 197**2 * 768),
+    ("ids:128", ["embedding: {vocab: 30522, dim: 768}"], [128, 768], 30522 * 768, 0),
+    ("tokens: 4 x 8", ["fc: 3"], [4, 3], 8 * 3 + 3, 4 * 8 * 3),  # per token, not flattened
+])
+def test_calc_reads_tokens_and_token_ids(given, layers, output, params, macs):
+    doc = json.loads(cli("calc", "-i", given, *layers, "-f", "json").stdout)
+    assert (doc["layers"][-1]["output"], doc["totals"]["params"], doc["totals"]["macs"]) == (output, params, macs)
+
+
+@pytest.mark.parametrize("given, message", [
+    ("tokens:197", "--input tokens: takes TxF, 2 sizes (tokens, features); '197' has 1"),
+    ("ids:1x2", "--input ids: takes T, 1 size (the number of token ids); '1x2' has 2"),
+    ("pixels:3x3", "names the layout 'pixels'; write tokens:TxF (tokens of features) or ids:T (token ids)"),
+])
+def test_calc_refuses_a_layout_it_does_not_know(given, message):
+    r = cli("calc", "-i", given, "relu")
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
 def test_list_shows_every_shipped_spec():
     r = cli("list")
     lines = r.stdout.splitlines()

@@ -71,8 +71,10 @@ def test_every_figure_is_an_int(kind):
                 if value is not None:
                     args[name] = value
         body = ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in args.items())
-        # two sizes refused as a map [C, L] are tried as tokens [T, F], for the kinds that need them (attention)
+        # two sizes refused as a map [C, L] are tried as tokens [T, F], for the kinds that need them (attention),
+        # and one size refused as features as token ids [T] (embedding)
         inputs = [str(dims)] + ([f"{{tokens: {dims[0]}, features: {dims[1]}}}"] if len(dims) == 2 else [])
+        inputs += [f"{{ids: {dims[0]}}}"] if len(dims) == 1 else []
         for input in inputs:
             try:
                 report = spec_text(f"input: {input}\nlayers:\n  - {kind}: {{{body}}}\n", batch=3)

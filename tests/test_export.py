@@ -205,6 +205,8 @@ KINDS = [
      ["nn.Embedding(7, 4)", "PositionEmbedding(9, 4)", "SegmentEmbedding(3, 4)"]),
     (["class_token: 2", "select_token: 1"], {"tokens": 3, "features": 4}, ["ClassToken(4, count=2)", "SelectToken(1)"]),
     (["mean_tokens"], {"tokens": 3, "features": 4}, ["MeanTokens()"]),
+    (["sinusoidal_position: {positions: 9, scale: true}"], {"tokens": 3, "features": 4},
+     ["SinusoidalPosition(9, 4, scale=True)"]),
     (["to_tokens", "class_token"], (4, 2, 3), ["ToTokens()", "ClassToken(4)"]),
     (["patch_embed: {size: [2, 3], dim: 5, bias: false}"], (3, 4, 6), ["PatchEmbed(3, 5, (2, 3), bias=False)"]),
     (["reshape: {shape: [4, 8], layout: tokens}", "attention: {heads: 2, bias: false, causal: true}"], (4, 8),

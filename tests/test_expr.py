@@ -221,6 +221,7 @@ KINDS = {
     "embedding": [("embedding: {vocab: 30522, dim: 768}", {"ids": 128})],
     "position_embedding": [("position_embedding: 512", {"tokens": 128, "features": 768})],
     "segment_embedding": [("segment_embedding", {"tokens": 128, "features": 768})],
+    "sinusoidal_position": [("sinusoidal_position: {positions: 512, scale: true}", {"tokens": 128, "features": 512})],
     "class_token": [("class_token: 2", {"tokens": 196, "features": 768})],
     "select_token": [("select_token", {"tokens": 197, "features": 768})],
     "mean_tokens": [("mean_tokens", {"tokens": 197, "features": 768})],

@@ -248,6 +248,10 @@ TOKEN_KINDS = [
     ("position_embedding: {positions: 512}", {"tokens": 128, "features": 768}, (128, 768), 512 * 768, 0, 128 * 768),
     ("segment_embedding", {"tokens": 128, "features": 768}, (128, 768), 2 * 768, 0, 128 * 768),
     ("token_type_embedding: {segments: 3}", TOKENS_17, (17, 64), 3 * 64, 0, 17 * 64),
+    # the fixed sinusoid: a buffer, no params; one add per element, and a multiply per element where scaled
+    ("sinusoidal_position", TOKENS_17, (17, 64), 0, 0, 17 * 64),
+    ("sinusoidal_encoding: {positions: 512, scale: true}", {"tokens": 128, "features": 512}, (128, 512), 0, 0,
+     2 * 128 * 512),
     ("class_token", {"tokens": 196, "features": 768}, (196 + 1, 768), 1 * 768, 0, 0),
     ("class_token: 2", TOKENS_17, (17 + 2, 64), 2 * 64, 0, 0),
     ("select_token", TOKENS_17, (64,), 0, 0, 0),
@@ -332,6 +336,8 @@ def test_fc_on_a_sequence_applies_per_step():
     # batch norm: gamma and beta; buffers running mean, running var and num_batches_tracked
     ("bn", (64, 8, 8), 64, 64, 2 * 64 + 1),
     ("lstm: 10", (4, 3), 4 * 10 * (3 + 10), 2 * 4 * 10, 0),
+    # the sinusoidal table: positions x F, fixed, as the PyTorch tutorial's register_buffer("pe") holds it
+    ("sinusoidal_position: 512", {"tokens": 128, "features": 512}, 0, 0, 512 * 512),
     # window attention: the projections and the bias table; buffer relative_position_index, (w*w)^2 int64
     ("window_attention: {heads: 3, window: 7}", (96, 56, 56), 4 * 96 * 96 + 13 * 13 * 3, 4 * 96, 49 * 49),
 ])
@@ -372,6 +378,7 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     # tokens: a lookup and a table added allocate; reading one token is a view (x[:, 0])
     ("embedding: {vocab: 5, dim: 3}", IDS_16, False),
     ("position_embedding", TOKENS_17, False),
+    ("sinusoidal_position", TOKENS_17, False),
     ("class_token", TOKENS_17, False),
     ("select_token", TOKENS_17, True),
     ("mean_tokens", TOKENS_17, False),
@@ -485,6 +492,8 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("fc: 4", IDS_16, "fc cannot read token ids [16]: they are integers to look up, not features"),
     ("conv: {out: 2, kernel: 1}", IDS_16, "conv cannot read token ids [16]"),
     ("position_embedding: {positions: 16}", TOKENS_17, "17 tokens, but the table has 16 positions"),
+    ("sinusoidal_position: 16", TOKENS_17, "17 tokens, but the table has 16 positions"),
+    ("sinusoidal_position", IDS_16, "sinusoidal_position cannot read token ids [16]"),
     ("class_token", (3, 8, 8), "class_token reads tokens [T, F], but the input is a map [3x8x8]"),
     ("mean_tokens", (10,), "mean_tokens reads tokens [T, F], but the input is flat [10]"),
     ("select_token: 17", TOKENS_17, "index 17 is past the last of 17 tokens"),

@@ -69,6 +69,7 @@ LAYERS = [(layer, input) for layer, input, *_ in TABLES] + [
     ("rmsnorm: {affine: false}", (6,)),
     ("patch_embed: {size: 2, dim: 3, bias: false}", (2, 4, 4, 4)),
     ("position_embedding: {positions: 9}", {"tokens": 5, "features": 3}),
+    ("sinusoidal_position: {positions: 9, scale: true}", {"tokens": 5, "features": 3}),
     # on tokens, given as the input's named axes (the layer tables make them with a reshape first)
     ("attention: 2", {"tokens": 5, "features": 8}),
     ("mhsa: {heads: 3, head_dim: 2, bias: false}", {"tokens": 4, "features": 5}),

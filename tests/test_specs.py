@@ -7,6 +7,7 @@ from math import prod
 
 import pytest
 
+from nnarith.analysis import receptive
 from nnarith.analysis.walk import analyze
 from nnarith.check.architecture import depth as rows_depth
 from nnarith.loader import load_spec, shipped
@@ -46,6 +47,8 @@ TORCHVISION_PARAMS = {
     "regnet_y_400mf": 4_344_144,
     "shufflenet_v2_x1_0": 2_278_604,
     "mnasnet1_0": 4_383_312,
+    "vit_b_16": 86_567_656,
+    "vit_b_32": 88_224_232,
     "swin_t": 28_288_354,
 }
 
@@ -62,6 +65,7 @@ TORCHVISION_GMACS = {
     "efficientnet_b0": 0.39,
     "regnet_x_400mf": 0.41, "regnet_y_400mf": 0.40,
     "shufflenet_v2_x1_0": 0.14, "mnasnet1_0": 0.31,
+    "vit_b_16": 17.56, "vit_b_32": 4.41,  # published as 17.564 and 4.409: VIT_B_MACS below
     "swin_t": 4.49,
 }
 
@@ -84,6 +88,17 @@ OTHER_PARAMS = {
     "resnet50_v1": 25_557_032,
     "resnet101_v1": 44_549_160,
     "resnet152_v1": 60_192_808,
+    # Vaswani et al. 2017, base, its encoder: per layer the attention's q, k, v and output projections with biases,
+    # the feed-forward 512-2048-512 with biases and two LayerNorms; then the shared 37000-token embedding. The
+    # paper's 65M also counts the decoder (6 x (two attentions, the feed-forward, three LayerNorms) = 25,224,192)
+    # with the embedding shared: 63,082,496 in all, 2M under its rounded 65M, which the paper does not derive.
+    "transformer_base": 6 * (4 * 512 * 512 + 4 * 512 + 2 * 512 * 2048 + 2048 + 512 + 2 * 2 * 512) + 37000 * 512,
+}
+
+# Hugging Face transformers models built from their config's defaults, as sum(p.numel() for p in
+# model.parameters()) counts them (test_hugging_face_counts_them builds them where transformers imports).
+HF_PARAMS = {
+    "bert_base": 109_482_240,  # BertModel(BertConfig()): the figure of issue 13
 }
 
 # He et al. 2015, Table 1, "FLOPs" row (multiply-adds), x 10^9, to its one decimal; as the paper and Caffe's
@@ -101,7 +116,7 @@ def totals(name: str):
     return analyze(load_spec(name)).totals
 
 
-@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS}.items()))
+@pytest.mark.parametrize("name, params", sorted({**TORCHVISION_PARAMS, **OTHER_PARAMS, **HF_PARAMS}.items()))
 def test_parameter_counts(name, params):
     assert totals(name).params == params
 
@@ -128,7 +143,42 @@ def test_resnet_v1_moves_the_stride_to_the_first_1x1(depth):
 def test_exact_macs():
     assert totals("vgg16").macs == 15_470_264_320
     assert totals("resnet50").macs == 4_089_184_256
+    assert totals("vit_b_16").macs == 17_563_828_224
     assert totals("vgg16").flops == 2 * 15_470_264_320
+
+
+# torchvision publishes ViT's GFLOPS to three decimals, which the two-decimal table above cannot hold. ViT-B
+# (F = 768, MLP 3072, 12 blocks) on T tokens: per block the q, k, v and output projections 4*T*F^2, the MLP
+# 2*T*F*3072 and, in full, q kᵀ and the weighted sum of v, T^2*F each; then the patch conv and the head.
+VIT_B_MACS = [
+    ("vit_b_16", 12 * (4 * 197 * 768**2 + 2 * 197 * 768 * 3072 + 2 * 197**2 * 768) + 196 * 768 * 768 + 768 * 1000,
+     17.564),
+    ("vit_b_32", 12 * (4 * 50 * 768**2 + 2 * 50 * 768 * 3072 + 2 * 50**2 * 768) + 49 * 3072 * 768 + 768 * 1000,
+     4.409),
+]
+
+
+@pytest.mark.parametrize("name, macs, gflops", VIT_B_MACS)
+def test_vit_macs_to_torchvisions_three_decimals(name, macs, gflops):
+    assert totals(name).macs == macs
+    assert round(macs / 1e9, 3) == gflops
+
+
+
+@pytest.mark.parametrize("name, patch", [("vit_b_16", 16), ("vit_b_32", 32)])
+def test_vit_patch_tokens_keep_their_patch_until_attention_mixes_them(name, patch):
+    # conv_proj is a conv of kernel = stride = patch: each token sees its patch, and the class token, position
+    # embedding and ln_1 keep that field; the first self-attention lets every token see every patch
+    rows = analyze(load_spec(name)).rows
+    first = next(i for i, r in enumerate(rows) if r.kind == "attention")
+    assert [r.name.rsplit(".", 1)[-1] for r in rows[:first]] == ["conv_proj", "class_token", "pos_embedding",
+                                                                 "dropout", "ln_1"]
+    patch_field = {"size": [patch, patch], "stride": [patch, patch], "padding": [0, 0]}
+    assert all(receptive.describe(r.rf) == patch_field for r in rows[:first])
+    # from there on the whole image, but for the first residual's shortcut: the input tokens, still patches
+    shortcut = "encoder.layers.encoder_layer_0.add1.branch2.identity1"
+    assert [r.name for r in rows[first:] if r.rf != receptive.WHOLE] == [shortcut]
+    assert receptive.describe(rows[[r.name for r in rows].index(shortcut)].rf) == patch_field
 
 
 def test_vgg16_memory_the_lecture_table_and_torchvision():
@@ -264,6 +314,20 @@ DEPTHS = [
     # Tan et al. 2019 give no depth; torchvision's mnasnet1_0: the stem conv, the depthwise separable pair (3x3
     # depthwise, 1x1), 16 inverted residuals (3 + 3 + 3 + 2 + 4 + 1) of 1x1, depthwise, 1x1, the 1x1 to 1280, the fc.
     ("mnasnet1_0", 53, "Tan et al. 2019, MnasNet-B1 as torchvision builds it, counted: 1 + 2 + 16*3 + 1 + 1"),
+    # Dosovitskiy et al. 2020, Table 1, give ViT-Base 12 layers: Transformer encoder blocks, not layers with
+    # weights. Counted as the other specs count: the patch embedding (conv_proj), per block the self-attention
+    # (its q, k, v and output projections one layer, as nn.MultiheadAttention is one module) and the MLP's two
+    # Linears, and the head; class token, position embedding and layer norms hold weights but no layer papers count.
+    ("vit_b_16", 38, "Dosovitskiy et al. 2020, Table 1: 12 blocks; counted: 1 + 12*(1 + 2) + 1"),
+    ("vit_b_32", 38, "as vit_b_16: the patch size changes no depth"),
+    # Devlin et al. 2018 count L = 12 Transformer blocks, not weight layers; on the longest path: per block the
+    # attention (its q, k, v and output projections, one weight layer as nn.MultiheadAttention is one module)
+    # and the feed-forward's two dense layers, then the pooler's dense. The embedding lookups are tables, not
+    # weight layers a depth counts.
+    ("bert_base", 37, "Devlin et al. 2018, L = 12 blocks, counted: 12*(1 + 2) + 1"),
+    # Vaswani et al. 2017 count N = 6 layers of two sublayers; per layer the attention and the feed-forward's two
+    # linear transformations, as bert_base counts them
+    ("transformer_base", 18, "Vaswani et al. 2017, N = 6 encoder layers, counted: 6*(1 + 2)"),
     # Liu et al. 2021 give no depth; torchvision's swin_t: the 4x4 stem conv, 12 blocks (2 + 2 + 6 + 2) of a window
     # attention (one layer, as attention counts: its projections around the per-window products) and the MLP's two
     # linears, the 3 patch mergings' linears and the head (layer norms have no weights papers count).
@@ -322,3 +386,47 @@ def test_dcgan_generator_reproduces_figure_1_sizes():
     rows = analyze(load_spec("dcgan_generator")).rows
     assert [r.shape.dims for r in rows if r.kind in ("reshape", "deconv")] == \
         [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32), (3, 64, 64)]
+
+
+def test_bert_base_macs_from_its_configuration():
+    # T = 128 tokens, F = 768, 12 heads of d = 64, intermediate 3072, per block: the q, k, v and output
+    # projections 4*T*F*F, q kᵀ and the weighted sum of v per head 2*h*T*T*d = 2*T*T*F, the feed-forward
+    # 2*T*F*3072; then the pooler's dense F*F on the [CLS] token. Lookups, adds, norms: no MACs.
+    t, f, h, d, inner = 128, 768, 12, 64, 3072
+    block = 4 * t * f * f + 2 * h * t * t * d + 2 * t * f * inner
+    assert block == 931_135_488
+    assert totals("bert_base").macs == 12 * block + f * f == 11_174_215_680
+
+
+def test_bert_base_params_from_its_configuration():
+    f, inner = 768, 3072
+    embeddings = (30522 + 512 + 2) * f + 2 * f  # word, position and token-type tables, LayerNorm
+    block = 4 * (f * f + f) + (f * inner + inner) + (inner * f + f) + 2 * 2 * f  # attention, feed-forward, 2 norms
+    pooler = f * f + f
+    assert totals("bert_base").params == embeddings + 12 * block + pooler == 109_482_240
+
+
+def test_bert_base_params_as_hugging_face_counts_them():
+    transformers = pytest.importorskip("transformers", reason="transformers builds the reference BertModel")
+    model = transformers.BertModel(transformers.BertConfig())
+    assert sum(p.numel() for p in model.parameters()) == HF_PARAMS["bert_base"] == totals("bert_base").params
+
+
+def test_transformer_base_encoder_macs_from_the_paper():
+    # T = 128 tokens, d_model 512, 8 heads of 64, d_ff 2048, per layer: the projections 4*T*d*d, q kᵀ and the
+    # weighted sum of v 2*h*T*T*64 = 2*T*T*d, the feed-forward 2*T*d*d_ff; the embedding is a lookup
+    t, d, d_ff = 128, 512, 2048
+    layer = 4 * t * d * d + 2 * t * t * d + 2 * t * d * d_ff
+    assert totals("transformer_base").macs == 6 * layer == 2_516_582_400
+
+
+def test_transformer_base_encoder_is_torchs_transformer_encoder():
+    # torch's own nn.TransformerEncoderLayer(512, 8, 2048), post-LN as the paper's, six of them, and the embedding;
+    # the sinusoid is a fixed buffer of T x d_model, no params
+    nn = pytest.importorskip("torch.nn", reason="torch builds the reference encoder")
+    layer = nn.TransformerEncoderLayer(512, 8, 2048, 0.1, batch_first=True)
+    assert layer.norm_first is False
+    encoder = nn.TransformerEncoder(layer, 6, enable_nested_tensor=False)
+    report = totals("transformer_base")
+    assert report.params == sum(p.numel() for p in encoder.parameters()) + 37000 * 512 == 37_858_304
+    assert report.buffers == 128 * 512

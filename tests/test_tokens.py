@@ -80,6 +80,25 @@ def test_embeddings_have_the_params_and_output_of_torch_nn_embedding(vocab, posi
     assert [r.macs for r in rows] == [0] * len(rows)  # lookups and adds: no multiply-accumulates
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("dim, scale", [(512, True), (7, False)])
+def test_the_sinusoid_is_the_papers(dim, scale):
+    # Vaswani et al. 2017, 3.5: PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d))
+    import math
+
+    import torch
+
+    from nnarith.torch.token_modules import SinusoidalPosition
+
+    module = SinusoidalPosition(10, dim, scale=scale)
+    assert sum(p.numel() for p in module.parameters()) == 0 and module.table.numel() == 10 * dim
+    for pos, feature in [(0, 0), (0, 1), (3, 0), (3, 1), (9, dim - 1), (5, dim // 2 * 2 - 2)]:
+        angle = pos / 10000 ** (feature // 2 * 2 / dim)
+        assert module.table[pos, feature].item() == pytest.approx((math.sin, math.cos)[feature % 2](angle), abs=1e-6)
+    x = torch.ones(1, 4, dim)
+    assert torch.equal(module(x), x * (math.sqrt(dim) if scale else 1) + module.table[:4])
+
+
 def test_vit_b16s_tokens_have_torchvisions_shapes():
     """torchvision's vit_b_16: conv_proj Conv2d(3, 768, 16, stride 16), class_token (1, 1, 768), pos_embedding
     (1, 197, 768): 14 x 14 patches and the class token."""

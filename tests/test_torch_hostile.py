@@ -23,7 +23,9 @@ from nnarith.torch.bench import _plan, bench  # noqa: E402
 from nnarith.torch.verify import verify  # noqa: E402
 from tests.helpers import ROOT, cli  # noqa: E402
 
-WANTED = "give an nn.Module, or a function or class that builds one with no arguments, e.g. torchvision.models:resnet50"
+WANTED = ("give an nn.Module, or a function or class that builds one with no arguments, e.g. "
+          "torchvision.models:resnet50, or a transformers model class, built from its config, e.g. "
+          "transformers:BertModel")
 HUGE = "input: [3, 8, 8]\nlayers:\n  - conv: {out: 10000000000000000000000, kernel: 3}\n"
 BIG = "input: [3, 8, 8]\nlayers:\n  - conv: {out: 100000000000, kernel: 3}\n"  # 11.2 TB of fp32 weights
 SIZE = r"[\d.]+ [kMGTPE]?B"

@@ -128,6 +128,22 @@ def test_resnet50_split_is_said_in_one_line():
     assert split.total == 4_111_512_576 == 4_089_184_256 + bn + 2048 * 49
 
 
+def test_attention_runs_two_products_and_the_split_says_so(tmp_path):
+    """Attention runs linear (q, k, v and output projections) and matmul (q kᵀ, the weighted sum of v): its MACs
+    stand under both, and the table says the other is included rather than setting them against one product."""
+    spec = tmp_path / "t.yaml"
+    spec.write_text("input: [3, 32, 32]\nlayers: [patch_embed: {size: 8, dim: 64}, class_token, attention: 4, "
+                    "select_token, fc: 10]\n")
+    result = verify(str(spec))
+    t, f, h, d = 17, 64, 4, 16  # 16 patches and the class token
+    by_name = {op.name: op for op in result.fvcore.operators}
+    assert by_name["linear"].per_image == t * f * 4 * f + f * 10 and by_name["matmul"].per_image == 2 * h * t * t * d
+    attention = 4 * t * f * f + 2 * h * t * t * d
+    assert by_name["linear"].base == attention + f * 10 and by_name["matmul"].base == attention
+    text = render_verification(result)
+    assert f"their MACs, matmul included: {attention + f * 10:,}" in text
+    assert f"its MACs, linear included: {attention:,}" in text
+
 def test_paint_colours_the_verdict_and_plain_has_no_codes(monkeypatch):
     result = verify("lenet5")
     tagged = render_verification(result, paint=lambda text, meaning: f"<{meaning}>{text}</{meaning}>")

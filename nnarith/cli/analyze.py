@@ -15,6 +15,7 @@ from nnarith.cli.common import (
     Input,
     Spec,
     Strict,
+    named_input,
     parse_shape,
     write,
 )
@@ -93,7 +94,8 @@ def shape(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption 
 def calc(layers: Annotated[list[str], typer.Argument(metavar="LAYER...", show_default=False,
                                                       help="layers in the spec syntax, e.g. 'fc: 10' or relu")],
          input: Annotated[str, typer.Option("--input", "-i", metavar="SHAPE", show_default=False,
-                                            help="input shape, channels first, e.g. 3x32x32",
+                                            help="input shape, channels first, e.g. 3x32x32; tokens:197x768 for tokens "
+                                                 "[T, F], ids:128 for token ids",
                                             rich_help_panel=ANALYSIS)],
          batch: Batch = 1, dtype: DtypeOption = "fp32", format: FormatOption = "table", strict: Strict = False,
          exact: Exact = False, explain: Explain = False) -> int:
@@ -104,7 +106,11 @@ def calc(layers: Annotated[list[str], typer.Argument(metavar="LAYER...", show_de
     items = parse_layers(layers)
     root = YMap(name="calc", layers=items)
     root.loc, root.key_locs, root.value_locs = Loc("<calc>", 1, 1), {}, {"layers": items.loc}
-    net = parse_network(root, "<calc>", parse_shape(input))
+    axes, dims = named_input(input)
+    if axes:  # tokens:197x768 or ids:128, given to the loader as a spec's named input
+        root["input"] = named = YMap(zip(axes, dims))
+        named.loc, named.key_locs, named.value_locs = Loc("--input", 1, 1), {}, {}
+    net = parse_network(root, "<calc>", None if axes else dims)
     report = analyze(net, batch=batch, dtype=dtype, strict=strict)
     write(render(report, Output(format, None, exact, explain)), painted=format == "table" and style.enabled())
     return 0

@@ -33,6 +33,27 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+NAMED_AXES = {"tokens": ("tokens", "features"), "ids": ("ids",)}
+_AXES_WRITTEN = {"tokens": "TxF, 2 sizes (tokens, features)", "ids": "T, 1 size (the number of token ids)"}
+
+
+def named_input(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """calc's --input: 'tokens:197x768' -> (('tokens', 'features'), (197, 768)), 'ids:128' likewise;
+    a plain shape '3x32x32' -> ((), (3, 32, 32))."""
+    layout, colon, rest = text.partition(":")
+    if not colon:
+        return (), parse_shape(text)
+    axes = NAMED_AXES.get(layout.strip())
+    if axes is None:
+        raise UsageError(f"--input '{visible(text)}' names the layout '{visible(layout)}'; "
+                         "write tokens:TxF (tokens of features) or ids:T (token ids)")
+    dims = parse_shape(rest)
+    if len(dims) != len(axes):
+        raise UsageError(f"--input {layout.strip()}: takes {_AXES_WRITTEN[layout.strip()]}; "
+                         f"'{visible(rest)}' has {len(dims)}")
+    return axes, dims
+
+
 def positive(text: str | int) -> int:
     if isinstance(text, int):  # click passes the default through the parser too
         return text

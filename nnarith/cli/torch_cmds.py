@@ -64,7 +64,8 @@ def verify(
                                               help="input shape, overriding the spec's, e.g. 3x32x32")] = None,
     against: Annotated[str | None, typer.Option(
         "--against", metavar="MODULE:FACTORY", rich_help_panel=MODEL,
-        help="compare with a model factory instead, e.g. torchvision.models:resnet50")] = None,
+        help="compare with a model factory instead, e.g. torchvision.models:resnet50 or "
+             "transformers:BertModel (built from its config)")] = None,
     format: Format = "table",
     all_checks: Annotated[bool, typer.Option("--all", help="list every per-layer check, not a summary",
                                              rich_help_panel=OUTPUT)] = False,

@@ -122,7 +122,7 @@ class Attention(Layer):
     weighted = True
     keeps_shape = True
     words = (Words(r"multi.?head|self.?attention|\bmhsa\b|\bmha\b|attention", 95),)  # before fc's: 'attention fc'
-    example = Example("[reshape: {shape: [4, 8], layout: tokens}, attention: 2]", (4, 8), "multi-head attention")
+    example = Example("attention: 2", (4, 8), "multi-head attention", TOKENS)
     fields = {
         "heads": Int(doc="attention heads (h)"),
         "head_dim": Int(None, "features per head (d); by default F / heads, which heads must then divide"),

@@ -8,7 +8,7 @@ pass (`tensors`, for analysis/memory.py), and its PyTorch constructor (`torch`),
 Definitions used by every kind (stated once, as fvcore does):
 - weights, biases: trainable elements; params = weights + biases.
 - buffers: non-trainable elements, counted as `model.buffers()` counts them in PyTorch.
-- MACs: multiply-accumulates of conv, fc and recurrent layers, bias excluded.
+- MACs: multiply-accumulates of conv, fc, attention (projections, QKᵀ, AV) and recurrent layers, bias excluded.
   FLOPs = 2 x MACs, as torch.utils.flop_counter.FlopCounterMode counts.
 - ops: all other arithmetic, one per elementary operation (a bias add, an activation,
   a comparison in max pooling, ...), as each kind states. Never mixed into MACs.

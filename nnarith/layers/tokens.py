@@ -5,9 +5,10 @@ reads; it turns them into tokens [T, F], as a spec's input {tokens: T, features:
 patch_embed makes of an image (ViT). class_token prepends learned tokens; select_token and
 mean_tokens make flat features [F] of tokens, for a classifier.
 
-Counts: a lookup is no arithmetic (0 MACs, 0 ops); an add of a learned table is one op per element
-(as add counts); a mean over tokens one op per input element (as gap counts). fvcore counts none
-of them (aten::embedding, add, cat, select and mean are not among its operators).
+Counts: a lookup is no arithmetic (0 MACs, 0 ops); an add of a learned table, or of the fixed
+sinusoidal one (a buffer, no params), is one op per element (as add counts); a mean over tokens
+one op per input element (as gap counts). fvcore counts none of them (aten::embedding, add, cat,
+select and mean are not among its operators).
 
 Memory: ids are counted as elements like any tensor, in the report's dtype, as every tensor between
 layers is; PyTorch holds them as int64 (8 bytes each), so at fp32 the report counts the ids' T x 4 bytes
@@ -39,7 +40,7 @@ from nnarith.layers.base import (
     Words,
     register,
 )
-from nnarith.layers.fields import Int
+from nnarith.layers.fields import Bool, Int
 
 
 def _layout(x: Shape) -> str:
@@ -133,6 +134,42 @@ class PositionEmbedding(_AddTable):
         from nnarith.torch.construct import construct
 
         return construct("PositionEmbedding", self.positions or x.dims[0], x.dims[1])
+
+
+@register
+class SinusoidalPosition(_OnTokens):
+    kind = "sinusoidal_position"
+    aliases = ("sinusoidal_encoding",)
+    shorthand = "positions"
+    help = ("the fixed sinusoidal position encoding of Vaswani et al. 2017 added to tokens [T, F]: "
+            "sin(pos / 10000^(2i/F)) at feature 2i, cos at 2i + 1; a buffer of `positions` rows (default T), "
+            "0 params; one add per element (scale: the tokens multiplied by sqrt(F) first, one multiply more)")
+    keeps_shape = True
+    words = (Words(r"sinus|positional.?encod", 85),)  # before position_embedding's 'position enc'
+    example = Example("sinusoidal_position: {positions: 8, scale: true}", (5, 4), "positional encoding", TOKENS)
+    fields = {"positions": Int(None, "rows of the table, the longest sequence it takes; defaults to T"),
+              "scale": Bool(False, "multiply the tokens by sqrt(F) first, as the paper scales its embeddings")}
+
+    def infer(self, x: Shape) -> Out:
+        self.need_tokens(x)
+        rows = self.positions or x.dims[0]
+        if x.dims[0] > rows:
+            raise self.error(f"{x.dims[0]} tokens, but the table has {rows} positions", "positions",
+                             hint=f"give positions: {x.dims[0]} or more, or a shorter sequence")
+        out = Out(x)
+        buffers = times(rows, x.dims[1])
+        out.buffers = buffers.value
+        out.other_ops = (2 if self.scale else 1) * x.numel  # an add per element, and a multiply where scaled
+        out.work["buffers"] = buffers.equation()  # the fixed table: no params
+        return out
+
+    def tensors(self, x: Shape, out: Out) -> Tensors:
+        return Tensors()  # adding a constant, or scaling by one, needs no tensor for the backward
+
+    def torch(self, x: Shape, inplace: bool):
+        from nnarith.torch.construct import construct
+
+        return construct("SinusoidalPosition", self.positions or x.dims[0], x.dims[1], scale=self.scale)
 
 
 @register

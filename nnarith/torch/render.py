@@ -132,9 +132,13 @@ def _fvcore_lines(s: Split, paint: Painter) -> list[str]:
     """fvcore's count per image by operator, each set against what nnarith counts in the layers that ran
     it, then fvcore's total as nnarith's MACs plus what else fvcore counts."""
     rows: list[tuple[Cell, ...]] = []
+    products = {op.name: set(op.layers) for op in s.operators if op.reads == "MACs"}
     for op in s.operators:
         layers = len(op.layers)
-        rows.append((op.name, _value(op.per_image), str(layers), _against(op.reads, op.factor, op.base, layers)))
+        # a layer that runs several products (attention: linear and matmul) has all its MACs under each
+        mine = set(op.layers) if op.reads == "MACs" else set()
+        also = [o for o, names in products.items() if o != op.name and names & mine]
+        rows.append((op.name, _value(op.per_image), str(layers), _against(op.reads, op.factor, op.base, layers, also)))
     rows.append((("total", "total"), (_value(s.total), "total"), "", ""))
     out = [paint(f"fvcore's count per image, by operator (FlopCountAnalysis.by_operator(), divided by {s.batch}):",
                  "heading")]
@@ -142,10 +146,12 @@ def _fvcore_lines(s: Split, paint: Painter) -> list[str]:
     return out + _equation(s)
 
 
-def _against(reads: str, factor: Fraction, base: int, layers: int) -> str:
+def _against(reads: str, factor: Fraction, base: int, layers: int, also: list[str]) -> str:
     if not layers:
         return "outside the spec's layers"
     their = "its" if layers == 1 else "their"
+    if also:
+        return f"{their} MACs, {' and '.join(also)} included: {base:,}"
     if reads == "MACs":
         return f"= {their} MACs" if factor == 1 else f"{their} MACs: {base:,}"
     if reads and factor.denominator == 1 and factor:

@@ -25,6 +25,28 @@ class PositionEmbedding(nn.Module):
         return f"{self.weight.shape[0]}, {self.weight.shape[1]}"
 
 
+class SinusoidalPosition(nn.Module):
+    """Vaswani et al.'s fixed position encoding added to tokens [N, T, F]: a buffer of `positions` rows,
+    sin(pos / 10000^(2i/F)) at feature 2i and cos at 2i + 1, as the PyTorch tutorial's PositionalEncoding
+    registers it; scale: the tokens multiplied by sqrt(F) first, as the paper scales its embeddings."""
+
+    def __init__(self, positions: int, dim: int, scale: bool = False) -> None:
+        super().__init__()
+        self.scale = scale
+        pos = torch.arange(positions, dtype=torch.float64).unsqueeze(1)
+        angle = pos / 10000.0 ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim)  # feature 2i's rate
+        table = torch.zeros(positions, dim, dtype=torch.float64)
+        table[:, 0::2] = torch.sin(angle)
+        table[:, 1::2] = torch.cos(angle[:, : dim // 2])  # an odd F has one sine more than cosines
+        self.register_buffer("table", table.float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * x.shape[-1] ** 0.5 if self.scale else x) + self.table[: x.shape[1]]
+
+    def extra_repr(self) -> str:
+        return f"{self.table.shape[0]}, {self.table.shape[1]}, scale={self.scale}"
+
+
 class SegmentEmbedding(nn.Module):
     """BERT's token-type embedding nn.Embedding(segments, dim) with every token of segment 0: its row 0 added."""
 
