@@ -108,7 +108,8 @@ SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv
          ("resnet18", (3, 64, 64)), ("googlenet", (3, 96, 96)),
          ("mobilenet_v2", (3, 64, 64)), ("squeezenet1_0", (3, 96, 96)), ("densenet121", (3, 64, 64)),
          ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64)),
-         ("shufflenet_v2_x1_0", (3, 64, 64))]  # channel slices: views of the unit's input
+         ("shufflenet_v2_x1_0", (3, 64, 64)),  # channel slices: views of the unit's input
+         ("swin_t", (3, 112, 112))]  # stage 3 one 7x7 window on channels-last norms, stage 4 padded to one
 WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
 
 

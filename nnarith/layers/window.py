@@ -113,13 +113,17 @@ class WindowAttention(Layer):
                  Tensor("attention weights (softmax of the scores)", scores), Tensor("joined heads", head))
         scratch = [*(() if h == 1 else (Tensor("q, k, v projection", 3 * head),)), Tensor("scores", scores),
                    Tensor("scaled scores", scores),
-                   Tensor("relative position bias", h * t * t, per_image=False),
-                   Tensor("biased scores", scores), Tensor("heads", head), Tensor("merged windows", hp * wp * c)]
-        if (hp, wp) != tuple(x.dims[1:]):
+                   Tensor("relative position bias (gathered, then per head)", h * t * t, per_image=False, count=2),
+                   Tensor("biased scores", scores), Tensor("heads", head)]
+        padded = (hp, wp) != tuple(x.dims[1:])
+        if padded:
             scratch.append(Tensor("padded input", hp * wp * c))
         if sh or sw:
             scratch += [Tensor("shifted input", hp * wp * c), Tensor("mask", groups * t * t, per_image=False),
-                        Tensor("masked scores", scores), Tensor("shifted back", hp * wp * c)]
+                        Tensor("masked scores", scores)]
+        # the windows merged, then shifted back: the last is the output, unless the padding is cropped off after
+        back = ["merged windows", *(["shifted back"] if sh or sw else [])][:None if padded else -1]
+        scratch += [Tensor(step, hp * wp * c) for step in back]
         return Tensors(saved=saved, scratch=tuple(scratch))
 
     def torch(self, x: Shape, inplace: bool):

@@ -57,6 +57,10 @@ class WindowAttention(nn.Module):
         if any(shift):
             x = torch.roll(x, (-shift[0], -shift[1]), (1, 2))
         windows = x.reshape(n, hp // w, w, wp // w, w, c).transpose(2, 3).reshape(-1, t, c)  # partition
+        if windows.untyped_storage().data_ptr() == x.untyped_storage().data_ptr():
+            # a view of the input where its layout allows (channels last, a window as wide as the map): copied,
+            # so that the projection keeps a tensor of its own whatever the layer before, as layers/window.py counts
+            windows = windows.clone()
         qkv = nn.functional.linear(windows, self.qkv.weight, self.qkv.bias)
         q, k, v = qkv.view(-1, t, 3, h, d).permute(2, 0, 3, 1, 4).unbind(0)
         scores = torch.matmul(q, k.transpose(-2, -1)) * d**-0.5
