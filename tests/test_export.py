@@ -213,6 +213,9 @@ KINDS = [
      ["Reshape((4, 8))", "SelfAttention(8, 2, 4, bias=False, causal=True)"]),
     (["reshape: {shape: [4, 6], layout: tokens}", "mhsa: {heads: 3, head_dim: 5}"], (4, 6),
      ["Reshape((4, 6))", "SelfAttention(6, 3, 5)"]),
+    # Swin's window attention and patch merging: classes of torch/window_modules.py
+    (["window_attention: {heads: 2, window: 2, shift: 1, bias: false}", "patch_merge"], (4, 4, 4),
+     ["WindowAttention(4, 2, 2, 2, 1, bias=False)", "PatchMerge()"]),
 ]
 
 

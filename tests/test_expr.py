@@ -231,6 +231,10 @@ KINDS = {
     "attention": [(tokens("attention: 2", 5, 8), (5, 8)),
                   (tokens("attention: {heads: 1, head_dim: 3, bias: false}", 5, 8), (5, 8)),
                   (tokens("attention: {heads: 2, causal: true, count: triangle}", 5, 8), (5, 8))],
+    "window_attention": [("window_attention: {heads: 3, window: 7, shift: 3}", (96, 56, 56)),
+                         ("window_attention: {heads: 2, window: 4, head_dim: 3, bias: false}", (8, 6, 5)),
+                         (f"window_attention: {{heads: 2, window: {E}}}", (4, 5, 5))],
+    "patch_merge": [("patch_merge", (3, 5, 4)), ("patch_merge", (E, 4, 6))],
 }
 
 

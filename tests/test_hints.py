@@ -53,6 +53,8 @@ def load_error(layer: str, blocks: str = "") -> SpecError:
     ("global_max_pool", "global max pooling is 'adaptive_maxpool: 1'"),
     ("bilstm", "write 'lstm: {hidden: H, bidirectional: true}'"),
     ("ZeroPad2d", "nnarith has no padding layer; conv takes 'pad:' per side"),
+    ("window_partition", "Swin's cyclic shift, window partition and merge are part of 'window_attention"),
+    ("WindowReverse", "Swin's cyclic shift, window partition and merge are part of 'window_attention"),
     # other names of kinds nnarith has
     ("dense", "'dense' is written 'fc'"),
     ("Dense", "'Dense' is written 'fc'"),

@@ -283,9 +283,34 @@ ATTENTION = [
 ]
 
 
+# Window attention (Swin) on a map [C, H, W], padded to Hp x Wp, a multiple of the window w: G = (Hp/w)*(Wp/w)
+# windows of T = w*w tokens. Attention's figures per window (the projections over all G*T tokens, padding
+# included; q kᵀ and the weighted sum of v, h x T x T x d each, per window) and a (2w-1)^2 x h bias table; ops:
+# the bias adds, then per score one scale, one relative bias add, (shifted) one mask add and 3 softmax ops.
+# Swin-T's first block (stage 1, 56x56, 3 heads of 32: 64 windows), its second (shifted), its last (7x7: one
+# window covers the map, so torchvision's shift is 0 and there is no mask), a padded map and a head_dim.
+WINDOWS = [
+    ("window_attention: {heads: 3, window: 7}", (96, 56, 56), (96, 56, 56), 4 * 96 * 96 + 4 * 96 + 13 * 13 * 3,
+     56 * 56 * 96 * 4 * 96 + 2 * 64 * 3 * 49 * 49 * 32, 56 * 56 * 4 * 96 + (1 + 1 + 3) * 64 * 3 * 49 * 49),
+    ("window_attention: {heads: 3, window: 7, shift: 3}", (96, 56, 56), (96, 56, 56),
+     4 * 96 * 96 + 4 * 96 + 13 * 13 * 3, 56 * 56 * 96 * 4 * 96 + 2 * 64 * 3 * 49 * 49 * 32,
+     56 * 56 * 4 * 96 + (1 + 1 + 1 + 3) * 64 * 3 * 49 * 49),
+    ("shifted_window_attention: {heads: 24, window: 7, shift: 3}", (768, 7, 7), (768, 7, 7),
+     4 * 768 * 768 + 4 * 768 + 13 * 13 * 24, 49 * 768 * 4 * 768 + 2 * 24 * 49 * 49 * 32,
+     49 * 4 * 768 + (1 + 1 + 3) * 24 * 49 * 49),
+    ("window_attention: {heads: 2, window: 4, shift: 2, bias: false}", (8, 6, 5), (8, 6, 5), 4 * 8 * 8 + 7 * 7 * 2,
+     8 * 8 * 8 * 4 * 8 + 2 * 4 * 2 * 16 * 16 * 4, (1 + 1 + 1 + 3) * 4 * 2 * 16 * 16),
+    ("swin_attention: {heads: 2, window: 2, head_dim: 3}", (4, 4, 4), (4, 4, 4), 4 * 4 * 6 + 3 * 6 + 4 + 3 * 3 * 2,
+     16 * 4 * 4 * 6 + 2 * 4 * 2 * 4 * 4 * 3, 16 * (3 * 6 + 4) + (1 + 1 + 3) * 4 * 2 * 4 * 4),
+    # patch merging's gather: each 2x2 neighbourhood into 4C channels, an odd size padded; no arithmetic
+    ("patch_merge", (96, 56, 56), (384, 28, 28), 0, 0, 0),
+    ("patch_merging", (3, 5, 4), (12, 3, 2), 0, 0, 0),
+]
+
+
 @pytest.mark.parametrize("layer, input, output, params, macs, ops",
                          CONV + DECONV + LOCAL + POOL + DENSE + NORM_AND_ELEMENTWISE + RECURRENT + PATCHES
-                         + TOKEN_KINDS + ATTENTION)
+                         + TOKEN_KINDS + ATTENTION + WINDOWS)
 def test_layer_rule(layer, input, output, params, macs, ops):
     row = last(layer, input)
     assert row.shape.dims == output
@@ -313,6 +338,8 @@ def test_fc_on_a_sequence_applies_per_step():
     ("lstm: 10", (4, 3), 4 * 10 * (3 + 10), 2 * 4 * 10, 0),
     # the sinusoidal table: positions x F, fixed, as the PyTorch tutorial's register_buffer("pe") holds it
     ("sinusoidal_position: 512", {"tokens": 128, "features": 512}, 0, 0, 512 * 512),
+    # window attention: the projections and the bias table; buffer relative_position_index, (w*w)^2 int64
+    ("window_attention: {heads: 3, window: 7}", (96, 56, 56), 4 * 96 * 96 + 13 * 13 * 3, 4 * 96, 49 * 49),
 ])
 def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     row = last(layer, input)
@@ -357,6 +384,9 @@ def test_weights_biases_and_buffers(layer, input, weights, biases, buffers):
     ("mean_tokens", TOKENS_17, False),
     ("patch_embed: {size: 2, dim: 4}", (3, 4, 4), False),
     ("to_tokens", (3, 4, 4), True),
+    # window attention and patch merging write new tensors (the merged windows, the concatenation)
+    ("window_attention: {heads: 2, window: 2}", (4, 4, 4), False),
+    ("patch_merge", (3, 4, 4), False),
     # shape operations: views, but channel shuffle copies
     ("reshape: [2, 8]", (16,), True),
     ("permute: [0, 2, 1]", (3, 4, 5), True),
@@ -470,6 +500,14 @@ def test_merge_rule(layer, input, output, ops, in_place):
     ("patch_embed: {size: 16, dim: 8}", (3, 224, 200), "patch 16 does not divide the input's size 200"),
     ("patch_embed: {size: 2, dim: 8}", TOKENS_17, "patch_embed needs a spatial map [C, ...], but the input is 17"),
     ("to_tokens", (10,), "to_tokens needs a spatial map [C, ...], but the input is flat [10]"),
+    # window attention: a 2-D map, heads that divide the channels, a shift less than the window
+    ("window_attention: {heads: 5, window: 7}", (96, 14, 14), "heads=5 does not divide the 96 channels"),
+    ("window_attention: {heads: 3, window: 7, shift: 7}", (96, 14, 14), "shift=7 is not less than the window 7"),
+    ("window_attention: {heads: 3, window: 7, shift: 6}", (96, 14, 14), None),
+    ("window_attention: {heads: 2, window: 2}", (4, 8), "works on a 2-D map [C, H, W]; the input 4x8 has 1 spatial"),
+    ("window_attention: {heads: 2, window: 2}", TOKENS_17, "window_attention needs a spatial map [C, ...], but the"),
+    ("patch_merge", (4, 2, 2, 2), "patch_merge works on a 2-D map [C, H, W]; the input 4x2x2x2 has 3 spatial"),
+    ("patch_merge", (8,), "patch_merge needs a spatial map [C, ...], but the input is flat [8]"),
 ])
 def test_layer_rejections(layer, input, message):
     from nnarith.errors import SpecError

@@ -75,6 +75,14 @@ LAYERS = [(layer, input) for layer, input, *_ in TABLES] + [
     ("mhsa: {heads: 3, head_dim: 2, bias: false}", {"tokens": 4, "features": 5}),
     ("attention: {heads: 2, causal: true}", {"tokens": 5, "features": 8}),
     ("attention: {heads: 2, causal: true, count: triangle}", {"tokens": 5, "features": 8}),
+    # window attention: shifted, padded, one window covering the map, one head (q, k, v views of their projection)
+    ("window_attention: {heads: 2, window: 2, shift: 1}", (4, 4, 4)),
+    ("window_attention: {heads: 2, window: 2}", (4, 4, 6)),
+    ("window_attention: {heads: 1, window: 3, shift: 1}", (4, 5, 4)),
+    ("window_attention: {heads: 2, window: 4, shift: 2, bias: false}", (4, 4, 4)),
+    ("window_attention: {heads: 2, window: 3, head_dim: 3}", (4, 3, 6)),
+    ("patch_merge", (3, 4, 4)),
+    ("patch_merge", (3, 5, 4)),  # padded first
 ]
 
 MERGE_SPECS = [
@@ -100,7 +108,8 @@ SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv
          ("resnet18", (3, 64, 64)), ("googlenet", (3, 96, 96)),
          ("mobilenet_v2", (3, 64, 64)), ("squeezenet1_0", (3, 96, 96)), ("densenet121", (3, 64, 64)),
          ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64)),
-         ("shufflenet_v2_x1_0", (3, 64, 64))]  # channel slices: views of the unit's input
+         ("shufflenet_v2_x1_0", (3, 64, 64)),  # channel slices: views of the unit's input
+         ("swin_t", (3, 112, 112))]  # stage 3 one 7x7 window on channels-last norms, stage 4 padded to one
 WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
 
 

@@ -50,6 +50,7 @@ TORCHVISION_PARAMS = {
     "mnasnet1_0": 4_383_312,
     "vit_b_16": 86_567_656,
     "vit_b_32": 88_224_232,
+    "swin_t": 28_288_354,
 }
 
 # torchvision's "GFLOPS" column, which counts multiply-accumulates, to its two decimals.
@@ -66,6 +67,7 @@ TORCHVISION_GMACS = {
     "regnet_x_400mf": 0.41, "regnet_y_400mf": 0.40,
     "shufflenet_v2_x1_0": 0.14, "mnasnet1_0": 0.31,
     "vit_b_16": 17.56, "vit_b_32": 4.41,  # published as 17.564 and 4.409: VIT_B_MACS below
+    "swin_t": 4.49,
 }
 
 OTHER_PARAMS = {
@@ -374,6 +376,10 @@ DEPTHS = [
     # Vaswani et al. 2017 count N = 6 layers of two sublayers; per layer the attention and the feed-forward's two
     # linear transformations, as bert_base counts them
     ("transformer_base", 18, "Vaswani et al. 2017, N = 6 encoder layers, counted: 6*(1 + 2)"),
+    # Liu et al. 2021 give no depth; torchvision's swin_t: the 4x4 stem conv, 12 blocks (2 + 2 + 6 + 2) of a window
+    # attention (one layer, as attention counts: its projections around the per-window products) and the MLP's two
+    # linears, the 3 patch mergings' linears and the head (layer norms have no weights papers count).
+    ("swin_t", 41, "Liu et al. 2021, Swin-T as torchvision builds it, counted: 1 + 12*3 + 3 + 1"),
 ]
 
 

@@ -13,7 +13,8 @@ reshape that adds or removes unit dimensions) moves their intervals: `Axes`. Two
 not intervals:
 - WHOLE: every output depends on the whole input (after global pooling, flatten or fc);
 - UNDEFINED: the field is not one fixed window (after a transposed conv or upsampling,
-  whose output units see differently sized parts of their input).
+  whose output units see differently sized parts of their input, or a window attention, whose
+  tokens see their window wherever it lies from them).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def explain(field: Field, effect: Effect) -> str | None:
     if effect == WHOLE:
         return "the whole input"
     if effect == UNDEFINED:
-        return "not one fixed window (output units see differently sized parts of the input)"
+        return "not one fixed window (output units see differently sized or placed parts of the input)"
     if isinstance(effect, Axes):
         names = _names(len(field))
         return f"the field's dimensions, as ({', '.join('new: 1' if i is None else names[i] for i in effect.order)})"

@@ -15,6 +15,7 @@ from nnarith.layers import (  # noqa: F401
     select,
     shape_ops,
     tokens,
+    window,
 )
 from nnarith.layers.base import REGISTRY, Layer, Out, Shape
 

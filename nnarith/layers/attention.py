@@ -15,12 +15,14 @@ joined heads project back to F (out_proj).
   scores, h x T x T) and the joined heads before out_proj. Fused kernels (PyTorch's flash attention on the CPU)
   keep h x T statistics instead of the scores; this model is the dense one the MACs count.
 
-The figures are built per group of tokens that attend among themselves: one group of all T tokens here. A
-windowed attention (Swin's) is `groups` windows of T tokens each, every figure but the projections' weights
-multiplied by the groups.
+The figures are built per group of tokens that attend among themselves (attend(), on Heads): one group of all
+T tokens here. A windowed attention (Swin's window_attention, layers/window.py) is `groups` windows of T tokens
+each, every figure but the projections' weights multiplied by the groups.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from nnarith.analysis.expr import Expr, Num, Paren, mul, plus, times
 from nnarith.analysis.receptive import WHOLE
@@ -46,6 +48,66 @@ _SOFTMAX_OPS = 3  # activation.py's softmax: exponent, sum, divide
 def _scaled(groups: int, *factors: Expr | int) -> Expr:
     """A product over one group, times the groups where there are more than one."""
     return times(*((groups,) if groups > 1 else ()), *factors)
+
+
+@dataclass(frozen=True)
+class Heads:
+    """Attention's sizes: `groups` groups of t tokens of f features, each group attending among itself
+    (one group for attention, the windows for a windowed attention), with h heads of d features."""
+
+    groups: int
+    t: int
+    f: int
+    h: int
+    d: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The expressions attend() counted, for a kind that adds its own to them (window_attention's bias table)."""
+
+    weights: Expr
+    params: Expr
+    projections: Expr
+    qk: Expr
+    av: Expr
+    scores: int  # one per head, pair of tokens and group: the T x T scores in all
+
+
+def attend(out: Out, a: Heads, bias: bool, causal: bool = False, count: str = DENSE) -> Figures:
+    """Fill out's params, MACs, other ops and fvcore with multi-head attention's, over a.groups groups of tokens:
+    the projections' weights are shared by every group, every other figure is per group."""
+    groups, t, f, h, d = a.groups, a.t, a.f, a.h, a.d
+    inner = mul(h, d) if h > 1 else d  # the features of all heads
+    weights = times(4, f, inner)
+    out.weights = weights.value
+    out.biases = plus(times(3, inner), f).value if bias else 0
+    pairs = (Num(t * (t + 1) // 2, f"{t}*({t}+1)/2") if count == TRIANGLE else times(t, t))
+    projections = _scaled(groups, t, f, Paren(plus(times(3, inner), inner)))
+    qk = _scaled(groups, h, pairs, d)  # q kᵀ: d multiply-adds per score
+    av = _scaled(groups, h, pairs, d)  # the scores times v: d per score and feature of a head
+    macs = plus(projections, qk, av)
+    out.macs = macs.value
+    scores = _scaled(groups, h, pairs).value
+    bias_adds = groups * t * (3 * h * d + f) if bias else 0
+    mask = scores if causal and count == DENSE else 0
+    out.other_ops = bias_adds + scores + mask + _SOFTMAX_OPS * scores
+    # fvcore counts linear and matmul per multiply-accumulate, of the dense products PyTorch runs
+    dense = projections.value + 2 * groups * h * t * t * d
+    out.fvcore = dense
+    if count == TRIANGLE:
+        out.notes.append(f"count: triangle counts {dense - out.macs:,} MACs fewer than the dense products "
+                         f"PyTorch's kernels run ({dense:,}): verify's FlopCounterMode, which measures those, "
+                         "finds twice as many FLOPs more")
+    params = plus(weights, times(3, inner), f) if bias else weights
+    out.work["params"] = params.equation(tail="(q, k, v and output projections)")
+    out.work["macs"] = macs.equation(tail="(projections, then qk and av per head"
+                                     + (" and window)" if groups > 1 else ")"))
+    per = f"{groups} windows of {t} tokens" if groups > 1 else f"{t} tokens"
+    out.work["output"] = (f"{per} of {f} features, {h} heads of {d}; MACs: projections {projections.value:,}"
+                          f" + QKᵀ {qk.value:,} + AV {av.value:,}"
+                          + (f" ({count}: {pairs.text} scores per head)" if causal else ""))
+    return Figures(weights, params, projections, qk, av, scores)
 
 
 @register
@@ -90,35 +152,8 @@ class Attention(Layer):
 
     def infer(self, x: Shape) -> Out:
         t, f, h, d = self.dims(x)
-        groups = 1  # groups of tokens attending among themselves (windows, for a windowed attention)
-        inner = mul(h, d) if h > 1 else d  # the features of all heads
         out = Out(x, effect=WHOLE)
-        weights = times(4, f, inner)
-        out.weights = weights.value
-        out.biases = plus(times(3, inner), f).value if self.bias else 0
-        pairs = (Num(t * (t + 1) // 2, f"{t}*({t}+1)/2") if self.count == TRIANGLE else times(t, t))
-        projections = _scaled(groups, t, f, Paren(plus(times(3, inner), inner)))
-        qk = _scaled(groups, h, pairs, d)  # q kᵀ: d multiply-adds per score
-        av = _scaled(groups, h, pairs, d)  # the scores times v: d per score and feature of a head
-        macs = plus(projections, qk, av)
-        out.macs = macs.value
-        scores = _scaled(groups, h, pairs).value
-        bias_adds = groups * t * (3 * h * d + f) if self.bias else 0
-        mask = scores if self.causal and self.count == DENSE else 0
-        out.other_ops = bias_adds + scores + mask + _SOFTMAX_OPS * scores
-        # fvcore counts linear and matmul per multiply-accumulate, of the dense products PyTorch runs
-        dense = projections.value + 2 * groups * h * t * t * d
-        out.fvcore = dense
-        if self.count == TRIANGLE:
-            out.notes.append(f"count: triangle counts {dense - out.macs:,} MACs fewer than the dense products "
-                             f"PyTorch's kernels run ({dense:,}): verify's FlopCounterMode, which measures those, "
-                             "finds twice as many FLOPs more")
-        out.work["params"] = (plus(weights, times(3, inner), f) if self.bias else weights).equation(
-            tail="(q, k, v and output projections)")
-        out.work["macs"] = macs.equation(tail="(projections, then qk and av per head)")
-        out.work["output"] = (f"{t} tokens of {f} features, {h} heads of {d}; MACs: projections {projections.value:,}"
-                              f" + QKᵀ {qk.value:,} + AV {av.value:,}"
-                              + (f" ({self.count}: {pairs.text} scores per head)" if self.causal else ""))
+        attend(out, Heads(1, t, f, h, d), self.bias, self.causal, self.count)
         return out
 
     def tensors(self, x: Shape, out: Out) -> Tensors:

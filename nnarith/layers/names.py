@@ -64,6 +64,10 @@ BUILT = (
     (("pooling", "pool"), "write 'maxpool' or 'avgpool', or 'gap' for global average pooling"),
     (("eltwise",), "write 'add' for an element-wise sum of branches, 'mul' for their product"),
     (("pad", "padding", "zero_padding", "zeropad"), "nnarith has no padding layer; conv takes 'pad:' per side"),
+    (("window_partition", "window_reverse", "window_merge", "cyclic_shift"),
+     "Swin's cyclic shift, window partition and merge are part of 'window_attention: {heads: 4, window: 4, "
+     "shift: 2}', which shifts the map, partitions it, attends in each window, merges and shifts back; patch "
+     "merging's 2x2 gather is 'patch_merge'"),
 )
 
 # Layers nnarith does not compute yet: the kind's name, what it is, and the names it goes by.

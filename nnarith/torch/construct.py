@@ -64,7 +64,8 @@ def construct(cls: str, *args: Any, **kwargs: Any) -> Construct:
 
 # nnarith.torch's files of the classes a spec needs beyond torch.nn, in the order export copies them
 HELPER_MODULES = ("nnarith.torch.modules", "nnarith.torch.select_modules", "nnarith.torch.token_modules",
-                  "nnarith.torch.local_modules", "nnarith.torch.attention_modules")
+                  "nnarith.torch.local_modules", "nnarith.torch.attention_modules",
+                  "nnarith.torch.window_modules")
 
 
 def helper_modules() -> list[Any]:
