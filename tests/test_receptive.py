@@ -96,7 +96,8 @@ layers:
       - conv: {out: 2, kernel: 3, pad: 1}
       - conv: {out: 2, kernel: 2, pad: same}
 """).rows[-1]
-    assert merge.notes == ["branch fields are not centred alike (centres at [0.0, 0.5] input pixels)"]
+    assert merge.notes == ["branch fields are not centred alike (at [0.0, 0.5] input pixels); "
+                           "the field is their union"]
     assert merge.warnings == []  # not a size that does not divide: --strict leaves it
     assert rf(merge) == {"size": [3, 3], "stride": [1, 1], "padding": [1, 1]}
 

@@ -219,7 +219,8 @@ def test_the_legend_names_notes_where_there_are_notes():
     assert "!n" not in text and "fields; ~n a note below." in text
     own = [line.split() for line in text.splitlines() if line.startswith("└─ add1")]  # the merge's own row
     assert own == [["└─", "add1", "add", "2x8x8", "0", "0", "in", "place", own[0][-2], "~1"]]
-    assert "  ~1 add1: branch fields are not centred alike (centres at [0.0, 0.5] input pixels)" in text
+    assert ("  ~1 add1: branch fields are not centred alike (at [0.0, 0.5] input pixels); the field is their "
+            "union") in text
 
 
 def test_names_from_the_spec_come_out_escaped_even_in_colour():

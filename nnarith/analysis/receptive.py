@@ -86,7 +86,8 @@ def union(fields: list[Field]) -> tuple[Field, str | None]:
             warning = f"branches have different effective strides {sorted(jumps)}; the field is their union"
         elif len(centres) > 1 and warning is None:
             offsets = sorted({c / 2 for c in centres})
-            warning = f"branch fields are not centred alike (centres at {offsets} input pixels)"
+            warning = (f"branch fields are not centred alike (at {offsets} input pixels); "
+                       "the field is their union")
         merged.append((lo, hi, dims[0][2]))
     return tuple(merged), warning
 

@@ -130,7 +130,7 @@ def _summary(report: Report, t: Totals, title: str, paint: Painter, width: int |
         ("params", [f"{t.params:,}", f"= {units.counted(t.weights, 'weight')}",
                     f"+ {units.counted(t.biases, 'bias', 'biases')}"]),
         ("buffers", [f"{t.buffers:,}", *"(non-trainable, as model.buffers() counts)".split()]),
-        ("MACs", [*_both(t.macs), *"(conv, fc and recurrent multiply-accumulates; bias excluded)".split()]),
+        ("MACs", [*_both(t.macs), *"(conv, fc, attention, RNN multiply-accumulates; bias excluded)".split()]),
         ("FLOPs", [*_both(t.flops), "(2", "x", "MACs)"]),
         ("other ops", [f"{t.other_ops:,}", *"(bias adds, norms, activations, pooling, adds; not in MACs)".split()]),
         ("memory", [f"{units.counted(t.activations, 'element')} per image", *["(input included)"] * network, *forms,
