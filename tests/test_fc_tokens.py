@@ -51,7 +51,7 @@ def test_the_note_is_shown_and_strict_leaves_it(tmp_path):
     path.write_text(spec(f"[{F}, {T}]", f"fc: {OUT}"))
     r = cli("shape", str(path), "--strict")
     assert r.returncode == 0, r.stderr
-    assert "fc layers that flatten a map of one spatial dimension" in r.stdout and "~1 fc1: flattens" in r.stdout
+    assert "Notes: worth knowing, nothing wrong" in r.stdout and "~1 fc1: flattens" in r.stdout
 
 
 torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")

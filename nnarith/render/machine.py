@@ -125,7 +125,7 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
 
     labels = [f.label for f in COLUMNS]
     out = [f"### {report.name}", "",
-           f"Input {units.shape(report.input.dims)}, batch {report.batch}, {report.dtype}.", "",
+           f"Input {units.input_shape(report.input)}, batch {report.batch}, {report.dtype}.", "",
            row("layer", "kind", "output", *labels, f"memory{' (bytes)' if exact else ''}", "RF"),
            "|---|---|---|" + "--:|" * (len(labels) + 2),
            row("input", "", units.shape(report.input.dims), *[""] * len(labels),

@@ -64,7 +64,7 @@ def _title(report: Report, paint: Painter, width: int | None) -> list[str]:
     out = [paint(line, "heading") for line in wrap(visible(report.name).split(), width, "", "  ")]
     if report.source:
         out += wrap(visible(report.source).split(), width, "", "  ")
-    out += wrap(f"input {units.shape(report.input.dims)}, batch {report.batch}, {report.dtype} "
+    out += wrap(f"input {units.input_shape(report.input)}, batch {report.batch}, {report.dtype} "
                 f"({units.counted(per, 'byte')} per element)".split(" "), width, "", "  ")
     return out
 

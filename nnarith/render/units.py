@@ -3,7 +3,12 @@ bytes use kB/MB/GB (10^3) and KiB/MiB/GiB (2^10) by name, never mixed."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nnarith.text import scientific
+
+if TYPE_CHECKING:
+    from nnarith.layers.base import Shape
 
 # (size, prefix) pairs, smallest first
 _COUNT = tuple((10 ** (3 * i), p) for i, p in enumerate("KMGTPEZY", 1))
@@ -47,6 +52,13 @@ def iec_bytes(n: int) -> str:
 
 def shape(dims: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in dims)
+
+
+def input_shape(x: Shape) -> str:
+    """The input as a title names it: '3x224x224', or '128 token ids' (a size alone reads as features)."""
+    from nnarith.layers.base import IDS
+
+    return counted(x.dims[0], "token id") if x.layout == IDS else shape(x.dims)
 
 
 def counted(n: int, word: str, words: str | None = None) -> str:
