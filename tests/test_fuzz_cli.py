@@ -75,7 +75,7 @@ def _measured(argv: list[str], stdin: bytes) -> tuple[int, str, str, float, int]
         with redirect_stdout(out), redirect_stderr(err):
             try:
                 code = main(argv)
-            except SystemExit as e:  # argparse's usage errors
+            except SystemExit as e:  # main() returns usage errors' codes; whatever still exits
                 code = e.code
     finally:
         seconds = time.process_time() - start
