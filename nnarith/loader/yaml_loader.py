@@ -50,9 +50,9 @@ _STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "mer
 _CONSTRUCTED = {_TAG + t for t in ("int", "float", "bool", "null")}
 _TEXT_TAGS = {_TAG + "timestamp", _TAG + "binary", _TAG + "value"}  # kept as their text
 _resolver = yaml.resolver.Resolver()
-# First characters that may start a plain scalar which is not a string (an int, a bool, null...).
 # YAML 1.2's exponent floats that YAML 1.1 leaves as text: 1e-6, 5E3, -2e+1 (no dot)
 _EXPONENT_FLOAT = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
+# First characters that may start a plain scalar which is not a string (an int, a bool, null...).
 _SPECIAL_FIRST = set(yaml.resolver.Resolver.yaml_implicit_resolvers)
 _constructor = SafeConstructor()
 
