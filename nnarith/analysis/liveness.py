@@ -15,7 +15,8 @@ that keeps it has run its backward, an output never.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from nnarith.analysis.memory import Buffer, Memory, model
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row
@@ -72,17 +73,20 @@ def weight_dtype(report: Report, amp: str | None) -> int:
     return DTYPE_BYTES["fp32" if amp else report.dtype]
 
 
-def inference(net: Network, report: Report) -> Inference:
-    mem = model(net, report)
-    each = weight_dtype(report, None)
+def inference(net: Network, report: Report, amp: str | None = None, mem: Memory | None = None) -> Inference:
+    """`mem`: the model at inference, if already built (it does not depend on the batch)."""
+    mem = mem or model(net, report)
+    each = weight_dtype(report, amp)
     peak, layer, _ = _forward(report.rows, mem, report)
     return Inference(report.totals.params * each, report.totals.buffers * each, peak, layer,
                      report.totals.memory_bytes)
 
 
-def training(net: Network, report: Report, optimizer: str = "sgd", amp: str | None = None) -> Training:
-    """`report` is analysed in the activations' dtype (the half one under `amp`)."""
-    mem = model(net, report, training=True)
+def training(net: Network, report: Report, optimizer: str = "sgd", amp: str | None = None,
+             mem: Memory | None = None) -> Training:
+    """`report` is analysed in the activations' dtype (the half one under `amp`); `mem`: the model in
+    training, if already built."""
+    mem = mem or model(net, report, training=True)
     each = weight_dtype(report, amp)
     counts = report.totals.counts + report.aux_totals.counts
     weights, buffers = counts.params * each, counts.buffers * each
@@ -94,6 +98,31 @@ def training(net: Network, report: Report, optimizer: str = "sgd", amp: str | No
     return Training(optimizer, weights, buffers, counts.params * each, fixed - weights - buffers,
                     sum(b.bytes(report) for b in mem.saved), f_peak, f_layer, peak, layer, phase,
                     tuple(_saved(order, mem, report)))
+
+
+def peak_function(net: Network, report: Report, train: bool, optimizer: str = "sgd",
+                  amp: str | None = None) -> Callable[[int], int]:
+    """The peak, weights included, as a function of the batch: the memory model is built once."""
+    mem = model(net, report, training=train)
+    if train:
+        return lambda batch: training(net, replace(report, batch=batch), optimizer, amp, mem).peak_bytes
+    return lambda batch: inference(net, replace(report, batch=batch), amp, mem).total_bytes
+
+
+def largest_batch(peak: Callable[[int], int], budget: int, limit: int = 2 ** 62) -> int:
+    """The largest batch whose peak is within the budget (0: not even one), by doubling then bisection:
+    the peak grows with the batch (each figure is linear in it, plus fixed costs)."""
+    if peak(1) > budget:
+        return 0
+    fits, over = 1, 2
+    while over < limit and peak(over) <= budget:
+        fits, over = over, over * 2
+    if over >= limit:
+        return limit
+    while over - fits > 1:
+        mid = (fits + over) // 2
+        fits, over = (mid, over) if peak(mid) <= budget else (fits, mid)
+    return fits
 
 
 def reads(row: Row, mem: Memory) -> tuple[int, ...]:
