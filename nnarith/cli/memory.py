@@ -22,7 +22,7 @@ separate allowance, --reserve."""
 EXAMPLES = [
     "nnarith memory resnet50 --batch 32",
     "nnarith memory resnet50 --training --optimizer adam --batch 64 --fits 80GiB",
-    "nnarith memory vit_b16 --training --amp bf16 --fits 24GB --reserve 1GiB",
+    "nnarith memory vit_b_16 --training --amp bf16 --fits 24GB --reserve 1GiB",
     "nnarith memory lenet5 --training --format json",
 ]
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "amsgrad")
