@@ -83,9 +83,9 @@ def inference(net: Network, report: Report, amp: str | None = None, mem: Memory 
 
 
 def training(net: Network, report: Report, optimizer: str = "sgd", amp: str | None = None,
-             mem: Memory | None = None) -> Training:
+             mem: Memory | None = None, describe: bool = True) -> Training:
     """`report` is analysed in the activations' dtype (the half one under `amp`); `mem`: the model in
-    training, if already built."""
+    training, if already built; `describe`: whether to say what each layer keeps (the peak alone is faster)."""
     mem = mem or model(net, report, training=True)
     each = weight_dtype(report, amp)
     counts = report.totals.counts + report.aux_totals.counts
@@ -97,7 +97,7 @@ def training(net: Network, report: Report, optimizer: str = "sgd", amp: str | No
     peak, layer, phase = max((f_peak, f_layer, "forward"), (b_peak, b_layer, "backward"), key=lambda p: p[0])
     return Training(optimizer, weights, buffers, counts.params * each, fixed - weights - buffers,
                     sum(b.bytes(report) for b in mem.saved), f_peak, f_layer, peak, layer, phase,
-                    tuple(_saved(order, mem, report)))
+                    tuple(_saved(order, mem, report)) if describe else ())
 
 
 def peak_function(net: Network, report: Report, train: bool, optimizer: str = "sgd",
@@ -105,7 +105,7 @@ def peak_function(net: Network, report: Report, train: bool, optimizer: str = "s
     """The peak, weights included, as a function of the batch: the memory model is built once."""
     mem = model(net, report, training=train)
     if train:
-        return lambda batch: training(net, replace(report, batch=batch), optimizer, amp, mem).peak_bytes
+        return lambda batch: training(net, replace(report, batch=batch), optimizer, amp, mem, False).peak_bytes
     return lambda batch: inference(net, replace(report, batch=batch), amp, mem).total_bytes
 
 
@@ -178,13 +178,14 @@ def _backward(order: list[Row], mem: Memory, report: Report, alive: set[int], fi
               each: int) -> tuple[int, str]:
     read = {b for r in order for b in reads(r, mem)}
     outputs = {b for b in alive if mem.buffers[b].flowing and b not in read}
-    first_saver = {}
-    for i, row in enumerate(order):
-        for b in alive:
-            if row.name in mem.buffers[b].saved_by:
-                first_saver.setdefault(b, i)
+    at = {r.name: i for i, r in enumerate(order)}
+    freed: dict[int, list[int]] = {}  # row index: the kept buffers its backward is the last to need
+    for b in alive - outputs:
+        freed.setdefault(min(at[name] for name in mem.buffers[b].saved_by), []).append(b)
+    by_row = _allocated(order, mem)
     live = sum(mem.buffers[b].bytes(report) for b in alive)
     grads = {b: mem.buffers[b].bytes(report) for b in outputs}  # the loss's gradient of each output
+    held = sum(grads.values())
     params = 0
     peak, where = 0, ""
     for i in range(len(order) - 1, -1, -1):
@@ -192,20 +193,23 @@ def _backward(order: list[Row], mem: Memory, report: Report, alive: set[int], fi
         for b in reads(row, mem):
             if b != 0 and b not in grads:
                 grads[b] = mem.buffers[b].bytes(report)
+                held += grads[b]
         params += row.counts.params * each
-        total = fixed + params + live + sum(grads.values())
-        if total > peak:
-            peak, where = total, row.name
-        for b in [b for b, at in first_saver.items() if at == i and b not in outputs]:
-            live -= mem.buffers[b].bytes(report)
-        for b in [b for b in grads if mem.buffers[b].allocated_by == row.name]:
-            del grads[b]
+        if fixed + params + live + held > peak:
+            peak, where = fixed + params + live + held, row.name
+        live -= sum(mem.buffers[b].bytes(report) for b in freed.get(i, ()))
+        for b in by_row[row.name]:
+            held -= grads.pop(b.id, 0)
     return peak, where
 
 
 def _saved(order: list[Row], mem: Memory, report: Report) -> list[Saved]:
     """Each row's kept buffers, described; a buffer kept by several rows counts at the first."""
     shapes = {0: report.input.dims}
+    kept: dict[str, list[Buffer]] = {r.name: [] for r in order}
+    for b in mem.saved:
+        for name in dict.fromkeys(b.saved_by):
+            kept[name].append(b)
     for row in order:
         wrote = mem.buffers.get(mem.ids[row.name][1])
         if wrote is not None and wrote.allocated_by == row.name:
@@ -214,7 +218,7 @@ def _saved(order: list[Row], mem: Memory, report: Report) -> list[Saved]:
     out = []
     for row in order:
         parts, total = [], 0
-        for b in (b for b in mem.buffers.values() if row.name in b.saved_by):
+        for b in kept[row.name]:
             parts.append(_describe(b, row, mem, report, shapes) + (" (counted above)" if b.id in counted else ""))
             if b.id not in counted:
                 counted.add(b.id)
