@@ -34,10 +34,15 @@ def test_sizes(text, size):
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["lots", "", "24 GX", "-1GB", "GiB", "24 GiB s"])
-def test_sizes_that_cannot_be_read(text, capsys):
-    code, _, err = run(capsys, "memory", "lenet5", "--fits", text)
-    assert code == 2 and "is not a size" in err and "24GiB" in err and "Traceback" not in err
+@pytest.mark.parametrize("text, message", [
+    ("lots", "is not a size; write it like 24GiB"), ("", "is not a size"), ("24 GX", "is not a size"),
+    ("-1GB", "is not a size"), ("GiB", "is not a size"), ("24 GiB s", "is not a size"),
+    ("２４GiB", "is not a size"),  # digits of another script
+    ("1e999", "more than a yottabyte"), ("2 YiB", "is not a size"),
+])
+def test_sizes_that_cannot_be_read(text, message, capsys):
+    code, out, err = run(capsys, "memory", "lenet5", "--fits", text)
+    assert code == 2 and message in err and out == "" and "Traceback" not in err
 
 
 @pytest.mark.parametrize("args, message", [

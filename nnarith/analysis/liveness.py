@@ -109,16 +109,15 @@ def peak_function(net: Network, report: Report, train: bool, optimizer: str = "s
     return lambda batch: inference(net, replace(report, batch=batch), amp, mem).total_bytes
 
 
-def largest_batch(peak: Callable[[int], int], budget: int, limit: int = 2 ** 62) -> int:
+def largest_batch(peak: Callable[[int], int], budget: int) -> int:
     """The largest batch whose peak is within the budget (0: not even one), by doubling then bisection:
-    the peak grows with the batch (each figure is linear in it, plus fixed costs)."""
+    the peak grows with the batch (each figure is linear in it, plus fixed costs). The input alone takes
+    a byte per image at least, so no batch above the budget fits and the doubling ends."""
     if peak(1) > budget:
         return 0
     fits, over = 1, 2
-    while over < limit and peak(over) <= budget:
+    while peak(over) <= budget:
         fits, over = over, over * 2
-    if over >= limit:
-        return limit
     while over - fits > 1:
         mid = (fits + over) // 2
         fits, over = (mid, over) if peak(mid) <= budget else (fits, mid)

@@ -27,8 +27,9 @@ EXAMPLES = [
 ]
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "amsgrad")
 # a size: a number (a decimal, an exponent) and a unit of bytes, decimal (kB, MB) or binary (KiB, MiB)
-_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d{1,3})?\s*(?:([kmgtpe])(i?)b|(b))?", re.IGNORECASE)
+_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d{1,3})?\s*(?:([kmgtpe])(i?)b|(b))?", re.IGNORECASE | re.ASCII)
 _POWERS = "kmgtpe"
+MOST = 10 ** 24  # bytes: a bound on the search for the batch
 
 
 def add(app: typer.Typer) -> None:
@@ -45,7 +46,11 @@ def parse_size(text: str) -> int:
                                  "2.4e10 (bytes)")
     number, exponent, prefix, binary, _ = m.groups()
     scale = 1 if prefix is None else (1024 if binary else 1000) ** (_POWERS.index(prefix.lower()) + 1)
-    return int(Decimal(number + (exponent or "")) * scale)
+    size = int(Decimal(number + (exponent or "")) * scale)
+    if size > MOST:
+        raise typer.BadParameter(f"'{visible(text[:40])}' is more than a yottabyte (10^24 bytes), more than any "
+                                 "device holds")
+    return size
 
 
 def optimizer(text: str) -> str:
