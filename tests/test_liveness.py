@@ -65,17 +65,19 @@ def test_training_breakdown_by_formula(optimizer, states):
     assert sum(s.bytes for s in t.layers) == t.saved_bytes
 
 
-def test_training_peak_at_the_start_of_backward():
-    """All kept buffers and the output are alive when the backward pass starts; the fc's backward adds its
-    weights' gradient, the output's gradient and its input's."""
+def test_training_peak_by_hand():
+    """Forward: everything kept and the output are alive at the end. Backward, in reverse: the fc adds its
+    weights' gradient and its input's (the output's gradient is there already), 10,280 + 2,048 bytes;
+    the ReLU frees the buffer it and the fc keep, 2,048; the batch norm adds its input's gradient, 2,048,
+    and its own 32 bytes of gradients, and frees its output's gradient and what it keeps, 2,048 + 32;
+    the conv's input takes no gradient. The worst is the fc's backward."""
     net, report = run(SMALL, batch=2)
     t = liveness.training(net, report, "sgd")
     fixed = (SMALL_PARAMS + SMALL_BUFFERS) * F32
     out = 10 * 2 * F32
-    assert t.forward_peak_bytes == fixed + t.saved_bytes + out
-    fc_backward = fixed + t.saved_bytes + out + (256 * 10 + 10) * F32 + out + 256 * 2 * F32
-    assert t.peak_bytes >= fc_backward
-    assert t.peak_phase == "backward"
+    assert (t.forward_peak_bytes, t.forward_peak_layer) == (fixed + t.saved_bytes + out, "fc1")
+    assert t.peak_bytes == fixed + t.saved_bytes + out + (256 * 10 + 10) * F32 + out + 256 * 2 * F32
+    assert (t.peak_phase, t.peak_layer) == ("backward", "fc1")
 
 
 def test_mixed_precision_keeps_fp32_weights_and_half_activations():
