@@ -132,7 +132,7 @@ def test_json_keys(capsys):
     assert json.loads(out)["training"] is None and json.loads(out)["fits"] is None
 
 
-@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("width", [40, 80, 100])
 @pytest.mark.parametrize("args", [["resnet50", "--training", "--optimizer", "adam", "--batch", "64", "--fits",
                                    "80GiB"], ["googlenet", "--training", "--amp", "bf16", "--fits", "24 GB",
                                               "--reserve", "1GiB"], ["vit_b_16"]])

@@ -10,6 +10,7 @@ from nnarith.analysis.report import Report
 from nnarith.render import units
 from nnarith.render.fit import clip_middle, wrap
 from nnarith.render.style import Painter, plain
+from nnarith.text import visible
 
 SCHEMA = "nnarith.memory/1"
 ALLOWANCE = "CUDA context, allocator rounding, cuDNN workspaces: not modelled"
@@ -48,9 +49,9 @@ def render_text(result: Result, width: int, paint: Painter = plain) -> str:
     weights = "fp32" if result.amp else r.dtype
     title = (f"{r.name}: memory at batch {r.batch}, input {units.input_shape(r.input)}, activations {act}"
              + (f" ({result.amp} mixed precision, fp32 master weights)" if result.amp else ""))
-    out = [paint(line, "heading") for line in wrap(title.split(" "), width)]
+    out = _heading(visible(title), width, paint)  # painted output is made visible here: the name is the spec's
     entries = [
-        ("weights", [*sized(inf.weights_bytes), f"({r.totals.params:,} params, {weights})"]),
+        ("weights", [*sized(inf.weights_bytes), *f"({r.totals.params:,} params, {weights})".split()]),
         ("buffers", [*sized(inf.buffers_bytes), *"(non-trainable: running statistics)".split()]),
         ("activations", [*sized(inf.peak_bytes), "at", "most,", "at", inf.peak_layer or "the input"]),
         ("total", [*sized(inf.total_bytes)]),
@@ -63,7 +64,7 @@ def render_text(result: Result, width: int, paint: Painter = plain) -> str:
             ("weights", [*sized(tr.weights_bytes), f"({weights})"]),
             ("buffers", sized(tr.buffers_bytes)),
             ("gradients", [*sized(tr.gradients_bytes), *"(one per trainable parameter)".split()]),
-            ("optimizer", [*sized(tr.optimizer_bytes), f"({tr.optimizer}: {states} x params, {weights})"]),
+            ("optimizer", [*sized(tr.optimizer_bytes), *f"({tr.optimizer}: {states} x params, {weights})".split()]),
             ("saved", [*sized(tr.saved_bytes), *"(kept for backward, each storage once)".split()]),
             ("forward", [*sized(tr.forward_peak_bytes), "at", "most,", "at", tr.forward_peak_layer or "the input"]),
             ("peak", [*sized(tr.peak_bytes), "during", tr.peak_phase + ",", "at", tr.peak_layer]),
@@ -77,33 +78,37 @@ def render_text(result: Result, width: int, paint: Painter = plain) -> str:
 
 
 def _section(title: str, entries: list[tuple[str, list[str]]], width: int, paint: Painter) -> list[str]:
-    out = ["", paint(title, "heading")]
+    out = ["", *_heading(title, width, paint)]
     for label, words in entries:
-        out += wrap(words, width, f"  {label:<12}", " " * 14)
+        out += wrap([visible(w) for w in words], width, f"  {label:<12}", " " * 14)
     return out
+
+
+def _heading(text: str, width: int, paint: Painter) -> list[str]:
+    return [paint(line, "heading") for line in wrap(text.split(" "), width)]
 
 
 def _fits(result: Result, width: int, paint: Painter) -> list[str]:
     f = result.fits
     what = "training peak" if result.training is not None else "inference total"
     entries = [("memory", sized(f.budget)),
-               ("reserve", [*sized(f.reserve), f"({ALLOWANCE};", "set", "it", "with", "--reserve)"])]
+               ("reserve", [*sized(f.reserve), *f"({ALLOWANCE}; set it with --reserve)".split()])]
     if f.batch:
-        entries.append(("batch", [f"{f.batch:,}", f"({what}", *sized(f.peak_bytes), "+", "reserve;",
-                                  f"batch {f.batch + 1:,} needs", *sized(f.next_bytes), "+", "reserve)"]))
+        entries.append(("batch", [f"{f.batch:,}", *f"({what}".split(), *sized(f.peak_bytes), "+", "reserve;",
+                                  "batch", f"{f.batch + 1:,}", "needs", *sized(f.next_bytes), "+", "reserve)"]))
     else:
-        entries.append(("batch", ["none:", f"batch 1's {what} is", *sized(f.next_bytes), "+", "reserve"]))
+        entries.append(("batch", [*f"none: batch 1's {what} is".split(), *sized(f.next_bytes), "+", "reserve"]))
     return _section("Largest batch that fits", entries, width, paint)
 
 
 def _layers(tr: Training, width: int, paint: Painter) -> list[str]:
     rows = [s for s in tr.layers if s.what]
     name_width = min(max((len(s.name) for s in rows), default=5), max(width // 3, 12))
-    out = ["", paint("Saved for backward, per layer (a buffer kept by several counts at the first)", "heading")]
+    out = ["", *_heading("Saved for backward, per layer (a buffer kept by several counts at the first)", width, paint)]
     head = f"  {'layer':<{name_width}}  {'bytes':>10}  kept"
     out.append(paint(head, "heading"))
     for s in rows:
-        lead = f"  {clip_middle(s.name, name_width):<{name_width}}  {units.si_bytes(s.bytes):>10}  "
+        lead = f"  {clip_middle(visible(s.name), name_width):<{name_width}}  {units.si_bytes(s.bytes):>10}  "
         out += wrap(s.what.split(" "), width, lead, " " * len(lead))
     return out
 
