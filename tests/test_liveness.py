@@ -106,3 +106,16 @@ def test_shipped_specs_peaks_lie_between_the_largest_layer_and_the_sum(name):
     assert largest <= result.peak_bytes <= result.outputs_bytes
     t = liveness.training(net, report, "adam")
     assert t.peak_bytes >= t.weights_bytes + t.optimizer_bytes + t.saved_bytes
+
+
+def test_residual_training_peak_by_hand():
+    """RESIDUAL at batch 1 (128 bytes a tensor, 12 params): the add allocates in training. Forward: the input
+    (kept by conv1), conv1's output (kept by conv2), conv2's and the add's at the add: 48 + 512. Backward:
+    the add takes its branches' gradients (conv2's output; the input takes none) beside its output's, 48 + 384
+    + 256; conv2 its input's gradient and its 24 bytes of weights' gradients, 48 + 24 + 384 + 256, the worst;
+    then conv1's output, which conv2 kept, and conv2's output's gradient are freed."""
+    net, report = run(RESIDUAL)
+    t = liveness.training(net, report, "sgd")
+    assert (t.saved_bytes, t.weights_bytes) == (256, 48)
+    assert (t.forward_peak_bytes, t.forward_peak_layer) == (48 + 512, "add1")
+    assert (t.peak_bytes, t.peak_layer, t.peak_phase) == (48 + 24 + 384 + 256, "add1.main.conv2", "backward")
