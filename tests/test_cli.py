@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from nnarith.cli import analyze, check, library, main, torch_cmds
+from nnarith.cli import analyze, check, library, main, memory, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -91,11 +91,13 @@ def test_kinds_lists_fields():
     assert r.returncode == 0 and "kernel" in r.stdout and "required" in r.stdout
 
 
-EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("check", check.EXAMPLES),
+EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("memory", memory.EXAMPLES),
+            ("check", check.EXAMPLES),
             ("list", library.LIST_EXAMPLES), ("kinds", library.KINDS_EXAMPLES),
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
             ("export", torch_cmds.EXPORT_EXAMPLES)]
-PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "check": ["Network", "Checking", "Output"],
+PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
+          "check": ["Network", "Checking", "Output"],
           "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
           "export": ["Model", "Output"]}
 WIDE = {**ENV, "COLUMNS": "200"}  # rich wraps help to $COLUMNS where it is not a terminal
@@ -107,7 +109,7 @@ def test_the_help_lists_every_command_in_its_panel():
     panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
     assert panels == ["Options", "Analyse", "Check", "Library", "PyTorch (needs nnarith[torch])"]
     listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
-    assert listed == ["shape", "calc", "check", "list", "kinds", "verify", "bench", "export"]
+    assert listed == ["shape", "calc", "memory", "check", "list", "kinds", "verify", "bench", "export"]
     assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
     assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
                                             "--show-completion"))
@@ -219,9 +221,9 @@ def test_debug_shows_the_traceback():
 
 
 @pytest.mark.parametrize("args", [["shape", "vgg16"], ["calc", "-i", "3x8x8", "conv: {out: 2, kernel: 3}"],
-                                  ["list"]])
+                                  ["list"], ["memory", "resnet50", "--training", "--fits", "24GiB"]])
 def test_the_analytic_path_never_imports_torch(args):
-    """Principle 2: shape and calc run without torch, fvcore or numpy, even where installed."""
+    """Principle 2: shape, calc and memory run without torch, fvcore or numpy, even where installed."""
     import subprocess
     import sys
 

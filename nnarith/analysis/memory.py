@@ -53,6 +53,8 @@ class Buffer:
 class Memory:
     training: bool
     buffers: dict[int, Buffer] = field(default_factory=dict)
+    # per row: the buffers it reads and writes in this mode (its storage_ids, after training's moves)
+    ids: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def activations(self) -> int:
@@ -86,6 +88,7 @@ def model(net: Network, report: Report, training: bool = False) -> Memory:
             if training and tensors.training_storage == NEW and not allocates:
                 moved.append((row, wrote, fresh))
                 wrote, fresh, allocates = fresh, fresh + 1, True
+            memory.ids[row.name] = (read, wrote, *branches)
             if allocates:
                 memory.buffers[wrote] = Buffer(wrote, OUTPUT, row.shape.numel, ACT, row.name, aux=aux)
             kept = tensors.saved if training else ()
