@@ -5,7 +5,7 @@ A layer list item is one of
 - a one-key mapping `kind: args`, args being a mapping or a shorthand scalar: `fc: 4096`
 - a container: `seq: [...]`, `concat: [branch, ...]`, `add: [branch, ...]`, `aux: [...]`
 - a `$name` argument of the enclosing block, or a nested list (spliced in place)
-Every item may carry `name:`, `repeat:` and `expect:` (figures for `nnarith check`). Block
+Every item may carry `name:`, `repeat:`, `expect:` (figures for `nnarith check`) and `frozen:`. Block
 arguments are written `$name` (loader/scope.py); a call's arguments and a layer's fields may be
 arithmetic on them (loader/arith.py), evaluated in the scope where they were written (a call's
 arguments when it is called: scope.argument).
