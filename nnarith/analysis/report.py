@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from nnarith.analysis import receptive
+from nnarith.analysis.backward import Backward, total
 from nnarith.analysis.counts import Counts, delegate_figures
 from nnarith.errors import Loc
 from nnarith.layers.base import NEW, Shape
@@ -38,6 +39,7 @@ class Row:
     input: Shape | None = None  # what the layer reads (for merges: the branches' common input)
     # what it reads and writes, as walk.py identifies storage (Flow.buffer); a merge's branch outputs follow
     storage_ids: tuple[int, ...] = (0, 0)
+    backward: Backward = Backward()  # its backward MACs and trainable params (analysis/backward.py)
 
     @property
     def activations(self) -> int:
@@ -87,6 +89,7 @@ class Report:
     dtype: str = "fp32"
     expects: list[Expectation] = field(default_factory=list)  # in execution order
     depth: int = 0  # weighted layers on the longest path, as papers count a network's depth (depth.py)
+    training: bool = False  # the reports show the backward figures (shape --training)
 
     @property
     def scale(self) -> int:
@@ -107,6 +110,11 @@ class Report:
     @cached_property
     def aux_totals(self) -> Totals:
         return Totals.of(self.aux_rows, 0, self.scale)
+
+    @cached_property
+    def backward(self) -> Backward:
+        """The main rows' backward MACs and trainable params."""
+        return total([r.backward for r in self.rows])
 
     @property
     def warnings(self) -> list[tuple[Row, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from nnarith.analysis import receptive
+from nnarith.analysis.backward import backward, needs_grad
 from nnarith.analysis.depth import network_depth
 from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
 from nnarith.errors import Loc, SpecError, raise_all
@@ -25,6 +26,7 @@ class Flow(NamedTuple):
     shape: Shape
     field: receptive.Field
     buffer: int  # storage identity: equal buffers mean one tensor's memory
+    grad: bool = False  # it needs a gradient in training (analysis/backward.py); the input does not
 
 
 def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool = False) -> Report:
@@ -66,6 +68,7 @@ class _Walker(Visitor):
         self.expects: list[Expectation] = []
         self.buffers = 0
         self.weights: dict[str, tuple[str, tuple[int, ...]]] = {}  # row name: its kind and weight's shape, for ties
+        self.frozen = 0  # how many of the nodes around the current one are frozen
 
     def new_buffer(self) -> int:
         self.buffers += 1
@@ -82,9 +85,13 @@ class _Walker(Visitor):
         """A node inside a sequence: the sequence's own path and kind are added for it."""
         if not isinstance(node, Leaf) and node.expect is not None:  # a block, merge or aux head as a whole
             self.expects.append(Expectation(".".join(path + (node.name,)), node.expect, True))
-        if isinstance(node, Seq):
-            return self.seq(node, x, path + (node.name,), kinds + (node.kind,), shared, aux)
-        return self.visit(node, x, path, kinds, shared, aux)
+        self.frozen += node.frozen
+        try:
+            if isinstance(node, Seq):
+                return self.seq(node, x, path + (node.name,), kinds + (node.kind,), shared, aux)
+            return self.visit(node, x, path, kinds, shared, aux)
+        finally:
+            self.frozen -= node.frozen
 
     def aux(self, node: Aux, x: Flow, path: tuple[str, ...], kinds: tuple[str, ...],
             shared: frozenset[int], aux: bool) -> Flow:
@@ -111,8 +118,12 @@ class _Walker(Visitor):
         rf_work = receptive.explain(x.field, out.effect)
         if rf_work:
             out.work["rf"] = rf_work
-        row = Row(name, node.layer.kind, full, out.shape, node.loc, out.counts, storage, rf,
-                  list(out.flags), out.work, notes=list(out.notes), kinds=kinds, input=x.shape)
+        counts = out.counts
+        row_backward, out.work["backward"] = backward(out.grads, counts.macs, counts.params, grad_in=x.grad,
+                                                      frozen=self.frozen > 0)
+        row = Row(name, node.layer.kind, full, out.shape, node.loc, counts, storage, rf,
+                  list(out.flags), out.work, notes=list(out.notes), kinds=kinds, input=x.shape,
+                  backward=row_backward)
         if node.expect is not None:
             self.expects.append(Expectation(name, node.expect, False))
         if self.strict:
@@ -124,7 +135,7 @@ class _Walker(Visitor):
                 ))
         row.storage_ids = (x.buffer, x.buffer if storage != NEW else self.new_buffer())
         (self.aux_rows if aux else self.rows).append(row)
-        return Flow(out.shape, row.rf, row.storage_ids[1])
+        return Flow(out.shape, row.rf, row.storage_ids[1], needs_grad(x.grad, row_backward))
 
     def tied(self, node: Leaf, out: Out) -> None:
         """A layer tied to another's weight (loader/ties.py resolved the name) reuses that tensor itself:
@@ -174,7 +185,7 @@ class _Walker(Visitor):
                     break
         row.storage_ids = (x.buffer, self.new_buffer() if buffer is None else buffer, *(f.buffer for f in flows))
         (self.aux_rows if aux else self.rows).append(row)
-        return Flow(out.shape, field, row.storage_ids[1])
+        return Flow(out.shape, field, row.storage_ids[1], any(f.grad for f in flows))
 
 
 def _bounded(shape: Shape, field: receptive.Field, loc: Loc, name: str) -> None:

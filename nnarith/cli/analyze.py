@@ -23,6 +23,10 @@ from nnarith.cli.help import ANALYSE, command
 from nnarith.errors import Loc, UsageError
 from nnarith.render import style
 
+Training = Annotated[bool, typer.Option(
+    "--training", help="also the backward MACs per layer (dX, dW), trainable params and the training step's MACs "
+    "beside the 3 x forward rule of thumb", rich_help_panel=ANALYSIS)]
+
 SHAPE_DOC = """Shapes, parameters, MACs, memory and receptive field of every layer of a spec.
 
 SPEC is a YAML file, or the name of a shipped spec (see 'nnarith list')."""
@@ -32,6 +36,7 @@ SHAPE_EXAMPLES = [
     "nnarith shape vgg16 --input 3x32x32 --exact",
     "nnarith shape googlenet --format json",
     "nnarith shape lenet5 --explain",
+    "nnarith shape resnet18 --training",
 ]
 CALC_DOC = """Quick arithmetic for a few layers written inline, one layer per argument.
 
@@ -81,12 +86,13 @@ def render(report, args: Output) -> str:
 
 def shape(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32",
           format: FormatOption = "table", depth: Depth = None, strict: Strict = False, exact: Exact = False,
-          explain: Explain = False) -> int:
+          explain: Explain = False, training: Training = False) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
 
     net = load_spec(spec, parse_shape(input) if input is not None else None)
     report = analyze(net, batch=batch, dtype=dtype, strict=strict)
+    report.training = training
     write(render(report, Output(format, depth, exact, explain)), painted=format == "table" and style.enabled())
     return 0
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nnarith.analysis.backward import Grads
 from nnarith.analysis.expr import Expr, Num, Paren, mul, plus, times
 from nnarith.analysis.receptive import WHOLE
 from nnarith.layers.base import (
@@ -88,6 +89,12 @@ def attend(out: Out, a: Heads, bias: bool, causal: bool = False, count: str = DE
     av = _scaled(groups, h, pairs, d)  # the scores times v: d per score and feature of a head
     macs = plus(projections, qk, av)
     out.macs = macs.value
+    # Backward (analysis/backward.py): each projection's dX and dW are products its size; QKᵀ and AV have no
+    # weight but two inputs, each gradient a product the forward's size. Where the input needs no gradient,
+    # the q, k, v projections' dX is skipped, but the output projection's and the scores' are still needed.
+    output_projection = _scaled(groups, t, inner, f)
+    scores_grads = plus(times(2, qk), times(2, av))
+    out.grads = Grads(plus(projections, scores_grads), plus(output_projection, scores_grads), projections)
     scores = _scaled(groups, h, pairs).value
     bias_adds = groups * t * (3 * h * d + f) if bias else 0
     mask = scores if causal and count == DENSE else 0

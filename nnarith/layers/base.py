@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any, ClassVar
 
+from nnarith.analysis.backward import Grads
 from nnarith.analysis.counts import Tally
 from nnarith.analysis.receptive import Effect
 from nnarith.errors import Loc, SpecError
@@ -94,6 +95,7 @@ class Out(Tally):
     notes: list[str] = field(default_factory=list)  # remarks, not errors even with --strict (fc flattening [C, L])
     work: dict[str, str] = field(default_factory=dict)  # arithmetic for --explain
     weight: tuple[int, ...] = ()  # its weight tensor's shape as PyTorch holds it, which a `tie:` may share
+    grads: Grads | None = None  # its backward products, where not analysis/backward.py's uniform rule
 
 
 @dataclass(frozen=True)

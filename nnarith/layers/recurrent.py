@@ -11,7 +11,8 @@ MACs per step, layer and direction: G*H*(F_in + H).
 
 from __future__ import annotations
 
-from nnarith.analysis.expr import Num, Paren, mul, plus, times
+from nnarith.analysis.backward import Grads
+from nnarith.analysis.expr import Num, Paren, minus, mul, plus, times
 from nnarith.analysis.receptive import WHOLE
 from nnarith.layers.base import FLAT, OUTPUT, TOKENS, Example, Layer, Out, Shape, Tensor, Tensors, Words, register
 from nnarith.layers.fields import Bool, Choice, Int
@@ -57,6 +58,12 @@ class _Recurrent(Layer):
         out.other_ops = self.layers * dirs * steps * h * per_unit
         out.work["params"] = params.equation()
         out.work["macs"] = macs.equation()
+        # Backward (analysis/backward.py): dW is the forward's products; dX too, less the gradient of each
+        # layer's initial state (zeros, needing none); where the input needs no gradient, less the first layer's
+        # input-to-hidden one as well (the step-to-step gradients are still needed for the weights').
+        start = times(self.layers, dirs, mul(g, h, h))
+        first = times(Num(steps, f"{steps} steps"), dirs, mul(g, h, f))
+        out.grads = Grads(minus(macs, start), minus(macs, first, start), macs)
         return out
 
     def unrolled(self, x: Shape) -> tuple[Tensor, ...]:

@@ -5,7 +5,7 @@ A layer list item is one of
 - a one-key mapping `kind: args`, args being a mapping or a shorthand scalar: `fc: 4096`
 - a container: `seq: [...]`, `concat: [branch, ...]`, `add: [branch, ...]`, `aux: [...]`
 - a `$name` argument of the enclosing block, or a nested list (spliced in place)
-Every item may carry `name:`, `repeat:` and `expect:` (figures for `nnarith check`). Block
+Every item may carry `name:`, `repeat:`, `expect:` (figures for `nnarith check`) and `frozen:`. Block
 arguments are written `$name` (loader/scope.py); a call's arguments and a layer's fields may be
 arithmetic on them (loader/arith.py), evaluated in the scope where they were written (a call's
 arguments when it is called: scope.argument).
@@ -20,7 +20,7 @@ from typing import Any
 
 from nnarith.errors import Loc, SpecError, did_you_mean
 from nnarith.layers import REGISTRY
-from nnarith.layers.fields import Int
+from nnarith.layers.fields import Bool, Int
 from nnarith.layers.merge import MERGES
 from nnarith.layers.names import field_hint, field_meant, kind_hint
 from nnarith.loader.expect import read_expect
@@ -43,7 +43,7 @@ MAX_LAYERS = 20_000  # after blocks and repeat expand; the deepest real networks
 MAX_DEPTH = 100  # blocks and containers inside one another
 MAX_ERRORS = 50
 CONTAINERS = ("seq", *MERGES, "aux")  # seq, the merges (layers/merge.py), aux
-COMMON = ("name", "repeat", "expect")  # the arguments every layer, block and container takes
+COMMON = ("name", "repeat", "expect", "frozen")  # the arguments every layer, block and container takes
 
 
 class Expander:
@@ -140,9 +140,9 @@ class Expander:
             raise SpecError(f"a layer kind must be a name, got {kind!r}", kind_loc)
         args, args_loc, args_env = resolve(args, args_loc, env)
         if isinstance(args, YMap):
-            name, repeat, expect = self.common(args, args_env)
+            name, repeat, expect, frozen = self.common(args, args_env)
         else:
-            name, repeat, expect = None, 1, None
+            name, repeat, expect, frozen = None, 1, None, False
         build = self.builder(kind, kind_loc)
         if self.layers + repeat > MAX_LAYERS:
             raise self.limit(loc, f"repeat {repeat:,} here")
@@ -165,12 +165,13 @@ class Expander:
             except SpecError as e:
                 e.layer = e.layer or self.where(this)
                 raise
-            node.expect = expect
+            node.expect, node.frozen = expect, frozen
             nodes.append(node)
         return nodes
 
-    def common(self, args: YMap, env: dict[str, Arg]) -> tuple[str | None, int, YMap | None]:
+    def common(self, args: YMap, env: dict[str, Arg]) -> tuple[str | None, int, YMap | None, bool]:
         name = repeat = expect = None
+        frozen = False
         if "name" in args:
             name, nloc = resolve_deep(args["name"], args.loc_of("name"), env)
             if not isinstance(name, str) or not NAME_RE.match(name):
@@ -187,7 +188,10 @@ class Expander:
         if "expect" in args:
             raw, eloc, eenv = resolve(args["expect"], args.loc_of("expect"), env)
             expect = read_expect(raw, eloc, resolve=lambda v, vloc: resolve_deep(v, vloc, eenv))
-        return name, repeat or 1, expect
+        if "frozen" in args:  # no weight gradient here, nor inside (analysis/backward.py)
+            value, floc = resolve_deep(args["frozen"], args.loc_of("frozen"), env)
+            frozen = Bool().check(value, floc, "frozen")
+        return name, repeat or 1, expect, frozen
 
     def builder(self, kind: str, loc: Loc) -> Callable[..., Node]:
         if kind in MERGES:

@@ -188,6 +188,6 @@ def _params(args: Any, loc: Loc, block: str) -> dict[str, Arg | None]:
     for key, default in args.items():
         if not isinstance(key, str) or not NAME_RE.match(key) or key in COMMON:
             raise SpecError(f"argument name {key!r} of block '{block}' must be letters, digits and _ "
-                            "(and not name, repeat or expect)", args.key_locs.get(key, loc))
+                            f"(and not {', '.join(COMMON)})", args.key_locs.get(key, loc))
         params[key] = None if default is None else Arg(default, args.loc_of(key), {})
     return params

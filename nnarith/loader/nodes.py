@@ -20,6 +20,7 @@ class Leaf:
     layer: Layer
     loc: Loc
     expect: Any = None
+    frozen: bool = False  # `frozen: true`: no weight gradient in it (analysis/backward.py)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Seq:
     loc: Loc
     kind: str = "seq"
     expect: Any = None
+    frozen: bool = False  # `frozen: true`: no weight gradient in it (analysis/backward.py)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Merge:
     branches: list[Seq]
     loc: Loc
     expect: Any = None
+    frozen: bool = False  # `frozen: true`: no weight gradient in it (analysis/backward.py)
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Aux:
     body: Seq
     loc: Loc
     expect: Any = None
+    frozen: bool = False  # `frozen: true`: no weight gradient in it (analysis/backward.py)
 
 
 Node = Leaf | Seq | Merge | Aux

@@ -48,6 +48,8 @@ def figures(report: Report, row: Row) -> list[tuple[str, str]]:
     out.append(("memory", _memory(report, row)))
     if "rf" in work:
         out.append(("receptive field", work["rf"]))
+    if report.training:
+        out.append(("backward MACs", work.get("backward", "dX 0; dW 0")))
     return out
 
 

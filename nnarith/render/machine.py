@@ -12,6 +12,7 @@ import json
 from operator import attrgetter
 
 from nnarith.analysis import receptive
+from nnarith.analysis.backward import Backward, ratio_text
 from nnarith.analysis.counts import COLUMNS, REPORTED, Counts
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row, Totals
 from nnarith.render import units
@@ -33,7 +34,12 @@ def totals_json(t: Totals) -> dict[str, int]:
     return {**counts_json(t.counts), "activations": t.activations, "memory_bytes": t.memory_bytes}
 
 
+def backward_json(b: Backward) -> dict[str, int]:
+    return {"dx_macs": b.dx, "dw_macs": b.dw, "macs": b.macs, "trainable_params": b.trainable}
+
+
 def layer_json(report: Report, r: Row) -> dict:
+    extra = {"backward": backward_json(r.backward)} if report.training else {}
     return {
         "name": r.name,
         "kind": r.kind,
@@ -45,6 +51,7 @@ def layer_json(report: Report, r: Row) -> dict:
         "in_place": r.in_place,
         "rf": receptive.describe(r.rf),
         "warnings": [*r.warnings, *r.notes],
+        **extra,
     }
 
 
@@ -61,12 +68,20 @@ def report_json(report: Report) -> dict:
         "bytes_per_element": DTYPE_BYTES[report.dtype],
         "input_memory_bytes": report.input_bytes,
         "layers": [layer_json(report, r) for r in report.rows],
-        "totals": totals_json(report.totals),
+        "totals": totals_json(report.totals) | (training_json(report) if report.training else {}),
         "training_only": {
             "layers": [layer_json(report, r) for r in report.aux_rows],
             "totals": totals_json(report.aux_totals),
         },
     }
+
+
+def training_json(report: Report) -> dict:
+    """shape --training's totals: the backward MACs and the training step's, as a multiple of the forward's."""
+    b, forward = report.backward, report.totals.macs
+    step = forward + b.macs
+    return {"backward": backward_json(b), "step_macs": step,
+            "step_over_forward": round(step / forward, 6) if forward else None}
 
 
 def render_json(report: Report) -> str:
@@ -145,6 +160,11 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
             f"- memory: {units.counted(t.activations, 'element')} per image = {units.counted(t.memory_bytes, 'byte')}"
             + (f" ({', '.join(sizes)})" if sizes else ""),
             f"- depth: {report.depth} (layers with weights on the longest path, as papers count them)"]
+    if report.training:
+        b = report.backward
+        step = t.macs + b.macs
+        out += [f"- backward: {b.macs:,} MACs = dX {b.dx:,} + dW {b.dw:,}; trainable params: {b.trainable:,}",
+                f"- training step: {step:,} MACs = {ratio_text(t.macs, step)}"]
     if report.aux_rows:
         a = report.aux_totals
         out.append(f"- training-only heads: {a.params:,} params, {a.macs:,} MACs (not in the totals)")

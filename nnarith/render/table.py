@@ -8,6 +8,7 @@ Names from the spec pass through text.visible() first: a spec cannot send escape
 
 from __future__ import annotations
 
+from nnarith.analysis.backward import ratio_text
 from nnarith.analysis.counts import COLUMNS
 from nnarith.analysis.report import DTYPE_BYTES, Report, Totals
 from nnarith.render import units
@@ -140,10 +141,22 @@ def _summary(report: Report, t: Totals, title: str, paint: Painter, width: int |
         entries.append(("output", [units.shape(report.output.dims)]))
         entries.append(("depth", [f"{report.depth}", *"(layers with weights on the longest path, as papers count "
                                   "them)".split()]))
+        if report.training:
+            entries += training_entries(report)
     out = [paint(title, "heading")]
     for label, words in entries:
         out += wrap(words, width, f"  {label:<11}", " " * 13)
     return out
+
+
+def training_entries(report: Report) -> list[tuple[str, list[str]]]:
+    """shape --training's totals: the backward MACs, the step's beside 3 x forward, trainable params."""
+    b, forward = report.backward, report.totals.macs
+    step = forward + b.macs
+    return [("backward", [*_both(b.macs), "MACs", f"= dX {b.dx:,}", f"+ dW {b.dw:,}"]),
+            ("step", [*_both(step), "MACs", "(forward + backward):", *ratio_text(forward, step).split()]),
+            ("trainable", [f"{b.trainable:,}", "params", "of", f"{report.totals.params:,}",
+                           *"(those of frozen layers are not)".split()])]
 
 
 def _both(n: int) -> list[str]:
