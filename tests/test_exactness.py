@@ -61,7 +61,8 @@ def test_every_figure_is_an_int(kind):
     cls = REGISTRY[kind]
     seen = []
 
-    @settings(max_examples=80, deadline=None)
+    # derandomized: a kind that accepts few inputs (window attention) must not pass or fail by the draw
+    @settings(max_examples=80, deadline=None, derandomize=True)
     @given(INPUTS, st.data())
     def run(dims, data):
         args = {}
