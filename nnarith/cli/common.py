@@ -33,7 +33,6 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-NAMED_AXES = {"tokens": ("tokens", "features"), "ids": ("ids",)}
 _AXES_WRITTEN = {"tokens": "TxF, 2 sizes (tokens, features)", "ids": "T, 1 size (the number of token ids)"}
 
 
@@ -43,13 +42,17 @@ def named_input(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     layout, colon, rest = text.partition(":")
     if not colon:
         return (), parse_shape(text)
-    axes = NAMED_AXES.get(layout.strip())
+    from nnarith.loader.network import NAMED_INPUTS  # the spec's named inputs: one place for their axes
+
+    name = layout.strip()
+    known = name in _AXES_WRITTEN  # tokens and ids: the layouts a size list cannot say
+    axes = next((keys for keys, named in NAMED_INPUTS.items() if named == name), None) if known else None
     if axes is None:
         raise UsageError(f"--input '{visible(text)}' names the layout '{visible(layout)}'; "
                          "write tokens:TxF (tokens of features) or ids:T (token ids)")
     dims = parse_shape(rest)
     if len(dims) != len(axes):
-        raise UsageError(f"--input {layout.strip()}: takes {_AXES_WRITTEN[layout.strip()]}; "
+        raise UsageError(f"--input {name}: takes {_AXES_WRITTEN[name]}; "
                          f"'{visible(rest)}' has {len(dims)}")
     return axes, dims
 
