@@ -35,7 +35,7 @@ def check_training(result: Verification, net: Network, report: Report, model, de
     for name in [r.name for r in rows] + ([""] if "" in measured else []):
         result.add(f"saved {name or 'outside every layer'}", predicted.get(name, 0), measured.get(name, 0), on,
                    group="saved for backward", unit="bytes")
-    result.add("saved for backward", sum(predicted.values()), sum(measured.values()),
+    result.add("saved for backward in all", sum(predicted.values()), sum(measured.values()),
                f"{on}: the distinct storages autograd keeps, parameters and buffers left out", unit="bytes")
     if saved.workspace:
         result.checks.append(Check("oneDNN LSTM workspace", None, None, "note",
