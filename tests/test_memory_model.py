@@ -63,6 +63,7 @@ LAYERS = [(layer, input) for layer, input, *_ in TABLES] + [
     ("lstm: {hidden: 4, layers: 3}", (3, 5)),
     ("lstm: {hidden: 4, layers: 2, bidirectional: true, sequence: false}", (3, 5)),
     ("stochastic_depth: 0", (3, 4)),  # p = 0: PyTorch returns the input in training too
+    ("dropout: 0", (3, 4)),  # likewise
     ("stochastic_depth: 1.0", (3, 4)),  # every sample dropped: the noise is kept all the same
     ("drop_path: {p: 0.5, mode: batch}", (3, 4, 4)),  # one draw for the batch
     ("groupnorm: {groups: 2, affine: false}", (4, 5)),

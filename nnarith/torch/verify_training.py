@@ -54,12 +54,10 @@ def _check_state(result: Verification, report: Report, model, step, optimizer: s
     result.add("gradients", training.gradient_bytes(params), sum(g.numel() * g.element_size() for g in grads),
                "one per trainable parameter, fp32", group="training state", unit="bytes")
     states = [t for state in step.state.values() for t in state.values() if isinstance(t, torch.Tensor)]
-    slots = [t for t in states if t.dim() > 0]
-    steps = [t for t in states if t.dim() == 0]
     tensors = sum(1 for p in model.parameters() if p.requires_grad)
     moments = "exp_avg and exp_avg_sq" if optimizer == "adam" else "momentum_buffer"
     result.add(f"optimizer state ({optimizer})", training.optimizer_bytes(optimizer, params, tensors),
-               sum(t.numel() * t.element_size() for t in slots + steps),
+               sum(t.numel() * t.element_size() for t in states),
                f"{moments} per parameter, fp32" + (f", plus a 0-dim fp32 step per parameter tensor ({tensors})"
                                                    if optimizer == "adam" else ""),
                group="training state", unit="bytes")
