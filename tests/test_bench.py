@@ -47,6 +47,15 @@ def test_training_survives_an_in_place_op_after_sigmoid(tmp_path):
     assert [x["mode"] for x in json.loads(r.stdout)["results"]] == ["training", "inference"]
 
 
+def test_training_prediction_is_weights_grads_optimizer_and_saved(tmp_path):
+    """fc 4 -> 3, relu, fc 3 -> 2: 23 parameters; saved for backward, per image, the first fc's input (4)
+    and the relu's output, which the second fc reads too (3), in fp32. Plain SGD keeps no state."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("input: [4]\nlayers: [fc: 3, relu, fc: 2]\n")
+    [run] = bench(str(spec), device="cpu", batches=(4,), modes=("training",)).results
+    assert run.predicted_memory_bytes == 23 * 4 + 23 * 4 + 0 + 4 * (4 + 3) * 4
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the fallback, which needs a machine without CUDA")
 def test_auto_device_falls_back_to_the_cpu_and_says_so():
     device, name, fallback = choose_device("auto")
