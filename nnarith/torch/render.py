@@ -197,8 +197,9 @@ def render_benchmark(b: Benchmark, paint: Painter = plain) -> str:
     head = ("mode", "dtype", "batch", "ms median", "IQR ms", "images/s", "TFLOP/s", "of peak", "peak memory",
             "predicted", "runs")
     out += _table(head, rows, set(range(2, 11)), paint)
-    out += ["", *_fold(f"peak memory: {b.memory_measure}; predicted by nnarith's model: inference, parameters and "
-                       "buffers (fp32) + activations; training, weights + grads + optimizer + saved tensors"),
+    out += ["", *_fold(f"peak memory: {b.memory_measure}; predicted: the peak in nnarith's memory model (nnarith "
+                       "memory): inference, weights + buffers + the activations alive at once; training, a step's "
+                       "peak with SGD"),
             *_fold("TFLOP/s from nnarith's FLOPs (2 x MACs; training counts 3 x the forward)")]
     out += [line for n in b.notes for line in _note(visible(n), paint)]
     return "\n".join(out) + "\n"
