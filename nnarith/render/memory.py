@@ -10,6 +10,7 @@ from nnarith.analysis.report import Report
 from nnarith.render import units
 from nnarith.render.fit import clip_middle, wrap
 from nnarith.render.style import Painter, plain
+from nnarith.render.units import byte_forms as sized
 from nnarith.text import visible
 
 SCHEMA = "nnarith.memory/1"
@@ -32,15 +33,6 @@ class Result:
     training: Training | None
     amp: str | None
     fits: Fits | None
-
-
-def sized(n: int) -> list[str]:
-    """'5,498,420,736 bytes', '= 5.50 GB', '= 5.12 GiB' (the units that say something new)."""
-    out = [units.counted(n, "byte")]
-    for form in (units.si_bytes(n), units.iec_bytes(n)):
-        if form != f"{n} B" and f"= {form}" not in out:
-            out.append(f"= {form}")
-    return out
 
 
 def render_text(result: Result, width: int, paint: Painter = plain, depth: int | str = "all") -> str:
