@@ -8,6 +8,7 @@ chart data (analysis and training memory model included) and the drawing; assert
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,14 +22,18 @@ RUNS = [("vgg16", "v.png", ()), ("vgg16", "v.svg", ()), ("resnet50", "r.pdf", ()
         ("resnet152", "r.png", ("--depth", "all"))]
 
 
-def process(spec: str, output: str, extra: tuple[str, ...], runs: int, folder: str) -> list[float]:
-    times = []
+def process(spec: str, output: str, extra: tuple[str, ...], runs: int, folder: str) -> tuple[list[float], list[float]]:
+    """Wall-clock seconds of each run, and CPU seconds (user + system: less swayed by a busy machine)."""
+    times, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "nnarith", "plot", spec, "-o", output, *extra], cwd=folder,
                        check=True, capture_output=True, env={"PYTHONPATH": str(ROOT)})
         times.append(time.perf_counter() - start)
-    return times
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return times, cpu
 
 
 def parts(folder: str) -> list[tuple[str, float]]:
@@ -57,9 +62,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         print("whole process")
         for spec, output, extra in RUNS:
-            times = process(spec, output, extra, runs, folder)
+            times, cpu = process(spec, output, extra, runs, folder)
             command = " ".join(["nnarith plot", spec, "-o", output, *extra])
-            print(f"  {command:<44} median {statistics.median(times):.3f} s, best {min(times):.3f} s ({runs} runs)")
+            print(f"  {command:<44} median {statistics.median(times):.2f} s, best {min(times):.2f} s, CPU median "
+                  f"{statistics.median(cpu):.2f} s ({runs} runs)")
         print("in this process, once")
         for label, seconds in parts(folder):
             print(f"  {label:<44} {seconds:.3f} s")

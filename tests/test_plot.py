@@ -216,5 +216,6 @@ def test_plot_never_imports_torch(tmp_path):
     assert r.stdout.splitlines()[-1] == "False", r.stderr
 
 
-def test_the_readme_picture_is_vgg16s(tmp_path):
+def test_the_readme_shows_the_picture():
+    assert "](docs/vgg16_plot.png)" in (ROOT / "README.md").read_text()
     assert (ROOT / "docs" / "vgg16_plot.png").read_bytes().startswith(SIGNATURES["png"])
