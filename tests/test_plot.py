@@ -3,6 +3,7 @@ model's), every shipped spec plots, names on the x axis do not overlap, and the 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -145,15 +146,22 @@ def test_specs_of_other_shapes_draw(spec, tmp_path):
     assert (tmp_path / "c.png").read_bytes().startswith(SIGNATURES["png"])
 
 
-def test_figure_svg_is_one_svg_element_with_no_external_reference():
+def test_figure_svg_is_one_svg_element_to_inline_in_a_page():
     from nnarith.pictures.plot import figure_svg
 
     net, report = report_of("resnet18")
     text = figure_svg(report, ["params", "share"], depth=1)
-    assert text.startswith("<svg") and text.rstrip().endswith("</svg>")
+    assert text.startswith('<svg class="nnarith-chart" ') and text.rstrip().endswith("</svg>")
     assert ET.fromstring(text).tag == SVG
     assert "href=\"http" not in text and "<image" not in text and "DOCTYPE" not in text
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert ids and all(i.startswith("nnarith-chart-") for i in ids) and len(set(ids)) == len(ids)
+    used = set(re.findall(r"url\(#([^)]+)\)", text)) | set(re.findall(r'href="#([^"]+)"', text))
+    assert used and used <= set(ids)  # every reference is to an element of its own
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S)
+    assert all(rule.strip().startswith("svg.nnarith-chart ") for rule in styles)  # nothing styles the page
     assert figure_svg(report, ["params", "share"], depth=1) == text  # no date in it: the same input, the same file
+    assert charts(report).saved is None and charts(report, net).saved is not None  # saved needs the network
 
 
 def test_without_matplotlib_one_line_names_the_extra(tmp_path):

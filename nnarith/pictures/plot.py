@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 
 import matplotlib
@@ -99,17 +100,23 @@ def write(data: Charts, metrics: Sequence[str], path: str, format: str) -> None:
 
 
 def figure_svg(report: Report, metrics: Sequence[str] | None = None, depth: Depth = None, *,
-               net: Network | None = None) -> str:
+               net: Network | None = None, prefix: str = "nnarith-chart-") -> str:
     """The charts as one <svg> element, to inline in an HTML page: fonts drawn as paths, no external reference
-    (the XML declaration and DOCTYPE are dropped). metrics: METRICS' names (None: every one with data; 'saved'
-    needs `net`, the network analysed); depth as `nnarith plot --depth`."""
+    (the XML declaration and DOCTYPE are dropped), its ids prefixed with `prefix` and its style sheet scoped to
+    the element (class `prefix` less its dash), so that neither touches the rest of the page. metrics: METRICS'
+    names (None: every one with data; 'saved' needs `net`, the network analysed); depth as `plot --depth`."""
     data = charts(report, net, depth)
     chosen = list(METRICS) if metrics is None else list(metrics)
     out = io.StringIO()
     with matplotlib.rc_context(STYLE):
         figure(data, chosen).savefig(out, format="svg", metadata=SVG_METADATA)
     text = out.getvalue()
-    return text[text.index("<svg"):]
+    text = text[text.index("<svg"):]
+    scope = prefix.rstrip("-")
+    text = text.replace("<svg ", f'<svg class="{scope}" ', 1).replace("*{", f"svg.{scope} *{{", 1)
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m[1]}"', text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m[1]})", text)
+    return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m[1]}"', text)
 
 
 def _title(data: Charts) -> str:
