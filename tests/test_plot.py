@@ -198,7 +198,7 @@ def test_metrics_repeat_or_list_and_choose_the_charts(capsys, tmp_path, monkeypa
     # an MLP's fields are the whole input, and its outputs no maps: no rf to draw
     assert out == "wrote m.svg: params, share over 9 layers of MLP for MNIST digits\n"
     code, out, err = run(capsys, "plot", "mlp_mnist", "--metric", "rf", "-o", "rf.svg")
-    assert code == 2 and "has no rf to chart" in err
+    assert code == 2 and "has nothing to chart for --metric rf: no layer's receptive field is one window" in err
 
 
 def test_options_reach_the_figures(capsys, tmp_path, monkeypatch):

@@ -92,9 +92,12 @@ def plot(spec: Spec, output: Output, metric: Metric = None, levels: Depth = None
     report = analyze(net, batch=batch, dtype=dtype)
     data = charts(report, net, levels)
     shown = [m for m in (chosen or METRICS) if data.has(m)]
-    if not shown:
-        raise UsageError(f"{visible(report.name)} has no {' or '.join(chosen or [])} to chart: its layers' "
-                         "fields are the whole input, and its outputs are not maps")
+    if not shown:  # only rf or size asked, and none of the layers has one
+        why = {"rf": "no layer's receptive field is one window (they are the whole input, or n/a)",
+               "size": "no layer's output is a map with a spatial size"}
+        raise UsageError(f"{visible(report.name)} has nothing to chart for --metric {','.join(chosen or [])}: "
+                         + "; ".join(why[m] for m in chosen or [] if m in why) + "; choose params, macs, memory, "
+                         "saved or share")
     try:
         drawing.write(data, shown, output, format)
     except OSError as e:

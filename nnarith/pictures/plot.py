@@ -239,7 +239,7 @@ def _share(ax, data: Charts, group: tuple[str, ...]) -> None:
                                     f"{100 * (1 - cum[step - 1]):.1f}%)")
     for metric, label in (("params", "parameters" + rest), ("macs", "MACs"), ("memory", "activation memory")):
         ax.plot(xs, [100 * s for s in data.share(metric)], color=COLOURS[metric], label=label, linewidth=1.8,
-                marker="o" if len(xs) <= 60 else None, markersize=3)
+                marker="o" if len(xs) <= 60 else None, markersize=3, zorder=3 if metric == "params" else 2)
     if step is not None:
         ax.axvline(step - 0.5, color=COLOURS["params"], linewidth=0.9, linestyle=":")
     ax.set_ylim(0, 105)
@@ -280,10 +280,12 @@ def _spans(ax, data: Charts) -> None:
         while j + 1 < len(marks) and marks[j + 1] == marks[i]:
             j += 1
         if marks[i]:
-            ax.axvspan(i - 0.5, j + 0.5, color="#eeeeee" if marks[i] == "whole" else "#f6e8d0", zorder=0)
+            shade = "#eeeeee" if marks[i] == "whole" else "#f6e8d0"
+            ax.axvspan(i - 0.5, j + 0.5, color=shade, zorder=0)
             text = "field: the whole input" if marks[i] == "whole" else "field: not one window (n/a)"
             ax.text((i + j) / 2, 0.5, text, transform=ax.get_xaxis_transform(), ha="center", va="center",
-                    fontsize=8.5, color="#555555", rotation=0 if j - i >= 6 else 90)
+                    fontsize=8.5, color="#555555", rotation=0 if j - i >= 6 else 90, zorder=3,
+                    bbox={"facecolor": shade, "edgecolor": "none", "alpha": 0.9, "pad": 2})
         i = j + 1
 
 
