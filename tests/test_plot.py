@@ -135,6 +135,10 @@ def test_names_on_the_x_axis_do_not_overlap(spec, depth):
     assert len(boxes) >= 10
     assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:]))
     assert min(t.get_fontsize() for t in fig.axes[-1].get_xticklabels()) >= 8
+    for ax in fig.axes:  # the shares written above the bars neither overlap one another nor leave the chart
+        shares = [t.get_window_extent(renderer) for t in ax.texts]
+        assert not any(a.overlaps(b) for k, a in enumerate(shares) for b in shares[k + 1:])
+        assert all(ax.get_window_extent(renderer).contains(b.x0, b.y1 - 1) for b in shares)
 
 
 @pytest.mark.parametrize("spec", ["unet", "swin_t", "gpt2", "mlp_mnist", "dcgan_generator"])
@@ -162,6 +166,8 @@ def test_figure_svg_is_one_svg_element_to_inline_in_a_page():
     assert all(rule.strip().startswith("svg.nnarith-chart ") for rule in styles)  # nothing styles the page
     assert figure_svg(report, ["params", "share"], depth=1) == text  # no date in it: the same input, the same file
     assert charts(report).saved is None and charts(report, net).saved is not None  # saved needs the network
+    with pytest.raises(ValueError, match="saved needs the network"):
+        figure_svg(report, ["saved"])
 
 
 def test_without_matplotlib_one_line_names_the_extra(tmp_path):

@@ -61,7 +61,10 @@ def panels(metrics: Sequence[str]) -> list[tuple[str, ...]]:
 def figure(data: Charts, metrics: Sequence[str]) -> Figure:
     """The figure of the chosen metrics (those with nothing to draw are left out). Laid out by hand, in inches:
     matplotlib's constrained layout measures every tick label, seconds for a network of 500 layers."""
-    chosen = [m for m in metrics if data.has(m)] or list(metrics)
+    chosen = [m for m in metrics if data.has(m)]
+    if not chosen:
+        raise ValueError(f"nothing to draw for {', '.join(metrics)} (saved needs the network; rf and size a layer "
+                         "with a field of one window, or a map)")
     groups = panels(chosen)
     n = len(data.positions)
     width = min(max(4.0 + 0.2 * n, 10.0), 26.0)
