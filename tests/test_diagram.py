@@ -145,7 +145,7 @@ def test_vit_draws_its_twelve_encoder_blocks_once():
     g = shipped_graph("vit_b_16", "all")
     net = load_spec("vit_b_16")
     dot, _ = diagram_dot(net, analyze(net), "all")
-    assert "encoder_layer_0-11 · encoder_block × 12" in dot
+    assert "encoder_layer_0-11 · encoder_block × 12, one copy's figures" in dot
     assert sum(b.kind == "attention" for b in g.boxes) == 1
 
 
@@ -264,3 +264,22 @@ def test_dot_output_imports_neither_torch_nor_graphviz(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0 and r.stderr == "[]", r.stderr
+
+
+def test_a_repeated_layer_is_one_box_after_the_first():
+    """`repeat: 50`: the first conv reads the input's 3 channels, the other 49 are alike; the tooltip names a few."""
+    text = "input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 3, pad: 1, repeat: 50}\n"
+    g = graph_of(text, None)
+    assert [(b.label, b.copies) for b in g.boxes] == [("input", 1), ("conv1", 1), ("conv2-50", 49)]
+    net = parse_spec(text, "t.yaml")
+    dot, _ = diagram_dot(net, analyze(net))
+    assert 'tooltip="conv2-50' not in dot and "49 copies: conv2, conv3, ..., conv50" in dot
+    assert "conv × 49" in dot and f"{4 * (4 * 3 * 3 + 1)} params each" in dot  # 4 filters of 4x3x3 and a bias
+
+
+def test_a_bad_spec_is_located(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernal: 3}\n")
+    r = cli("diagram", str(spec), "-o", str(tmp_path / "d.dot"))
+    assert r.returncode == 2 and f"{spec}:3:" in r.stderr and "did you mean 'kernel'" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "d.dot").exists()

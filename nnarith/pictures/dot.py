@@ -88,7 +88,8 @@ def _tooltip(box: Box) -> str:
     if box.role == INPUT:
         return f"input {shape(box.dims)}"
     c: Counts = box.counts
-    names = box.names[0] if box.copies == 1 else f"{box.copies} copies: {', '.join(box.names)}"
+    shown = box.names if box.copies <= 4 else [*box.names[:2], "...", box.names[-1]]  # Graphviz takes 16 KiB
+    names = box.names[0] if box.copies == 1 else f"{box.copies:,} copies: {', '.join(shown)}"
     each = ", each" if box.copies > 1 else ""
     what = f"{box.layers:,} layers" if box.role == BLOCK else box.kind
     return (f"{names}\n{what}{each}: output {shape(box.dims)}, {exact(c.params)} params ({exact(c.weights)} weights"
@@ -149,6 +150,8 @@ def subtitle(report: Report, graph: Graph) -> str:
     t = report.totals
     parts = [f"input {input_shape(report.input)}", f"{count(t.params)} params",
              f"{count(t.macs)} MACs (bias excluded)"]
+    if any(e.kind == SHORTCUT for e in graph.edges):
+        parts.append("identity shortcuts in green")
     if report.aux_rows:
         parts.append(f"training-only heads (dashed) {count(report.aux_totals.params)} params more")
     if graph.depth < ALL:

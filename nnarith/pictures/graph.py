@@ -235,4 +235,4 @@ def _run_label(names: list[str]) -> str:
 
 def _cluster_label(node: Seq | Aux, label: str, copies: int) -> str:
     kind = "aux head, training only" if isinstance(node, Aux) else node.kind
-    return f"{label} · {kind}" + (f" × {copies}" if copies > 1 else "")
+    return f"{label} · {kind}" + (f" × {copies}, one copy's figures" if copies > 1 else "")
