@@ -10,6 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnarith.analysis.walk import analyze
 from nnarith.cli import main
@@ -283,3 +285,43 @@ def test_a_bad_spec_is_located(tmp_path):
     r = cli("diagram", str(spec), "-o", str(tmp_path / "d.dot"))
     assert r.returncode == 2 and f"{spec}:3:" in r.stderr and "did you mean 'kernel'" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "d.dot").exists()
+
+
+LEAVES = ["relu", "identity", "bn", "conv: {out: 4, kernel: 1}", "conv: {out: 4, kernel: 3, pad: 1, repeat: 2}"]
+
+
+@st.composite
+def networks(draw) -> tuple[str, str]:
+    """A random valid network of 4x8x8 maps (sequences, adds, concats, aux heads) and a name of any text."""
+    def items(depth: int) -> list[str]:
+        out = []
+        for _ in range(draw(st.integers(1, 3))):
+            what = draw(st.sampled_from(["leaf", "leaf", "add", "concat", "aux"] if depth < 3 else ["leaf"]))
+            if what == "leaf":
+                out.append(draw(st.sampled_from(LEAVES)))
+            elif what == "aux":
+                out.append("aux: {layers: [gap, fc: 3]}")
+            else:
+                branches = [items(depth + 1) for _ in range(draw(st.integers(2, 3)))]
+                out.append(f"{what}: [{', '.join('[' + ', '.join(b) + ']' for b in branches)}]")
+                if what == "concat":
+                    out.append("conv: {out: 4, kernel: 1}")  # back to 4 channels
+        return out
+
+    name = draw(st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=12))
+    return name, "input: [4, 8, 8]\nlayers: [" + ", ".join(items(0)) + "]\n"
+
+
+@needs_graphviz
+@settings(max_examples=40, deadline=None)
+@given(networks(), st.sampled_from([None, 1, 2, "all"]))
+def test_any_network_and_name_make_dot_that_graphviz_reads(network, depth):
+    name, text = network
+    net = parse_spec(text, "t.yaml")
+    net.name = name
+    dot, g = diagram_dot(net, analyze(net), depth)
+    r = subprocess.run(["dot", "-Tplain"], input=dot.encode(), capture_output=True)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert sum(line.startswith(b"node ") for line in r.stdout.splitlines()) == len(g.boxes)
+    assert sum(line.startswith(b"edge ") for line in r.stdout.splitlines()) == len(g.edges) + sum(
+        len(ids) - 1 for ids in g.orders)  # with the invisible edges that keep branches in order
