@@ -325,3 +325,11 @@ def test_any_network_and_name_make_dot_that_graphviz_reads(network, depth):
     assert sum(line.startswith(b"node ") for line in r.stdout.splitlines()) == len(g.boxes)
     assert sum(line.startswith(b"edge ") for line in r.stdout.splitlines()) == len(g.edges) + sum(
         len(ids) - 1 for ids in g.orders)  # with the invisible edges that keep branches in order
+
+
+def test_a_repeated_merge_is_drawn_once_in_a_frame():
+    g = graph_of("input: [4, 8, 8]\nlayers:\n  - add: {branches: [[relu], [identity]], repeat: 3}\n")
+    assert [(b.label, b.role) for b in g.boxes] == [("input", "input"), ("relu1", "layer"), ("add1", MERGE)]
+    frame = g.root.members[1]
+    assert frame.label == "add1-3 · add × 3, one copy's figures" and frame.members == g.boxes[1:]
+    assert [e.kind for e in g.edges] == ["data", "data", SHORTCUT]  # input to relu to add; input to add
