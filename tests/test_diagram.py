@@ -333,3 +333,10 @@ def test_a_repeated_merge_is_drawn_once_in_a_frame():
     frame = g.root.members[1]
     assert frame.label == "add1-3 · add × 3, one copy's figures" and frame.members == g.boxes[1:]
     assert [e.kind for e in g.edges] == ["data", "data", SHORTCUT]  # input to relu to add; input to add
+
+
+def test_input_overrides_the_specs():
+    """LeNet-5 on 36x36: c1's 5x5 convolution gives 32x32 (36 - 5 + 1)."""
+    r = cli("diagram", "lenet5", "--input", "1x36x36")
+    assert r.returncode == 0 and "<b>input</b><br/><font point-size=\"11\">1x36x36</font>" in r.stdout
+    assert "<b>c1</b> · conv<br/><font point-size=\"11\">6x32x32 · 156 params" in r.stdout
