@@ -340,3 +340,11 @@ def test_input_overrides_the_specs():
     r = cli("diagram", "lenet5", "--input", "1x36x36")
     assert r.returncode == 0 and "<b>input</b><br/><font point-size=\"11\">1x36x36</font>" in r.stdout
     assert "<b>c1</b> · conv<br/><font point-size=\"11\">6x32x32 · 156 params" in r.stdout
+
+
+def test_a_branch_of_one_layer_is_drawn_as_that_layer():
+    """U-Net at depth 3: the first skip's branches fold, the copy-and-crop into its crop, the path below into a box."""
+    g = shipped_graph("unet", 3)
+    skip = next(b for b in g.boxes if b.role == MERGE)
+    into = [next(b for b in g.boxes if b.id == e.tail) for e in g.edges if e.head == skip.id]
+    assert [(b.label, b.kind, b.role) for b in into] == [("crop1", "crop", "layer"), ("branch2", "branch", BLOCK)]

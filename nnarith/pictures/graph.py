@@ -154,6 +154,10 @@ class _Builder:
                              tails)]
         if len(full) >= self.depth:
             under = self.rows_under(first, full)
+            if isinstance(first, Seq) and first.kind == "branch" and len(under) == 1:  # the branch is that layer
+                row = under[0]
+                return [self.box(cluster, Box("", [row.name], row.path[-1], row.kind, row.shape.dims,
+                                              row.counts, 1, LAYER, aux), tails)]
             kind = "aux" if isinstance(first, Aux) else first.op if isinstance(first, Merge) else first.kind
             total = sum((r.counts for r in under), Counts())
             box = self.box(cluster, Box("", names, label, kind, under[-1].shape.dims, total, len(under), BLOCK,
