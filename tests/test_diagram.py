@@ -348,3 +348,12 @@ def test_a_branch_of_one_layer_is_drawn_as_that_layer():
     skip = next(b for b in g.boxes if b.role == MERGE)
     into = [next(b for b in g.boxes if b.id == e.tail) for e in g.edges if e.head == skip.id]
     assert [(b.label, b.kind, b.role) for b in into] == [("crop1", "crop", "layer"), ("branch2", "branch", BLOCK)]
+
+
+@pytest.mark.skipif(not os.environ.get("NNARITH_REQUIRE_TORCH"), reason="only in CI, which installs everything")
+def test_ci_draws_pictures():
+    """.ci/run (NNARITH_REQUIRE_TORCH=1: the tests must run, never skip) installs Graphviz, so that the SVG and PNG
+    tests above run there rather than skip."""
+    import importlib.util
+
+    assert HAS_DOT and importlib.util.find_spec("graphviz") is not None
