@@ -357,3 +357,10 @@ def test_ci_draws_pictures():
     import importlib.util
 
     assert HAS_DOT and importlib.util.find_spec("graphviz") is not None
+
+
+def test_token_ids_are_written_as_the_report_writes_them():
+    g = shipped_graph("gpt2", None)
+    net = load_spec("gpt2")
+    dot, _ = diagram_dot(net, analyze(net))
+    assert g.boxes[0].dims == (1024,) and "1,024 token ids" in dot  # GPT-2's context, as `nnarith shape` titles it

@@ -11,6 +11,7 @@ import html
 from nnarith.analysis.counts import Counts
 from nnarith.analysis.report import Report
 from nnarith.errors import NnarithError
+from nnarith.layers.base import Shape
 from nnarith.loader.nodes import Network
 from nnarith.pictures.graph import ALL, AUX, BLOCK, INPUT, LAYER, MERGE, SHORTCUT, Box, Cluster, Graph, build
 from nnarith.render.units import count, exact, input_shape, shape
@@ -70,7 +71,7 @@ def _box(box: Box) -> str:
     copies = f" × {box.copies}" if box.copies > 1 else ""
     head = f"<b>{_html(box.label)}</b>" + (f" · {_html(box.kind)}" if box.role != INPUT else "") + copies
     each = " each" if box.copies > 1 else ""
-    lines = [head, _html(shape(box.dims))]
+    lines = [head, _html(input_shape(Shape(box.dims, box.kind)) if box.role == INPUT else shape(box.dims))]
     params = f"{count(box.counts.params)} params{each}"
     if box.role == BLOCK:  # three lines: what it folds, then its parameters
         lines[1] += f" · {box.layers:,} layer{'s' if box.layers != 1 else ''}{each}"
@@ -86,7 +87,7 @@ def _box(box: Box) -> str:
 def _tooltip(box: Box) -> str:
     """The exact figures, for a pointer over the box in an SVG."""
     if box.role == INPUT:
-        return f"input {shape(box.dims)}"
+        return f"input {input_shape(Shape(box.dims, box.kind))}"
     c: Counts = box.counts
     shown = box.names if box.copies <= 4 else [*box.names[:2], "...", box.names[-1]]  # Graphviz takes 16 KiB
     names = box.names[0] if box.copies == 1 else f"{box.copies:,} copies: {', '.join(shown)}"

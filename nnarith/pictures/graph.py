@@ -120,7 +120,8 @@ class _Builder:
 
     def graph(self, net: Network) -> Graph:
         root = Cluster("root", "")
-        start = self.box(root, Box("", ["input"], "input", "input", self.report.input.dims, Counts(), 0, INPUT), [])
+        x = self.report.input  # its kind: its layout, which says how to write it (128 token ids)
+        start = self.box(root, Box("", ["input"], "input", x.layout, x.dims, Counts(), 0, INPUT), [])
         self.children(net.body.children, (), [start], root, False)
         folded = any(b.role == BLOCK for b in self.boxes)  # else the depth folds nothing: every layer is drawn
         return Graph(net.name, root, self.edges, self.depth if folded else ALL, self.boxes, self.orders)
