@@ -147,7 +147,7 @@ def test_vit_draws_its_twelve_encoder_blocks_once():
     g = shipped_graph("vit_b_16", "all")
     net = load_spec("vit_b_16")
     dot, _ = diagram_dot(net, analyze(net), "all")
-    assert "encoder_layer_0-11 · encoder_block × 12, one copy's figures" in dot
+    assert "<b>encoder_layer_0-11 · encoder_block × 12</b>" in dot and "one copy&#x27;s figures" in dot
     assert sum(b.kind == "attention" for b in g.boxes) == 1
 
 
@@ -331,7 +331,7 @@ def test_a_repeated_merge_is_drawn_once_in_a_frame():
     g = graph_of("input: [4, 8, 8]\nlayers:\n  - add: {branches: [[relu], [identity]], repeat: 3}\n")
     assert [(b.label, b.role) for b in g.boxes] == [("input", "input"), ("relu1", "layer"), ("add1", MERGE)]
     frame = g.root.members[1]
-    assert frame.label == "add1-3 · add × 3, one copy's figures" and frame.members == g.boxes[1:]
+    assert (frame.label, frame.note) == ("add1-3 · add × 3", "one copy's figures") and frame.members == g.boxes[1:]
     assert [e.kind for e in g.edges] == ["data", "data", SHORTCUT]  # input to relu to add; input to add
 
 

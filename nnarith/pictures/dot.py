@@ -60,10 +60,15 @@ def _members(cluster: Cluster, lines: list[str], indent: str) -> None:
             continue
         style = "rounded,dashed" if m.aux else "rounded"
         lines += [f"{indent}subgraph {m.id} {{",
-                  f'{indent}  graph [label=<<b>{_html(m.label)}</b>>, style="{style}", color="#9aa5b1", '
-                  f'fontsize=13, labeljust=l, tooltip={_quoted(m.label)}];']
+                  f'{indent}  graph [label=<{_frame_label(m)}>, style="{style}", color="#9aa5b1", fontsize=13, '
+                  f'labeljust=l, tooltip={_quoted(m.label + (f" ({m.note})" if m.note else ""))}];']
         _members(m, lines, indent + "  ")
         lines.append(f"{indent}}}")
+
+
+def _frame_label(cluster: Cluster) -> str:
+    note = f'<br align="left"/><font point-size="11">{_html(cluster.note)}</font>' if cluster.note else ""
+    return f"<b>{_html(cluster.label)}</b>{note}"
 
 
 def _box(box: Box) -> str:

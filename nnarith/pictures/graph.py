@@ -49,6 +49,7 @@ class Cluster:
 
     id: str
     label: str
+    note: str = ""  # under the label: "one copy's figures" for a run drawn once, "training only" for an aux head
     members: list[Box | Cluster] = field(default_factory=list)
     aux: bool = False
 
@@ -169,7 +170,7 @@ class _Builder:
         # an expanded block, or a run of copies drawn once: a frame, and its boxes are the first copy's
         self.clusters += 1
         is_aux = isinstance(first, Aux)
-        inner = Cluster(f"cluster_{self.clusters}", _cluster_label(first, label, len(copies)), aux=is_aux)
+        inner = Cluster(f"cluster_{self.clusters}", *_cluster_label(first, label, len(copies)), aux=is_aux)
         cluster.members.append(inner)
         if isinstance(first, Merge):
             return self.merge(first, names[0], first.name, full, tails, inner, aux)
@@ -243,6 +244,9 @@ def _run_label(names: list[str]) -> str:
     return f"{first}..{last}"
 
 
-def _cluster_label(node: Seq | Merge | Aux, label: str, copies: int) -> str:
-    kind = "aux head, training only" if isinstance(node, Aux) else node.op if isinstance(node, Merge) else node.kind
-    return f"{label} · {kind}" + (f" × {copies}, one copy's figures" if copies > 1 else "")
+def _cluster_label(node: Seq | Merge | Aux, label: str, copies: int) -> tuple[str, str]:
+    """A frame's label and the note under it."""
+    if isinstance(node, Aux):
+        return f"{label} · aux head", "training only"
+    kind = node.op if isinstance(node, Merge) else node.kind
+    return f"{label} · {kind}" + (f" × {copies}" if copies > 1 else ""), "one copy's figures" if copies > 1 else ""
