@@ -158,7 +158,9 @@ def test_a_folded_block_shows_the_reports_sums():
     layer1 = next(b for b in g.boxes if b.names == ["layer1"])
     rows = [r for r in report.rows if r.path[0] == "layer1"]
     assert layer1.counts.params == sum(r.params for r in rows) and layer1.dims == rows[-1].shape.dims
-    assert layer1.role == BLOCK and layer1.layers == len(rows)
+    # 3 bottlenecks of 3 convs, 3 bns and 3 relus; the first's projection shortcut, a conv and a bn; the others'
+    # identity shortcut (nn.Identity, a layer); the adds are merges, not layers
+    assert layer1.role == BLOCK and layer1.layers == 3 * 9 + 2 + 2 * 1
     dot, _ = diagram_dot(net, report, 1)
     assert f"{sum(r.params for r in rows):,} params" in dot  # the exact figure, in the tooltip
 

@@ -34,7 +34,7 @@ class Box:
     kind: str  # the layer's kind, the block's, or the merge's op
     dims: tuple[int, ...]  # the output shape
     counts: Counts  # of one copy: the layer's, or the sum of the block's rows
-    layers: int = 1  # rows of the report in one copy
+    layers: int = 1  # layers in one copy: the report's rows but the merges' (an add is not a layer)
     role: str = LAYER
     aux: bool = False  # in a training-only head
 
@@ -162,7 +162,8 @@ class _Builder:
                                               row.counts, 1, LAYER, aux), tails)]
             kind = "aux" if isinstance(first, Aux) else first.op if isinstance(first, Merge) else first.kind
             total = sum((r.counts for r in under), Counts())
-            box = self.box(cluster, Box("", names, label, kind, under[-1].shape.dims, total, len(under), BLOCK,
+            layers = sum(r.kind not in MERGES for r in under)
+            box = self.box(cluster, Box("", names, label, kind, under[-1].shape.dims, total, layers, BLOCK,
                                         aux or isinstance(first, Aux)), tails)
             return tails if isinstance(first, Aux) else [box]  # an aux head reads the tensor; the main path goes on
         if isinstance(first, Merge) and len(copies) == 1:
