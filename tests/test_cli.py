@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from nnarith.cli import analyze, check, library, main, memory, plot, torch_cmds
+from nnarith.cli import analyze, check, diagram, library, main, memory, plot, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -93,16 +93,16 @@ def test_kinds_lists_fields():
 
 EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("memory", memory.EXAMPLES),
             ("plot", plot.EXAMPLES),
+            ("diagram", diagram.EXAMPLES),
             ("check", check.EXAMPLES),
             ("list", library.LIST_EXAMPLES), ("kinds", library.KINDS_EXAMPLES),
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
             ("export", torch_cmds.EXPORT_EXAMPLES)]
 PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
-          "plot": ["Analysis", "Output"],
+          "plot": ["Analysis", "Output"], "diagram": ["Analysis", "Output"],
           "check": ["Network", "Checking", "Output"],
           "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
           "export": ["Model", "Output"]}
-WRITES = {"plot"}  # commands whose examples write a file: run in a folder of their own
 WIDE = {**ENV, "COLUMNS": "200"}  # rich wraps help to $COLUMNS where it is not a terminal
 
 
@@ -110,9 +110,10 @@ def test_the_help_lists_every_command_in_its_panel():
     out = subprocess.run([sys.executable, "-m", "nnarith", "--help"], capture_output=True, text=True, env=WIDE,
                          cwd=ROOT).stdout
     panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
-    assert panels == ["Options", "Analyse", "Check", "Library", "PyTorch (needs nnarith[torch])"]
+    assert panels == ["Options", "Analyse", "Pictures", "Check", "Library", "PyTorch (needs nnarith[torch])"]
     listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
-    assert listed == ["shape", "calc", "memory", "plot", "check", "list", "kinds", "verify", "bench", "export"]
+    assert listed == ["shape", "calc", "memory", "plot", "diagram", "check", "list", "kinds", "verify", "bench",
+                      "export"]
     assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
     assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
                                             "--show-completion"))
@@ -135,7 +136,7 @@ def test_every_example_runs(command, example, tmp_path):
         pytest.importorskip("fvcore")
     argv = shlex.split(example)
     assert argv[:2] == ["nnarith", command]
-    r = cli(*argv[1:], cwd=tmp_path if command in WRITES else ROOT)
+    r = cli(*argv[1:], cwd=tmp_path if "-o" in argv else ROOT)  # a file it writes lands in a scratch folder
     assert r.returncode == 0, (example, r.stderr)
 
 
