@@ -273,6 +273,27 @@ def test_the_vgg_family_in_one_spec_is_the_shipped_copies(copy, stages):
     assert (family.totals, family.depth, family.output) == (written.totals, written.depth, written.output)
 
 
+# He et al. 2015, Table 1 (blocks per stage); torchvision's groups and width_per_group for ResNeXt and Wide ResNet
+@pytest.mark.parametrize("copy, sets", [
+    ("resnet50", {}),
+    ("resnet101", {"layer3": 23}),
+    ("resnet152", {"layer2": 8, "layer3": 36}),
+    ("resnext50_32x4d", {"groups": 32, "group_width": 4}),
+    ("resnext101_32x8d", {"layer3": 23, "groups": 32, "group_width": 8}),
+    ("wide_resnet50_2", {"group_width": 128}),
+    ("wide_resnet101_2", {"layer3": 23, "group_width": 128}),
+])
+def test_the_bottleneck_resnets_in_one_spec_are_the_shipped_copies(copy, sets):
+    family = analyze(load_spec("resnet_bottleneck", sets=sets))
+    written = analyze(load_spec(copy))
+
+    def layers(report):  # the names too: both name the stages layer1 to layer4, as torchvision does
+        return [(r.name, r.kind, r.shape.dims, r.counts, r.rf) for r in report.rows]
+
+    assert layers(family) == layers(written)
+    assert (family.totals, family.depth, family.output) == (written.totals, written.depth, written.output)
+
+
 def vgg_position(part_line: str, part: str) -> str:
     line, col = position((SPECS / "vgg.yaml").read_text(), part_line, part)
     return f"specs/vgg.yaml:{line}:{col}"

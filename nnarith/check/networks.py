@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 
 from nnarith.analysis.walk import analyze
 from nnarith.check.truth import Truths
@@ -27,6 +28,14 @@ def key(label: str) -> str:
     text = re.sub(r"(?i)(?<![\s_-])[\s_-]+(model|network|net|architecture)s?$", "", text)  # 'ResNet 18 model'
     # (the lookbehind starts the separators where they start: a label of 20,000 '-' is then linear)
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@lru_cache(maxsize=1)
+def one_network_specs() -> tuple[str, ...]:
+    """The shipped specs a label may name: not a family with arguments of its own (vgg, resnet_bottleneck),
+    for a document's 'VGG' names no one network of it."""
+    family = re.compile(r"^args:", re.MULTILINE)
+    return tuple(name for name, path in shipped().items() if not family.search(Path(path).read_text()))
 
 
 def parse_specs(specs: list[str] | None) -> tuple[str | None, dict[str, str]]:
@@ -51,7 +60,7 @@ class Networks:
         self.sets = dict(sets or {})  # --set: for the specs --spec names, not those a document's labels name
         self.by_key = {key(label): spec for label, spec in labelled.items()}
         self.labels = {key(label): label for label in labelled}
-        self.shipped = {key(name): name for name in shipped()}
+        self.shipped = {key(name): name for name in one_network_specs()}
         self.input, self.dtype = input, dtype
         self.loaded: dict[str, Truths] = {}
         self.used: list[str] = []  # specs in the order claims first needed them
