@@ -334,6 +334,8 @@ def test_cli_json_names_the_values():
     (["shape", "vgg", "--set", "stage1"], "error: --set 'stage1' is not NAME=VALUE; write it like --set width=2048\n"),
     (["shape", "vgg", "--set", "stage1=1", "--set", "stage1=2"],
      "error: --set sets 'stage1' twice (stage1=1 and stage1=2); give it once\n"),
+    (["check", "examples/homework/alexnet_notes.txt", "--set", "stage1=1"],
+     "error: --set gives values to the spec --spec names; give --spec SPEC too\n"),
     (["shape", "vgg", "--set", "stage1=0"], f"{vgg_position('convs: $stage1', '$stage1')}: error: repeat must be a "
      "positive integer, got the integer 0\n  with stage1=0 (set on the command line)\n"),
 ])

@@ -83,6 +83,8 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
             return _judged(result, reading, networks, strict, "add expect: to its layers or top level")
         block, named, named_loc = read_answers(root, name)
         reading.blocks = [block]
+    if sets and not (default or labelled or named):  # the networks a document's labels name take none
+        raise UsageError("--set gives values to the spec --spec names; give --spec SPEC too")
     networks = Networks(default, labelled, input, dtype, sets)
     if fmt == "yaml" and named and not default:  # the answers name their spec: only what they may name
         spec_text, display, default = named_spec(named, path, named_loc, allow_spec_path)
