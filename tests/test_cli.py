@@ -332,7 +332,7 @@ def test_show_completion_prints_a_bash_script_and_specs_complete():
         r.stdout)
     for words, expected in [("nnarith shape resn", ["resnet101", "resnet101_v1", "resnet152", "resnet152_v1",
                                                     "resnet18", "resnet34", "resnet50", "resnet50_v1",
-                                                    "resnext101_32x8d", "resnext50_32x4d"]),
+                                                    "resnet_bottleneck", "resnext101_32x8d", "resnext50_32x4d"]),
                             ("nnarith shape specs/vgg1", ["specs/vgg11.yaml", "specs/vgg11_bn.yaml",
                                                           "specs/vgg13.yaml", "specs/vgg16.yaml",
                                                           "specs/vgg16_bn.yaml", "specs/vgg16_cs231n.yaml",
