@@ -1,0 +1,219 @@
+"""`nnarith compare` (networks side by side) and `nnarith solve` (the value of a spec argument that meets a
+target figure)."""
+
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Annotated, Literal
+
+import typer
+
+from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, DtypeOption, Exact, positive, write
+from nnarith.cli.help import ANALYSE, command
+from nnarith.cli.memory import Optimizer
+from nnarith.errors import NnarithError, UsageError, did_you_mean
+from nnarith.render import style
+from nnarith.text import visible
+
+COMPARE_DOC = """Networks side by side: params, weights, MACs, memory, training memory, receptive field and depth,
+with each network's ratio to the first, and the figures of the stages (top-level blocks) they share.
+
+Each ITEM is a spec file or a shipped spec's name, with values of its spec arguments in brackets where it has
+args: 'speech_dnn.yaml[depth=1,width=3772]'. Quote an item with brackets, as shells read them."""
+COMPARE_EXAMPLES = [
+    "nnarith compare resnet18 resnet34 resnet50",
+    "nnarith compare 'examples/speech_dnn.yaml[depth=5]' 'examples/speech_dnn.yaml[depth=1,width=3772]'",
+    "nnarith compare vgg16 vgg16_bn --format markdown",
+    "nnarith compare mobilenet_v2 efficientnet_b0 --format json",
+]
+SOLVE_DOC = """The integer value of one spec argument whose figure comes closest to a target; ties go to the
+smaller value.
+
+FIGURE is one of params, weights (params without biases), macs, flops, memory, activations and
+training_memory. VALUE is a number as people write it (36.7M, 2.4e10, 36,712,448; a memory figure in bytes or
+24GiB, 24 GB), or @SPEC[name=value,...]: another spec's same figure. The search is exact: bisection where the
+figure is monotonic in the value, checked; every value where it is not and the range is small. Exit 1 when no
+value in the bounds reaches the target (the closest is given) or the range could not be searched whole."""
+SOLVE_EXAMPLES = [
+    "nnarith solve examples/speech_dnn.yaml --vary width --set depth=1 --target 'weights=@examples/speech_dnn.yaml"
+    "[depth=5]'",
+    "nnarith solve examples/speech_dnn.yaml --vary width --set depth=1 --target params=36.7M --multiple-of 8",
+    "nnarith solve examples/speech_dnn.yaml --vary depth --target macs=50M --format json",
+]
+_COUNT = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(e[+-]?[0-9]{1,3})?\s*([kKMGTP]?)", re.ASCII)
+_PREFIX = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
+
+
+def add(app: typer.Typer) -> None:
+    app.command("compare", **command(COMPARE_DOC, COMPARE_EXAMPLES, ANALYSE))(compare)
+    app.command("solve", **command(SOLVE_DOC, SOLVE_EXAMPLES, ANALYSE))(solve)
+
+
+Items = Annotated[list[str], typer.Argument(metavar="ITEM...", show_default=False,
+                                            help="specs, each with its values in brackets: 'net.yaml[width=64]'")]
+Sets = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="NAME=VALUE", help="a spec argument's value (repeatable); an item's own values win",
+    rich_help_panel=ANALYSIS)]
+CompareFormat = Annotated[Literal["table", "json", "markdown"], typer.Option("--format", "-f", help="output format",
+                                                                             rich_help_panel=OUTPUT)]
+SolveFormat = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="output format",
+                                                               rich_help_panel=OUTPUT)]
+Spec = Annotated[str, typer.Argument(metavar="SPEC", show_default=False,
+                                     help="a spec file with args:, or a shipped spec's name")]
+Vary = Annotated[str, typer.Option("--vary", metavar="NAME", show_default=False,
+                                   help="the spec argument to solve for", rich_help_panel=ANALYSIS)]
+Target = Annotated[str, typer.Option("--target", metavar="FIGURE=VALUE", show_default=False,
+                                     help="the figure and its value: params=36.7M, memory=24GiB, "
+                                     "weights=@other.yaml[depth=5]", rich_help_panel=ANALYSIS)]
+Low = Annotated[int, typer.Option("--min", metavar="A", help="the smallest value searched", rich_help_panel=ANALYSIS)]
+High = Annotated[int | None, typer.Option("--max", metavar="B", show_default=False,
+                                          help="the largest value searched (by default found by doubling)",
+                                          rich_help_panel=ANALYSIS)]
+Multiple = Annotated[int, typer.Option("--multiple-of", parser=positive, metavar="K",
+                                       help="search only multiples of K (hardware-friendly widths: 8)",
+                                       rich_help_panel=ANALYSIS)]
+
+
+class _Loaded:
+    """What the items share: the analysis's options, and how an item is read (spec, sets) -> its figures."""
+
+    def __init__(self, batch: int, dtype: str, optimizer: str) -> None:
+        self.batch, self.dtype, self.optimizer = batch, dtype, optimizer
+
+    def measure(self, net):  # noqa: ANN001, ANN201 - a Network, to its Measured
+        from nnarith.analysis.figures import Measured
+        from nnarith.analysis.walk import analyze
+
+        return Measured(net, analyze(net, batch=self.batch, dtype=self.dtype), self.optimizer)
+
+    def item(self, text: str, sets: dict[str, int]):  # noqa: ANN201 - an Item
+        from nnarith.loader import load_spec, split_item
+        from nnarith.render.compare import Item
+
+        spec, own = split_item(text)
+        return Item(text, self.measure(load_spec(spec, sets={**sets, **own})))
+
+
+def _sets(texts: list[str] | None) -> dict[str, int]:
+    from nnarith.loader import parse_sets
+
+    return parse_sets(texts or [])
+
+
+def compare(items: Items, sets: Sets = None, batch: Batch = 1, dtype: DtypeOption = "fp32",
+            optimizer: Optimizer = "sgd", format: CompareFormat = "table", exact: Exact = False) -> int:
+    from nnarith.render import compare as render
+
+    given = _sets(sets)
+    loaded = _Loaded(batch, dtype, optimizer)
+    measured = [loaded.item(text, given) for text in items]
+    if format == "json":
+        write(render.render_json(render.compare_json(measured)))
+    elif format == "markdown":
+        write(render.render_markdown(measured, exact=exact))
+    else:
+        write(render.render_table(measured, exact=exact, width=style.width(), paint=style.painter()),
+              painted=style.enabled())
+    return 0
+
+
+def parse_target(text: str) -> tuple[str, str]:
+    """'params=36.7M' -> ('params', '36.7M')."""
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip() or not value.strip():
+        raise UsageError(f"--target '{visible(text)}' is not FIGURE=VALUE; write it like --target params=36.7M")
+    return name.strip(), value.strip()
+
+
+def parse_count(text: str, figure: str) -> Fraction:
+    """A count as people write it: '36.7M', '2.4e10', '36,712,448', '512K' (K, M, G = 10^3, 10^6, 10^9)."""
+    m = _COUNT.fullmatch(text.replace(",", "").replace("_", ""))
+    if m is None:
+        byte = "B" in text or "b" in text
+        raise UsageError(f"--target {figure}={visible(text)}: '{visible(text)}' is not a number; write it like "
+                         f"36.7M, 2.4e10 or 36,712,448" + (f" ({figure} is a count, not bytes)" if byte else ""))
+    number, exponent, prefix = m.groups()
+    try:
+        value = Fraction(Decimal(number + (exponent or ""))) * 1000 ** _PREFIX[prefix]
+    except InvalidOperation:  # unreachable for what the pattern accepts; a last guard
+        raise UsageError(f"--target {figure}={visible(text)} is not a number") from None
+    return value
+
+
+def parse_bytes(text: str, figure: str) -> Fraction:
+    from nnarith.cli.memory import parse_size
+
+    try:
+        return Fraction(parse_size(text))
+    except typer.BadParameter as e:
+        raise UsageError(f"--target {figure}={e.message}") from None
+
+
+class InvalidInRange(NnarithError):
+    """A value in the search's range makes the spec invalid: where, and the spec's own located error."""
+
+    def __init__(self, name: str, value: int, valid: int | None, error: NnarithError) -> None:
+        super().__init__(f"{name}={value} makes the spec invalid")
+        self.name, self.value, self.valid, self.error = name, value, valid, error
+
+    def render(self) -> str:
+        if self.valid is None:
+            where = f"error: {self.name}={self.value} makes the spec invalid, and it is where the search starts"
+            hint = "give --min (and --max) where the spec is valid"
+        else:
+            bound = "--max" if self.value > self.valid else "--min"
+            where = (f"error: {self.name}={self.value} makes the spec invalid; {self.name}={self.valid}, next to it, "
+                     "is valid")
+            hint = f"search the valid values only: {bound} {self.valid}"
+        body = "\n".join("  " + line for line in self.error.render().split("\n"))
+        return f"{where}\n{body}\n  hint: {hint}"
+
+
+def solve(spec: Spec, vary: Vary, target: Target, sets: Sets = None, low: Low = 1, high: High = None,
+          multiple_of: Multiple = 1, batch: Batch = 1, dtype: DtypeOption = "fp32", optimizer: Optimizer = "sgd",
+          format: SolveFormat = "table") -> int:
+    from nnarith.analysis import search
+    from nnarith.analysis.figures import figure as named_figure
+    from nnarith.loader import load_template
+    from nnarith.render import compare as render
+
+    given = _sets(sets)
+    name, written = parse_target(target)
+    fig = named_figure(name)
+    template = load_template(spec)
+    if vary not in template.names:
+        hint = did_you_mean(vary, template.names)
+        known = f"its arguments: {', '.join(template.names)}" if template.names else "it declares no args:"
+        raise UsageError(f"--vary {visible(vary)}: {template.file} has no argument '{visible(vary)}' ({known})"
+                         + (f"; {hint}" if hint else ""))
+    if vary in given:
+        raise UsageError(f"--vary {vary} and --set {vary}={given[vary]}: solve chooses {vary}; drop the --set")
+    template.network(given)  # the --set names are checked, and the spec loads at its defaults
+    if high is not None and low > high:
+        raise UsageError(f"--min {low} is above --max {high}")
+    if high is None and low < 0:
+        raise UsageError(f"--min {low}: without --max the search doubles from --min, which must then be 0 or more")
+    if high is not None and -(-low // multiple_of) > high // multiple_of:
+        raise UsageError(f"no multiple of {multiple_of} lies between --min {low} and --max {high}")
+    loaded = _Loaded(batch, dtype, optimizer)
+    source = None
+    if written.startswith("@"):
+        source = written[1:]
+        goal = Fraction(fig.read(loaded.item(source, {}).measured))
+    else:
+        goal = parse_bytes(written, name) if fig.bytes else parse_count(written, name)
+
+    def figure_at(value: int) -> int:
+        return fig.read(loaded.measure(template.network({**given, vary: value})))
+
+    try:
+        found = search.solve(figure_at, goal, low, high, multiple_of)
+    except search.InvalidValue as e:
+        raise InvalidInRange(vary, e.value, e.valid, e.error) from None
+    item = render.Item(spec, loaded.measure(template.network({**given, vary: found.value})))
+    solved = render.Solved(item, vary, fig, goal, written, source, found, multiple_of, high is None)
+    if format == "json":
+        write(render.render_json(render.solve_json(solved)))
+    else:
+        write(render.render_solve(solved, style.width()))
+    return 0 if found.reached and found.whole else 1
