@@ -37,7 +37,7 @@ def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool =
     out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False)
     raise_all(walker.strict_errors)
     return Report(net.name, net.file, net.source, shape, out.shape, walker.rows, walker.aux_rows,
-                  batch, dtype, walker.expects, network_depth(net))
+                  batch, dtype, walker.expects, network_depth(net), args=net.args, args_set=net.args_set)
 
 
 def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tuple[Report, bool]:
@@ -52,7 +52,7 @@ def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tupl
     except SpecError:
         out, complete = (walker.rows[-1].shape if walker.rows else shape), False
     return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype,
-                  depth=network_depth(net)), complete
+                  depth=network_depth(net), args=net.args, args_set=net.args_set), complete
 
 
 def _input(net: Network) -> Shape:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, DtypeOption, Input, Spec, parse_shape, write
+from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, DtypeOption, Input, Sets, Spec, parse_shape, spec_sets, write
 from nnarith.cli.help import ANALYSE, command
 from nnarith.errors import UsageError, did_you_mean
 from nnarith.render import style
@@ -83,7 +83,7 @@ Format = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help
 
 def memory(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32", training: Training = False,
            optimizer: Optimizer = "sgd", amp: Amp = None, fits: Size = None, reserve: Reserve = 0,
-           format: Format = "table") -> int:
+           format: Format = "table", set: Sets = None) -> int:
     from nnarith.analysis import liveness
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
@@ -93,7 +93,7 @@ def memory(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption
         raise UsageError(f"--amp {amp} keeps fp32 master weights and {amp} activations; drop --dtype {dtype}")
     if fits is not None and fits < 1:
         raise UsageError("--fits needs a size of at least one byte, e.g. 24GiB")
-    net = load_spec(spec, parse_shape(input) if input is not None else None)
+    net = load_spec(spec, parse_shape(input) if input is not None else None, spec_sets(set))
     report = analyze(net, batch=batch, dtype=amp or dtype)
     result = Result(report, liveness.inference(net, report, amp),
                     liveness.training(net, report, optimizer, amp) if training else None, amp, None)

@@ -31,7 +31,7 @@ class Arg:
     """A block argument: its value, where it was written, and the scope its $refs use."""
 
     value: Any
-    loc: Loc
+    loc: Loc | None  # None: set on the command line, so a mistake it causes is located where it is used
     env: dict[str, Arg]
 
 
@@ -56,7 +56,7 @@ def resolve(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc, dict[s
             hint = did_you_mean(m[1], env) or f"this block's arguments: {known}"
             raise SpecError(f"'{value}' is not an argument of this block", loc, hint=hint)
         arg = env[m[1]]
-        value, loc, env = arg.value, arg.loc, arg.env
+        value, loc, env = arg.value, arg.loc or loc, arg.env
         hops += 1
         if hops > 100:
             raise FatalSpecError(f"'{value}' refers to itself", loc)
