@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from nnarith.cli import analyze, check, library, main, memory, torch_cmds
+from nnarith.cli import analyze, check, compare, library, main, memory, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -92,11 +92,13 @@ def test_kinds_lists_fields():
 
 
 EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("memory", memory.EXAMPLES),
+            ("compare", compare.COMPARE_EXAMPLES), ("solve", compare.SOLVE_EXAMPLES),
             ("check", check.EXAMPLES),
             ("list", library.LIST_EXAMPLES), ("kinds", library.KINDS_EXAMPLES),
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
             ("export", torch_cmds.EXPORT_EXAMPLES)]
 PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
+          "compare": ["Analysis", "Output"], "solve": ["Analysis", "Output"],
           "check": ["Network", "Checking", "Output"],
           "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
           "export": ["Model", "Output"]}
@@ -109,7 +111,8 @@ def test_the_help_lists_every_command_in_its_panel():
     panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
     assert panels == ["Options", "Analyse", "Check", "Library", "PyTorch (needs nnarith[torch])"]
     listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
-    assert listed == ["shape", "calc", "memory", "check", "list", "kinds", "verify", "bench", "export"]
+    assert listed == ["shape", "calc", "memory", "compare", "solve", "check", "list", "kinds", "verify", "bench",
+                      "export"]
     assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
     assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
                                             "--show-completion"))

@@ -116,7 +116,10 @@ def test_the_table_names_the_items_and_the_conventions():
     r = cli("compare", f"{SPEECH}[hidden=5]", f"{SPEECH}[hidden=1,width=3772]")
     lines = r.stdout.splitlines()
     assert lines[0].startswith(f"A  {SPEECH}[hidden=5]: Speech DNN")
-    assert lines[1].startswith(f"B  {SPEECH}[hidden=1,width=3772]: Speech DNN")
+    assert any(line.startswith(f"B  {SPEECH}[hidden=1,width=3772]: Speech DNN") for line in lines)
+    legend = " ".join(r.stdout.split("\n\n")[0].split())  # the values used, folded back into one line
+    assert "args hidden=5, width=2048 (hidden set; the others at their defaults)" in legend
+    assert "args hidden=1, width=3772 (all set)" in legend
     params = next(line for line in lines if line.startswith("params "))
     ratio = Fraction(one_hidden_params(3772), deep_params(5))
     assert params.split()[-1] == f"{float(ratio):.4f}x"  # 0.9998: four significant digits

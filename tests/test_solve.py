@@ -4,13 +4,15 @@ the formula of a fully connected network's weights), targets as people write the
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from fractions import Fraction
 
 import pytest
 
 from nnarith.analysis import search
 from nnarith.errors import SpecError
-from tests.helpers import cli
+from tests.helpers import ENV, ROOT, cli
 
 SPEECH = "examples/speech_dnn.yaml"
 IN, OUT, K2 = 429, 9304, 2048  # Seide et al. 2011: 11 frames of 39 features in, 9304 senones out, hidden 2048
@@ -191,7 +193,7 @@ def test_a_target_out_of_reach_exits_1_with_the_closest():
     (["--vary", "width", "--target", "weights=1M", "--min", "10", "--max", "5"], "is above --max"),
     (["--vary", "width", "--target", "weights=1M", "--min", "1", "--max", "7", "--multiple-of", "8"],
      "no multiple of 8"),
-    (["--vary", "width", "--target", "weights=1M", "--min", "1.5"], "is not a valid integer"),
+    (["--vary", "width", "--target", "weights=1M", "--min", "1.5"], "is not an integer"),
 ])
 def test_bad_input(args, message):
     r = cli("solve", SPEECH, *args)
@@ -221,3 +223,14 @@ def test_the_target_is_a_fraction_when_written_so():
     r = cli("solve", SPEECH, "--vary", "width", "--set", "hidden=1", "--target", "weights=9733.5", "-f", "json")
     doc = json.loads(r.stdout)
     assert doc["target"] == float(Fraction(97335, 10)) and doc["value"] == 1  # 9733 at 1, 19466 at 2
+
+
+def test_the_example_script_prints_the_lectures_widths():
+    r = subprocess.run(["bash", "examples/speech_dnn.sh"], cwd=ROOT, capture_output=True, text=True, env=ENV,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    widths = re.findall(r"^Speech DNN \(examples/speech_dnn.yaml\): width = (\d+)", r.stdout, flags=re.M)
+    # weights then params, for 5 then 7 hidden layers of 2048: the hand computation's
+    assert [int(w) for w in widths] == [closest_by_hand(one, deep(n), range(3000, 5000)) for n in (5, 7)
+                                        for one, deep in ((one_hidden_weights, deep_weights),
+                                                          (one_hidden_params, deep_params))]

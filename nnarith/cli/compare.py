@@ -8,21 +8,23 @@ from typing import Annotated, Literal
 
 import typer
 
-from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, DtypeOption, Exact, positive, write
+from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, DtypeOption, Exact, Sets, Spec, positive, spec_sets, write
 from nnarith.cli.help import ANALYSE, command
 from nnarith.cli.memory import Optimizer
-from nnarith.errors import NnarithError, UsageError, did_you_mean
+from nnarith.errors import NnarithError, SpecError, SpecErrors, UsageError, did_you_mean
 from nnarith.render import style
-from nnarith.text import visible
+from nnarith.text import MAX_DIGITS, visible
 
 COMPARE_DOC = """Networks side by side: params, weights, MACs, memory, training memory, receptive field and depth,
-with each network's ratio to the first, and the figures of the stages (top-level blocks) they share.
+with each network's ratio to the first, and per stage (top-level block) where the networks have the same stages.
 
 Each ITEM is a spec file or a shipped spec's name, with values of its spec arguments in brackets where it has
-args: 'speech_dnn.yaml[depth=1,width=3772]'. Quote an item with brackets, as shells read them."""
+args: 'speech_dnn.yaml[hidden=1,width=3772]'; --set gives a value to every item, and an item's own value wins.
+Quote an item with brackets, as shells read them."""
 COMPARE_EXAMPLES = [
     "nnarith compare resnet18 resnet34 resnet50",
-    "nnarith compare 'examples/speech_dnn.yaml[depth=5]' 'examples/speech_dnn.yaml[depth=1,width=3772]'",
+    "nnarith compare 'examples/speech_dnn.yaml[hidden=5]' 'examples/speech_dnn.yaml[hidden=1,width=3772]'",
+    "nnarith compare vgg 'vgg[stage3=4,stage4=4,stage5=4]'",
     "nnarith compare vgg16 vgg16_bn --format markdown",
     "nnarith compare mobilenet_v2 efficientnet_b0 --format json",
 ]
@@ -35,10 +37,11 @@ training_memory. VALUE is a number as people write it (36.7M, 2.4e10, 36,712,448
 figure is monotonic in the value, checked; every value where it is not and the range is small. Exit 1 when no
 value in the bounds reaches the target (the closest is given) or the range could not be searched whole."""
 SOLVE_EXAMPLES = [
-    "nnarith solve examples/speech_dnn.yaml --vary width --set depth=1 --target 'weights=@examples/speech_dnn.yaml"
-    "[depth=5]'",
-    "nnarith solve examples/speech_dnn.yaml --vary width --set depth=1 --target params=36.7M --multiple-of 8",
-    "nnarith solve examples/speech_dnn.yaml --vary depth --target macs=50M --format json",
+    "nnarith solve examples/speech_dnn.yaml --vary width --set hidden=1 --target 'weights=@examples/speech_dnn.yaml"
+    "[hidden=5]'",
+    "nnarith solve examples/speech_dnn.yaml --vary width --set hidden=1 --target params=36.7M --multiple-of 8",
+    "nnarith solve examples/speech_dnn.yaml --vary hidden --target macs=50M --format json",
+    "nnarith solve vgg --vary stage4 --target macs=20G --max 20",
 ]
 _COUNT = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(e[+-]?[0-9]{1,3})?\s*([kKMGTP]?)", re.ASCII)
 _PREFIX = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
@@ -50,23 +53,28 @@ def add(app: typer.Typer) -> None:
 
 
 Items = Annotated[list[str], typer.Argument(metavar="ITEM...", show_default=False,
-                                            help="specs, each with its values in brackets: 'net.yaml[width=64]'")]
-Sets = Annotated[list[str] | None, typer.Option(
-    "--set", metavar="NAME=VALUE", help="a spec argument's value (repeatable); an item's own values win",
-    rich_help_panel=ANALYSIS)]
+                                            help="specs, each with its values in brackets where it has args:")]
 CompareFormat = Annotated[Literal["table", "json", "markdown"], typer.Option("--format", "-f", help="output format",
                                                                              rich_help_panel=OUTPUT)]
 SolveFormat = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="output format",
                                                                rich_help_panel=OUTPUT)]
-Spec = Annotated[str, typer.Argument(metavar="SPEC", show_default=False,
-                                     help="a spec file with args:, or a shipped spec's name")]
 Vary = Annotated[str, typer.Option("--vary", metavar="NAME", show_default=False,
                                    help="the spec argument to solve for", rich_help_panel=ANALYSIS)]
 Target = Annotated[str, typer.Option("--target", metavar="FIGURE=VALUE", show_default=False,
                                      help="the figure and its value: params=36.7M, memory=24GiB, "
-                                     "weights=@other.yaml[depth=5]", rich_help_panel=ANALYSIS)]
-Low = Annotated[int, typer.Option("--min", metavar="A", help="the smallest value searched", rich_help_panel=ANALYSIS)]
-High = Annotated[int | None, typer.Option("--max", metavar="B", show_default=False,
+                                     "weights=@other.yaml (with its values in brackets)", rich_help_panel=ANALYSIS)]
+def integer(text: str | int) -> int:
+    if isinstance(text, int):  # click passes the default through the parser too
+        return text
+    written = text.strip().replace("_", "")
+    if not re.fullmatch(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}", written, re.ASCII):
+        raise typer.BadParameter(f"'{visible(text[:40])}' is not an integer; spec arguments are integers")
+    return int(written)
+
+
+Low = Annotated[int, typer.Option("--min", parser=integer, metavar="A", help="the smallest value searched",
+                                  rich_help_panel=ANALYSIS)]
+High = Annotated[int | None, typer.Option("--max", parser=integer, metavar="B", show_default=False,
                                           help="the largest value searched (by default found by doubling)",
                                           rich_help_panel=ANALYSIS)]
 Multiple = Annotated[int, typer.Option("--multiple-of", parser=positive, metavar="K",
@@ -94,17 +102,11 @@ class _Loaded:
         return Item(text, self.measure(load_spec(spec, sets={**sets, **own})))
 
 
-def _sets(texts: list[str] | None) -> dict[str, int]:
-    from nnarith.loader import parse_sets
-
-    return parse_sets(texts or [])
-
-
 def compare(items: Items, sets: Sets = None, batch: Batch = 1, dtype: DtypeOption = "fp32",
             optimizer: Optimizer = "sgd", format: CompareFormat = "table", exact: Exact = False) -> int:
     from nnarith.render import compare as render
 
-    given = _sets(sets)
+    given = spec_sets(sets)
     loaded = _Loaded(batch, dtype, optimizer)
     measured = [loaded.item(text, given) for text in items]
     if format == "json":
@@ -165,6 +167,9 @@ class InvalidInRange(NnarithError):
             where = (f"error: {self.name}={self.value} makes the spec invalid; {self.name}={self.valid}, next to it, "
                      "is valid")
             hint = f"search the valid values only: {bound} {self.valid}"
+        for e in getattr(self.error, "errors", [self.error]):  # the value is named above, not as one set
+            if isinstance(e, SpecError):
+                e.given = None
         body = "\n".join("  " + line for line in self.error.render().split("\n"))
         return f"{where}\n{body}\n  hint: {hint}"
 
@@ -177,7 +182,7 @@ def solve(spec: Spec, vary: Vary, target: Target, sets: Sets = None, low: Low = 
     from nnarith.loader import load_template
     from nnarith.render import compare as render
 
-    given = _sets(sets)
+    given = spec_sets(sets)
     name, written = parse_target(target)
     fig = named_figure(name)
     template = load_template(spec)
@@ -188,7 +193,10 @@ def solve(spec: Spec, vary: Vary, target: Target, sets: Sets = None, low: Low = 
                          + (f"; {hint}" if hint else ""))
     if vary in given:
         raise UsageError(f"--vary {vary} and --set {vary}={given[vary]}: solve chooses {vary}; drop the --set")
-    template.network(given)  # the --set names are checked, and the spec loads at its defaults
+    try:
+        template.network(given)  # the --set names are checked
+    except (SpecError, SpecErrors):
+        pass  # an error at the varied argument's default: the search meets it where it lies in the range
     if high is not None and low > high:
         raise UsageError(f"--min {low} is above --max {high}")
     if high is None and low < 0:

@@ -18,7 +18,7 @@ from nnarith.analysis.figures import FIGURES, Figure, Measured
 from nnarith.analysis.search import Found
 from nnarith.render import units
 from nnarith.render.fit import wrap
-from nnarith.render.lines import lines, rf_text
+from nnarith.render.lines import args_text, lines, rf_text
 from nnarith.render.style import Painter, plain
 
 COMPARE_SCHEMA, SOLVE_SCHEMA = "nnarith.compare/1", "nnarith.solve/1"
@@ -80,9 +80,14 @@ def stages(item: Item) -> dict[str, dict[str, int]]:
 
 
 def shared_stages(items: list[Item]) -> list[tuple[str, list[dict[str, int]]]]:
-    """The stages every network has, in the first's order, with each network's figures."""
+    """Each stage with each network's figures, where the networks have the same stages (top-level blocks of the
+    same names, in the same order: ResNet-18's and ResNet-50's layer1 to layer4); else none. Stages named alike
+    in networks of different structure (the first of 5 repeated blocks, and the only one) would compare parts
+    that do not correspond."""
     each = [stages(i) for i in items]
-    return [(name, [s[name] for s in each]) for name in each[0] if all(name in s for s in each[1:])]
+    if any(list(s) != list(each[0]) for s in each[1:]):
+        return []
+    return [(name, [s[name] for s in each]) for name in each[0]]
 
 
 # --- compare -------------------------------------------------------------------------------------------------
@@ -157,7 +162,9 @@ def _legend(items: list[Item], width: int) -> list[str]:
     out = []
     for i, item in enumerate(items):
         r = item.report
-        words = [f"{item.text}:", *f"{r.name}, input {units.input_shape(r.input)}".split()]
+        args = args_text(r)
+        words = [f"{item.text}:", *(f"{r.name}, input {units.input_shape(r.input)}" + (f"; {args}" if args else "")
+                                    ).split()]
         out += wrap(words, width, f"{letter(i)}  ", "   ")
     return out
 
@@ -178,7 +185,7 @@ def render_table(items: list[Item], *, exact: bool, width: int, paint: Painter =
     out += _grid(_rows(items, exact), "figure", count, width, paint)
     stage_rows = _stage_rows(items, exact)
     if stage_rows and count > 1:
-        out += [paint("Stages every network has (its top-level blocks):", "heading")]
+        out += [paint("Per stage (the top-level blocks, the same in every network):", "heading")]
         out += _grid(stage_rows, "stage", count, width, paint)
     out += _conventions(items, width)
     return "\n".join(out) + "\n"
@@ -197,7 +204,7 @@ def render_markdown(items: list[Item], *, exact: bool) -> str:
     out += ["", *table(_rows(items, exact), "figure")]
     stage_rows = _stage_rows(items, exact)
     if stage_rows and len(items) > 1:
-        out += ["", "Stages every network has (its top-level blocks):", "", *table(stage_rows, "stage")]
+        out += ["", "Per stage (the top-level blocks, the same in every network):", "", *table(stage_rows, "stage")]
     out += ["", " ".join(_conventions(items, 10 ** 6))]
     return "\n".join(out) + "\n"
 
@@ -283,7 +290,7 @@ def render_solve(s: Solved, width: int) -> str:
     out += wrap(f"{bounds}, {_method(s)}".split(), width, "  searched  ", "            ")
     if not found.reached:
         side = "below" if found.achieved < s.target else "above"
-        out += wrap(f"not reached: every {s.vary} searched gives a {f.label} {side} the target; the closest is "
+        out += wrap(f"not reached: every {s.vary} searched gives {f.label} {side} the target; the closest is "
                     f"{s.vary} = {found.value}".split(), width, "  ", "    ")
     out += wrap(f"{f.label}: {f.unit}, {f.counts}".split(), width, "  ", "    ")
     return "\n".join(out) + "\n"
