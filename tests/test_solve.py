@@ -53,7 +53,8 @@ def closest_by_hand(figure, target, values) -> int:
     (lambda v: v // 10, 5, 1, 10 ** 6, 1, 50, "bisection"),  # 50..59 all give 5: the smallest
     (lambda v: 1000 - v, 10, 1, None, 1, 990, "bisection"),  # decreasing
     (lambda v: 1000 - v, 10, 1, 999, 1, 990, "bisection"),
-    (lambda v: (v - 37) ** 2, 0, 1, 60, 1, 37, "every value"),  # not monotonic, but small: all searched
+    (lambda v: (v - 17) ** 2, 0, 1, 30, 1, 17, "every value"),  # not monotonic, but small: all searched
+    (lambda v: (v - 37) ** 2, 0, 1, 60, 1, 37, "not monotonic"),  # found not monotonic, then all searched
     (lambda v: (v - 1234) ** 2, 0, 1, 4000, 1, 1234, "not monotonic"),  # found not monotonic, then all searched
     (lambda v: 7, 7, 3, 10 ** 9, 1, 3, "bisection"),  # constant: the smallest value
 ])
@@ -61,6 +62,8 @@ def test_search_finds_the_closest_value(figure, target, lo, hi, step, value, met
     found = search.solve(figure, target, lo, hi, step)
     assert (found.value, found.achieved, found.method) == (value, figure(value), method)
     assert found.reached and found.whole
+    for start in (1, 2048, 10 ** 7):  # where the doubling starts (the argument's default) changes nothing found
+        assert search.solve(figure, target, lo, hi, step, start).value == value
 
 
 @pytest.mark.parametrize("figure, target, lo, hi", [

@@ -2,11 +2,12 @@
 
 The values searched are the multiples of `step` between the bounds. A range of at most SCAN values is searched
 whole. A larger one is bisected on the assumption that the figure is monotonic in the value (a width's params
-grow with it, a depth's linearly); the assumption is then checked at the bracket's ends, at SAMPLES values spread
-over it and at the neighbours of the answer. If any of those values breaks it, the figure is not monotonic: a
+grow with it, a depth's linearly), each step interpolating where that shrinks the bracket fast; the assumption
+is checked at the bracket's ends, at SAMPLES values spread over it, at every value the bisection evaluated and at
+the neighbours of the answer. If any of those values breaks it, the figure is not monotonic: a
 range of at most EXHAUSTIVE values is then searched whole, and a larger one is reported as not searched whole,
-with the best of the values evaluated. Without an upper bound, the range is found by doubling until the figure
-passes the target or moves away from it.
+with the best of the values evaluated. Without an upper bound, the range is found by doubling (from a start
+given, the argument's default) until the figure passes the target or moves away from it.
 
 A value that makes the spec invalid (the figure raises an NnarithError) ends the search: the boundary between the
 valid and the invalid values nearest it is found by bisection and reported, with the spec's own located error.
@@ -20,8 +21,8 @@ from fractions import Fraction
 
 from nnarith.errors import NnarithError
 
-SCAN = 64  # values searched whole without assuming anything
-SAMPLES = 16  # values spread over a bisected range to check that the figure is monotonic there
+SCAN = 32  # values searched whole without assuming anything
+SAMPLES = 8  # values spread over a bisected range to check that the figure is monotonic there
 EXHAUSTIVE = 4096  # a non-monotonic figure's range searched whole up to this many values
 LARGEST = 2 ** 64  # the doubling's end, without --max
 
@@ -47,12 +48,14 @@ class InvalidValue(NnarithError):
         self.value, self.valid, self.error = value, valid, error
 
 
-def solve(figure: Callable[[int], int], target: Fraction | int, lo: int, hi: int | None, step: int = 1) -> Found:
-    """The multiple of `step` in [lo, hi] (hi None: found by doubling) whose figure is closest to `target`."""
+def solve(figure: Callable[[int], int], target: Fraction | int, lo: int, hi: int | None, step: int = 1,
+          start: int | None = None) -> Found:
+    """The multiple of `step` in [lo, hi] (hi None: found by doubling, from `start` where it is above lo: the
+    argument's default, a value of the right scale) whose figure is closest to `target`."""
     search = _Search(figure, step)
     a = -(-lo // step)
     if hi is None:
-        b = search.upper(a, target)
+        b = search.upper(a, target, (start or 0) // step)
     else:
         b = hi // step
         try:
@@ -68,6 +71,7 @@ def solve(figure: Callable[[int], int], target: Fraction | int, lo: int, hi: int
         search.at(b)
     if b - a + 1 <= SCAN:
         return search.every(a, b, target, "every value", None)
+    search.samples(a, b)
     best = search.bisect(a, b, target)
     broken = search.unordered(a, b, best)
     if broken is None:
@@ -112,15 +116,16 @@ class _Search:
     def rank(self, i: int, target: Fraction | int) -> tuple[Fraction | int, int]:
         return abs(self.seen[i] - target), i
 
-    def upper(self, a: int, target: Fraction | int) -> int:
-        """The doubling: up to the first index whose figure is on the target's other side from a's (or equal to
-        it), or that moves away from the target on the same side, or LARGEST."""
-        start = self.at(a)
+    def upper(self, a: int, target: Fraction | int, start: int) -> int:
+        """The doubling, from a then `start` where it is above a: up to the first index whose figure is on the
+        target's other side from a's (or equal to it), or that moves away from the target on the same side, or
+        LARGEST."""
+        first = self.at(a)
         prev, i = a, a
         while self.at(prev) != target and i * self.step < LARGEST:
-            i = max(2 * i, i + 1)
+            i = start if i == a and start > a else max(2 * i, i + 1)
             now = self.at(i)
-            if (now - target) * (start - target) <= 0 or abs(now - target) > abs(self.at(prev) - target):
+            if (now - target) * (first - target) <= 0 or abs(now - target) > abs(self.at(prev) - target):
                 break
             prev = i
         return i
@@ -139,24 +144,42 @@ class _Search:
         t = sign * target
         if t <= h(a):
             return a
-        u = self.first(a, b, lambda i: h(i) >= t) if t <= h(b) else self.first(a, b, lambda i: h(i) >= h(b))
         if t > h(b):
+            return self.first(a, b, h(b), h)  # the smallest index of the largest figure
+        u = self.first(a, b, t, h)  # the first at or past the target
+        if h(u) == t:
             return u
-        below = self.first(a, u - 1, lambda i: h(i) >= h(u - 1))  # the smallest value of the figure below
+        below = u - 1 if u - 2 < a or h(u - 2) < h(u - 1) else self.first(a, u - 1, h(u - 1), h)
         return min((below, u), key=lambda i: self.rank(i, target))
 
-    def first(self, a: int, b: int, passes: Callable[[int], bool]) -> int:
-        """The first index in [a, b] that passes, where b does and passing is monotonic."""
-        while a < b:
+    def first(self, a: int, b: int, t: Fraction | int, h: Callable[[int], Fraction | int]) -> int:
+        """The smallest index in [a, b] whose h is at least t, where b's is and h does not decrease. The values
+        already evaluated narrow the bracket; then each step interpolates (a figure is mostly a polynomial in
+        the value), or bisects after a step that did not halve the bracket."""
+        if h(a) >= t:
+            return a
+        inside = [i for i in self.seen if a < i < b]
+        b = min((i for i in inside if h(i) >= t), default=b)
+        a = max((i for i in inside if i < b and h(i) < t), default=a)
+        interpolate = True
+        while b - a > 1:
             mid = (a + b) // 2
-            a, b = (a, mid) if passes(mid) else (mid + 1, b)
-        return a
+            if interpolate:
+                guess = a - (-(t - h(a)) * (b - a) // (h(b) - h(a)))  # rounded up: at or past the crossing
+                mid = min(max(guess, a + 1), b - 1)
+            width = b - a
+            a, b = (a, mid) if h(mid) >= t else (mid, b)
+            interpolate = 2 * (b - a) <= width
+        return b
+
+    def samples(self, a: int, b: int) -> None:
+        """SAMPLES values spread over (a, b), evaluated before the bisection, which they narrow."""
+        for k in range(1, SAMPLES + 1):
+            self.at(a + (b - a) * k // (SAMPLES + 1))
 
     def unordered(self, a: int, b: int, best: int) -> tuple[tuple[int, int], ...] | None:
         """Three values (index, figure) evaluated, in order, whose figures go up then down or down then up; None
-        where every value evaluated, samples and the answer's neighbours added, is in monotonic order."""
-        for k in range(1, SAMPLES + 1):
-            self.at(a + (b - a) * k // (SAMPLES + 1))
+        where every value evaluated, the samples and the answer's neighbours among them, is in monotonic order."""
         for i in (best - 1, best + 1):
             if a <= i <= b:
                 self.at(i)

@@ -193,10 +193,11 @@ def solve(spec: Spec, vary: Vary, target: Target, sets: Sets = None, low: Low = 
                          + (f"; {hint}" if hint else ""))
     if vary in given:
         raise UsageError(f"--vary {vary} and --set {vary}={given[vary]}: solve chooses {vary}; drop the --set")
+    default = None  # the varied argument's default: where the doubling starts
     try:
-        template.network(given)  # the --set names are checked
+        default = template.network(given).args[vary]  # the --set names are checked too
     except (SpecError, SpecErrors):
-        pass  # an error at the varied argument's default: the search meets it where it lies in the range
+        pass  # an error at the default: the search meets it where it lies in the range
     if high is not None and low > high:
         raise UsageError(f"--min {low} is above --max {high}")
     if high is None and low < 0:
@@ -211,14 +212,17 @@ def solve(spec: Spec, vary: Vary, target: Target, sets: Sets = None, low: Low = 
     else:
         goal = parse_bytes(written, name) if fig.bytes else parse_count(written, name)
 
+    measured = {}
+
     def figure_at(value: int) -> int:
-        return fig.read(loaded.measure(template.network({**given, vary: value})))
+        measured[value] = loaded.measure(template.network({**given, vary: value}))
+        return fig.read(measured[value])
 
     try:
-        found = search.solve(figure_at, goal, low, high, multiple_of)
+        found = search.solve(figure_at, goal, low, high, multiple_of, default)
     except search.InvalidValue as e:
         raise InvalidInRange(vary, e.value, e.valid, e.error) from None
-    item = render.Item(spec, loaded.measure(template.network({**given, vary: found.value})))
+    item = render.Item(spec, measured[found.value])
     solved = render.Solved(item, vary, fig, goal, written, source, found, multiple_of, high is None)
     if format == "json":
         write(render.render_json(render.solve_json(solved)))
