@@ -237,3 +237,19 @@ def test_the_example_script_prints_the_lectures_widths():
     assert [int(w) for w in widths] == [closest_by_hand(one, deep(n), range(3000, 5000)) for n in (5, 7)
                                         for one, deep in ((one_hidden_weights, deep_weights),
                                                           (one_hidden_params, deep_params))]
+
+
+def test_a_figure_not_monotonic_is_searched_whole_and_said_so(tmp_path):
+    spec = tmp_path / "kernel.yaml"
+    spec.write_text("args: {k: 3}\ninput: [1, 64, 64]\nlayers:\n  - conv: {out: 4, kernel: $k}\n  - fc: 10\n")
+
+    def params(k: int) -> int:  # a larger kernel has more weights, and leaves fewer features for the fc
+        return 4 * k * k + 4 + (64 - k + 1) ** 2 * 4 * 10 + 10
+
+    r = cli("solve", str(spec), "--vary", "k", "--target", "params=1", "--max", "64", "-f", "json")
+    doc = json.loads(r.stdout)
+    assert (doc["value"], doc["achieved"]) == (closest_by_hand(params, 1, range(1, 65)), params(doc["value"]))
+    assert doc["search"]["method"] == "not monotonic" and doc["search"]["exact"]
+    assert r.returncode == 1  # the target, 1, is below every value's figure: not reached
+    text = cli("solve", str(spec), "--vary", "k", "--target", "params=1", "--max", "64").stdout
+    assert "every value, as the figure is not monotonic" in " ".join(text.split())

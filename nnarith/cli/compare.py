@@ -180,7 +180,8 @@ def solve(spec: Spec, vary: Vary, target: Target, sets: Sets = None, low: Low = 
     from nnarith.analysis import search
     from nnarith.analysis.figures import figure as named_figure
     from nnarith.loader import load_template
-    from nnarith.render import compare as render
+    from nnarith.render.compare import Item, render_json
+    from nnarith.render.solve import Solved, render_solve, solve_json
 
     given = spec_sets(sets)
     name, written = parse_target(target)
@@ -222,10 +223,10 @@ def solve(spec: Spec, vary: Vary, target: Target, sets: Sets = None, low: Low = 
         found = search.solve(figure_at, goal, low, high, multiple_of, default)
     except search.InvalidValue as e:
         raise InvalidInRange(vary, e.value, e.valid, e.error) from None
-    item = render.Item(spec, measured[found.value])
-    solved = render.Solved(item, vary, fig, goal, written, source, found, multiple_of, high is None)
+    item = Item(spec, measured[found.value])
+    solved = Solved(item, vary, fig, goal, written, source, found, multiple_of, high is None)
     if format == "json":
-        write(render.render_json(render.solve_json(solved)))
+        write(render_json(solve_json(solved)))
     else:
-        write(render.render_solve(solved, style.width()))
+        write(render_solve(solved, style.width()))
     return 0 if found.reached and found.whole else 1

@@ -1,5 +1,5 @@
-"""`compare`'s networks side by side (table, Markdown, JSON nnarith.compare/1) and `solve`'s answer (text, JSON
-nnarith.solve/1). Every figure is read through analysis/figures.py from the items' reports.
+"""`compare`'s networks side by side: table, Markdown, JSON nnarith.compare/1. Every figure is read through
+analysis/figures.py from the items' reports (render/solve.py writes solve's answer).
 
 The table has a row per figure and a column per network, lettered A, B, ... under a legend naming them, so that
 long spec names and their values stay readable; each network after the first has its ratio to A beside it. Where
@@ -15,13 +15,13 @@ from fractions import Fraction
 
 from nnarith.analysis import receptive
 from nnarith.analysis.figures import FIGURES, Figure, Measured
-from nnarith.analysis.search import Found
 from nnarith.render import units
 from nnarith.render.fit import wrap
 from nnarith.render.lines import args_text, lines, rf_text
 from nnarith.render.style import Painter, plain
+from nnarith.text import visible
 
-COMPARE_SCHEMA, SOLVE_SCHEMA = "nnarith.compare/1", "nnarith.solve/1"
+COMPARE_SCHEMA = "nnarith.compare/1"
 SHOWN = ("params", "weights", "macs", "memory", "training_memory")  # the table's figures; JSON has them all
 STAGE_FIGURES = ("params", "macs", "memory")
 GAP = "  "
@@ -90,8 +90,6 @@ def shared_stages(items: list[Item]) -> list[tuple[str, list[dict[str, int]]]]:
     return [(name, [s[name] for s in each]) for name in each[0]]
 
 
-# --- compare -------------------------------------------------------------------------------------------------
-
 Row = tuple[str, list[str], list[str]]  # label, a cell per network, a ratio per network after the first
 
 
@@ -114,7 +112,7 @@ def _stage_rows(items: list[Item], exact: bool) -> list[Row]:
         for key in STAGE_FIGURES:
             f = FIGURES[key]
             values = [s[key] for s in figures]
-            rows.append((f"{name} {f.label}", [figure_text(f, v, exact) for v in values],
+            rows.append((f"{visible(name)} {f.label}", [figure_text(f, v, exact) for v in values],
                          [ratio_text(ratio(v, values[0])) for v in values[1:]]))
     return rows
 
@@ -166,7 +164,7 @@ def _legend(items: list[Item], width: int) -> list[str]:
         words = [f"{item.text}:", *(f"{r.name}, input {units.input_shape(r.input)}" + (f"; {args}" if args else "")
                                     ).split()]
         out += wrap(words, width, f"{letter(i)}  ", "   ")
-    return out
+    return [visible(line) for line in out]  # painted output is made visible here, before colour goes in
 
 
 def _conventions(items: list[Item], width: int) -> list[str]:
@@ -241,86 +239,3 @@ def render_json(doc: dict) -> str:
             text = json.dumps(value)
         parts.append(f" {json.dumps(key)}: {text}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
-
-
-# --- solve ---------------------------------------------------------------------------------------------------
-
-@dataclass
-class Solved:
-    item: Item  # the spec at the value found
-    vary: str
-    figure: Figure
-    target: Fraction
-    target_text: str  # as written, or the other spec's item
-    target_from: str | None  # the other spec, for a target written @other.yaml
-    found: Found
-    step: int
-    doubled: bool  # no --max: the upper end was found by doubling
-
-
-def _number(f: Figure, n: int | Fraction) -> str:
-    if isinstance(n, Fraction) and n.denominator != 1:
-        return f"{float(n):,.6g}"
-    n = int(n)
-    if f.bytes:
-        return f"{n:,} bytes = {units.si_bytes(n)} = {units.iec_bytes(n)}" if n >= 1000 else f"{n:,} bytes"
-    return f"{n:,}" + (f" ({units.count(n)})" if n >= 1000 else "")
-
-
-def difference(s: Solved) -> tuple[Fraction, Fraction | None]:
-    """achieved - target, and that over the target (None for a target of 0)."""
-    d = s.found.achieved - s.target
-    return d, (d / s.target if s.target else None)
-
-
-def render_solve(s: Solved, width: int) -> str:
-    f, found, r = s.figure, s.found, s.item.report
-    others = ", ".join(f"{k}={v}" for k, v in r.args.items() if k != s.vary)
-    d, rel = difference(s)
-    sign = "+" if d >= 0 else "-"
-    rel_text = "" if rel is None else f", {float(rel) * 100:+.3g}% of the target"
-    target = _number(f, s.target) + (f": {s.target_from}'s" if s.target_from else "")
-    head = f"{r.name} ({r.file}): {s.vary} = {found.value}" + (f", with {others}" if others else "")
-    out = [*wrap(head.split(), width, "", "  "),
-           *wrap([f.label, *target.split()], width, "  target    ", "            "),
-           f"  achieved  {f.label} {_number(f, found.achieved)}",
-           f"  off by    {sign}{_number(f, abs(d)).split(' (')[0]}{rel_text}"]
-    bounds = f"{s.vary} from {found.lo} to {found.hi}" + (" (the end found by doubling)" if s.doubled else "")
-    bounds += f", multiples of {s.step}" if s.step > 1 else ""
-    out += wrap(f"{bounds}, {_method(s)}".split(), width, "  searched  ", "            ")
-    if not found.reached:
-        side = "below" if found.achieved < s.target else "above"
-        out += wrap(f"not reached: every {s.vary} searched gives {f.label} {side} the target; the closest is "
-                    f"{s.vary} = {found.value}".split(), width, "  ", "    ")
-    out += wrap(f"{f.label}: {f.unit}, {f.counts}".split(), width, "  ", "    ")
-    return "\n".join(out) + "\n"
-
-
-def _method(s: Solved) -> str:
-    found = s.found
-    if found.method == "every value":
-        return f"every value ({found.evaluated} evaluated)"
-    if found.method == "bisection":
-        return (f"by bisection; the figure was monotonic at all {found.evaluated} values evaluated (the ends, "
-                "samples between them and the answer's neighbours)")
-    (a, fa), (b, fb), (c, fc) = found.broken or ((0, 0),) * 3
-    turn = f"not monotonic ({s.vary} = {a}, {b}, {c} give {fa:,}, {fb:,}, {fc:,})"
-    if found.whole:
-        return f"every value, as the figure is {turn}"
-    return (f"as the figure is {turn}, the best of the {found.evaluated} values evaluated: not every value, as the "
-            f"range is too large; narrow --min and --max to search it whole")
-
-
-def solve_json(s: Solved) -> dict:
-    found = s.found
-    d, rel = difference(s)
-    target: int | float = int(s.target) if s.target.denominator == 1 else float(s.target)
-    return {"schema": SOLVE_SCHEMA, "spec": s.item.report.file, "name": s.item.report.name,
-            "args": dict(s.item.report.args), "vary": s.vary, "value": found.value,
-            "figure": s.figure.name, "unit": s.figure.unit, "target": target, "target_written": s.target_text,
-            "target_from": s.target_from, "achieved": found.achieved,
-            "difference": int(d) if d.denominator == 1 else float(d), "relative": ratio_json(rel),
-            "reached": found.reached,
-            "search": {"min": found.lo, "max": found.hi, "multiple_of": s.step, "max_by_doubling": s.doubled,
-                       "method": found.method, "exact": found.whole, "evaluated": found.evaluated,
-                       "not_monotonic": [list(p) for p in found.broken] if found.broken else None}}
