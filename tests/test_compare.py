@@ -147,3 +147,16 @@ def test_bad_items(args, message):
     r = cli("compare", *args)
     assert r.returncode == 2 and message in r.stderr and r.stdout == ""
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["compare", "resnet18", f"{SPEECH}[hidden=1]"],
+    ["solve", SPEECH, "--vary", "width", "--target", "training_memory=1GiB"],
+])
+def test_compare_and_solve_never_import_torch_nor_the_picture_libraries(args):
+    code = (f"import sys, io, contextlib\nfrom nnarith.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):"
+            f"\n    main({args!r})\n"
+            "bad = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'fvcore', 'numpy', 'matplotlib', "
+            "'graphviz', 'rich'})\nsys.stderr.write(repr(bad))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0 and r.stderr == "[]", r.stderr
