@@ -101,10 +101,17 @@ Batch = Annotated[int, typer.Option(
     rich_help_panel=ANALYSIS)]
 DtypeOption = Annotated[Dtype, typer.Option("--dtype", help="element type for memory in bytes",
                                             rich_help_panel=ANALYSIS)]
-Sets = Annotated[list[str] | None, typer.Option(
-    "--set", metavar="NAME=VALUE", show_default=False,
-    help="a value for one of the spec's arguments (its args:), e.g. --set width=1024; repeatable",
-    rich_help_panel=ANALYSIS)]
+
+
+def sets_option(panel: str) -> object:
+    """--set NAME=VALUE, repeatable, shown in the help panel given (check's is 'Network')."""
+    return Annotated[list[str] | None, typer.Option(
+        "--set", metavar="NAME=VALUE", show_default=False,
+        help="a value for one of the spec's arguments (its args:), e.g. --set width=1024; repeatable",
+        rich_help_panel=panel)]
+
+
+Sets = sets_option(ANALYSIS)
 Strict = Annotated[bool, typer.Option("--strict", help="treat sizes that do not divide as errors",
                                       rich_help_panel=ANALYSIS)]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="output format", rich_help_panel=OUTPUT)]

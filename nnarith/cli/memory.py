@@ -24,6 +24,7 @@ EXAMPLES = [
     "nnarith memory resnet50 --training --optimizer adam --batch 64 --fits 80GiB",
     "nnarith memory vit_b_16 --training --amp bf16 --fits 24GB --reserve 1GiB",
     "nnarith memory lenet5 --training --format json",
+    "nnarith memory vgg --set stage5=4 --batch 8",
 ]
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "amsgrad")
 # a size: a number (a decimal, an exponent) and a unit of bytes, decimal (kB, MB) or binary (KiB, MiB)

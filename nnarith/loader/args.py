@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nnarith.errors import Loc, NnarithError, SpecError, SpecErrors, UsageError, did_you_mean
-from nnarith.loader.scope import NAME_RE, Arg, resolve_deep
+from nnarith.loader.scope import NAME_RE, Arg, SpecArgs, resolve_deep
 from nnarith.loader.yaml_loader import YMap
 from nnarith.text import MAX_DIGITS, visible
 
@@ -68,9 +68,11 @@ def parse_sets(texts: Iterable[str], where: str = "--set") -> dict[str, int]:
 def split_item(text: str) -> tuple[str, dict[str, int]]:
     """A command-line item 'SPEC[name=value,...]' -> (SPEC, its values): 'mlp.yaml[depth=5,width=2048]'.
     An item without brackets, or the name of a file that exists as written, is a spec alone."""
+    if os.path.exists(text):
+        return text, {}
     m = _ITEM.fullmatch(text.strip())
-    if m is None or os.path.exists(text):
-        if text.rstrip().endswith("]") and not os.path.exists(text):
+    if m is None:
+        if "[" in text or "]" in text:
             raise UsageError(f"'{visible(text)}' is not SPEC[NAME=VALUE,...]; write it like "
                              "mlp.yaml[depth=5,width=2048]")
         return text, {}
@@ -79,18 +81,17 @@ def split_item(text: str) -> tuple[str, dict[str, int]]:
     return spec, parse_sets(items, f"{visible(spec)}[...]")
 
 
-def bind(raw: Any, loc: Loc, sets: Mapping[str, int | str], file: str) -> tuple[dict[str, Arg], dict[str, int]]:
+def bind(raw: Any, loc: Loc, sets: Mapping[str, int | str], file: str) -> tuple[SpecArgs, dict[str, int]]:
     """The spec's arguments as the scope of its layers, and their values, defaults and sets together.
     A declaration's mistake is a SpecError at it; a set that names no argument is a UsageError."""
     declared = raw if isinstance(raw, YMap) else YMap()
     if sets:
         _check_names(sets, declared, file)
     if raw is None:
-        return {}, {}
+        return SpecArgs(), {}
     if not isinstance(raw, YMap):
         raise SpecError("'args:' must map argument names to their default values", loc, hint=f"for example {EXAMPLE}")
-    env: dict[str, Arg] = {}
-    values: dict[str, int] = {}
+    env, values = SpecArgs(), {}
     for name, default in raw.items():
         kloc, vloc = raw.key_locs.get(name, loc), raw.loc_of(name)
         if not isinstance(name, str) or not NAME_RE.match(name):
@@ -103,7 +104,13 @@ def bind(raw: Any, loc: Loc, sets: Mapping[str, int | str], file: str) -> tuple[
         if default is None:
             raise SpecError(f"the spec argument '{name}' needs a default", vloc,
                             hint=f"a spec loads as written: give it a value, as in {EXAMPLE}")
-        value, at = resolve_deep(default, vloc, env, arith=True)  # arithmetic on the arguments above
+        try:
+            value, at = resolve_deep(default, vloc, env, arith=True)  # arithmetic on the arguments above
+        except SpecError as e:
+            later = [n for n in list(raw)[list(raw).index(name):] if re.search(rf"\${n}\b", str(default))]
+            if later:
+                e.hint = f"a default sees the arguments above it: declare {later[0]} before {name}"
+            raise
         if isinstance(value, bool) or not isinstance(value, int):
             raise SpecError(f"the spec argument '{name}' must be an integer, got {visible(repr(value))}", at,
                             hint=f"spec arguments are integers (or arithmetic on those above), as in {EXAMPLE}")
@@ -122,7 +129,7 @@ def _check_names(sets: Mapping[str, int | str], declared: YMap, file: str) -> No
             raise UsageError(f"{file} declares no arguments, so {shown} sets nothing",
                              hint=f"declare them at the top of the spec: {EXAMPLE}, then use $depth, $width")
         raise UsageError(f"{file} declares no argument '{visible(name)}' ({visible(name)}={sets[name]} is set)",
-                         hint=did_you_mean(name, names) or f"its arguments: {', '.join(names)}")
+                         hint=" ".join(filter(None, [did_you_mean(name, names), f"its arguments: {', '.join(names)}"])))
 
 
 def with_sets(error: NnarithError, sets: Mapping[str, int | str]) -> None:

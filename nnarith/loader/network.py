@@ -13,7 +13,7 @@ from nnarith.loader.args import bind, with_sets
 from nnarith.loader.expand import COMMON, CONTAINERS, Expander
 from nnarith.loader.expect import read_expect
 from nnarith.loader.nodes import Network, Seq
-from nnarith.loader.scope import NAME_RE, Arg, Block, FatalSpecError
+from nnarith.loader.scope import NAME_RE, Arg, Block, FatalSpecError, SpecArgs
 from nnarith.loader.ties import resolve_ties
 from nnarith.loader.yaml_loader import YList, YMap
 
@@ -63,11 +63,12 @@ def _network(root: Any, file: str, input_override: tuple[int, ...] | None, sets:
                 shape, layout = shape or parsed, declared
         except SpecError as e:
             errors.append(e)
-    spec_args, values = {}, {}
+    spec_args, values = SpecArgs(), {}
     try:
         spec_args, values = bind(root.get("args"), root.loc_of("args"), sets, file)
     except SpecError as e:
         errors.append(e)
+        spec_args = None  # the layers would only repeat it, as "not an argument of the spec"
     blocks = {}
     if "blocks" in root:
         try:
@@ -77,7 +78,7 @@ def _network(root: Any, file: str, input_override: tuple[int, ...] | None, sets:
             blocks = None  # the layers would only repeat it, as "unknown layer kind"
     body = Seq("", [], start)
     expander = Expander(blocks or {}, spec_args)
-    if "layers" in root and blocks is not None:
+    if "layers" in root and blocks is not None and spec_args is not None:
         layers, lloc = root["layers"], root.loc_of("layers")
         if not isinstance(layers, list) or not layers:
             errors.append(SpecError("'layers:' must be a non-empty list of layers", lloc))
