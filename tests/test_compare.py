@@ -138,7 +138,7 @@ def test_markdown():
     (["resnet81"], "did you mean 'resnet18'?"),
     ([f"{SPEECH}[hiden=1]"], "did you mean 'hidden'?"),
     ([f"{SPEECH}[hidden=one]"], "is not an integer"),
-    ([f"{SPEECH}[hidden=1"], "no spec file"),
+    ([f"{SPEECH}[hidden=1"], "is not SPEC[NAME=VALUE,...]"),
     (["lenet5[width=3]"], "declares no arguments"),
     (["lenet5", "--set", "width=3"], "declares no arguments"),
     ([f"{SPEECH}[hidden=0]"], f"{SPEECH}:"),  # no hidden layer: the spec's own located error
