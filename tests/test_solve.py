@@ -53,7 +53,7 @@ def closest_by_hand(figure, target, values) -> int:
     (lambda v: v // 10, 5, 1, 10 ** 6, 1, 50, "bisection"),  # 50..59 all give 5: the smallest
     (lambda v: 1000 - v, 10, 1, None, 1, 990, "bisection"),  # decreasing
     (lambda v: 1000 - v, 10, 1, 999, 1, 990, "bisection"),
-    (lambda v: (v - 17) ** 2, 0, 1, 30, 1, 17, "every value"),  # not monotonic, but small: all searched
+    (lambda v: (v - 7) ** 2, 0, 1, 15, 1, 7, "every value"),  # not monotonic, but small: all searched
     (lambda v: (v - 37) ** 2, 0, 1, 60, 1, 37, "not monotonic"),  # found not monotonic, then all searched
     (lambda v: (v - 1234) ** 2, 0, 1, 4000, 1, 1234, "not monotonic"),  # found not monotonic, then all searched
     (lambda v: 7, 7, 3, 10 ** 9, 1, 3, "bisection"),  # constant: the smallest value

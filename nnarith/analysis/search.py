@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from nnarith.errors import NnarithError
 
-SCAN = 32  # values searched whole without assuming anything
+SCAN = 16  # values searched whole without assuming anything
 SAMPLES = 8  # values spread over a bisected range to check that the figure is monotonic there
 EXHAUSTIVE = 4096  # a non-monotonic figure's range searched whole up to this many values
 LARGEST = 2 ** 64  # the doubling's end, without --max
