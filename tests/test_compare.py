@@ -160,3 +160,9 @@ def test_compare_and_solve_never_import_torch_nor_the_picture_libraries(args):
             "'graphviz', 'rich'})\nsys.stderr.write(repr(bad))")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=ENV)
     assert r.returncode == 0 and r.stderr == "[]", r.stderr
+
+
+def test_the_json_names_the_values_used():
+    doc = compare_json("lenet5", f"{SPEECH}[hidden=1]")
+    assert "args" not in doc["items"][0]  # a spec without args:
+    assert (doc["items"][1]["args"], doc["items"][1]["args_set"]) == ({"hidden": 1, "width": 2048}, ["hidden"])

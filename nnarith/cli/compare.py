@@ -2,9 +2,9 @@
 target figure)."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -14,6 +14,11 @@ from nnarith.cli.memory import Optimizer
 from nnarith.errors import NnarithError, SpecError, SpecErrors, UsageError, did_you_mean
 from nnarith.render import style
 from nnarith.text import MAX_DIGITS, visible
+
+if TYPE_CHECKING:  # imported where they are used: the CLI's start stays light
+    from nnarith.analysis.figures import Measured
+    from nnarith.loader.nodes import Network
+    from nnarith.render.compare import Item
 
 COMPARE_DOC = """Networks side by side: params, weights, MACs, memory, training memory, receptive field and depth,
 with each network's ratio to the first, and per stage (top-level block) where the networks have the same stages.
@@ -63,6 +68,8 @@ Vary = Annotated[str, typer.Option("--vary", metavar="NAME", show_default=False,
 Target = Annotated[str, typer.Option("--target", metavar="FIGURE=VALUE", show_default=False,
                                      help="the figure and its value: params=36.7M, memory=24GiB, "
                                      "weights=@other.yaml (with its values in brackets)", rich_help_panel=ANALYSIS)]
+
+
 def integer(text: str | int) -> int:
     if isinstance(text, int):  # click passes the default through the parser too
         return text
@@ -88,13 +95,13 @@ class _Loaded:
     def __init__(self, batch: int, dtype: str, optimizer: str) -> None:
         self.batch, self.dtype, self.optimizer = batch, dtype, optimizer
 
-    def measure(self, net):  # noqa: ANN001, ANN201 - a Network, to its Measured
+    def measure(self, net: "Network") -> "Measured":
         from nnarith.analysis.figures import Measured
         from nnarith.analysis.walk import analyze
 
         return Measured(net, analyze(net, batch=self.batch, dtype=self.dtype), self.optimizer)
 
-    def item(self, text: str, sets: dict[str, int]):  # noqa: ANN201 - an Item
+    def item(self, text: str, sets: dict[str, int]) -> "Item":
         from nnarith.loader import load_spec, split_item
         from nnarith.render.compare import Item
 
@@ -135,11 +142,7 @@ def parse_count(text: str, figure: str) -> Fraction:
         raise UsageError(f"--target {figure}={visible(text)}: '{visible(text)}' is not a number; write it like "
                          f"36.7M, 2.4e10 or 36,712,448" + (f" ({figure} is a count, not bytes)" if byte else ""))
     number, exponent, prefix = m.groups()
-    try:
-        value = Fraction(Decimal(number + (exponent or ""))) * 1000 ** _PREFIX[prefix]
-    except InvalidOperation:  # unreachable for what the pattern accepts; a last guard
-        raise UsageError(f"--target {figure}={visible(text)} is not a number") from None
-    return value
+    return Fraction(Decimal(number + (exponent or ""))) * 1000 ** _PREFIX[prefix]
 
 
 def parse_bytes(text: str, figure: str) -> Fraction:
@@ -157,6 +160,9 @@ class InvalidInRange(NnarithError):
     def __init__(self, name: str, value: int, valid: int | None, error: NnarithError) -> None:
         super().__init__(f"{name}={value} makes the spec invalid")
         self.name, self.value, self.valid, self.error = name, value, valid, error
+        for e in getattr(error, "errors", [error]):  # the value is named in the message, not as one set
+            if isinstance(e, SpecError):
+                e.given = None
 
     def render(self) -> str:
         if self.valid is None:
@@ -167,9 +173,6 @@ class InvalidInRange(NnarithError):
             where = (f"error: {self.name}={self.value} makes the spec invalid; {self.name}={self.valid}, next to it, "
                      "is valid")
             hint = f"search the valid values only: {bound} {self.valid}"
-        for e in getattr(self.error, "errors", [self.error]):  # the value is named above, not as one set
-            if isinstance(e, SpecError):
-                e.given = None
         body = "\n".join("  " + line for line in self.error.render().split("\n"))
         return f"{where}\n{body}\n  hint: {hint}"
 

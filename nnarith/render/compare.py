@@ -12,14 +12,18 @@ import json
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from nnarith.analysis import receptive
 from nnarith.analysis.figures import FIGURES, Figure, Measured
 from nnarith.render import units
 from nnarith.render.fit import wrap
-from nnarith.render.lines import args_text, lines, rf_text
+from nnarith.render.lines import args_json, args_text, lines, rf_text
 from nnarith.render.style import Painter, plain
 from nnarith.text import visible
+
+if TYPE_CHECKING:
+    from nnarith.analysis.report import Report
 
 COMPARE_SCHEMA = "nnarith.compare/1"
 SHOWN = ("params", "weights", "macs", "memory", "training_memory")  # the table's figures; JSON has them all
@@ -29,11 +33,11 @@ GAP = "  "
 
 @dataclass
 class Item:
-    text: str  # as written on the command line: 'speech_dnn.yaml[depth=1]'
+    text: str  # as written on the command line: 'speech_dnn.yaml[hidden=1]'
     measured: Measured
 
     @property
-    def report(self):  # noqa: ANN201 - a Report
+    def report(self) -> Report:
         return self.measured.report
 
 
@@ -214,7 +218,7 @@ def compare_json(items: list[Item]) -> dict:
     for item, t in zip(items, totals):
         r = item.report
         doc_items.append({
-            "item": item.text, "spec": r.file, "name": r.name, "args": dict(r.args),
+            "item": item.text, "spec": r.file, "name": r.name, **args_json(r),
             "input": list(r.input.dims), "totals": t, "receptive_field": receptive.describe(field(item)),
             "depth": r.depth,
             "ratios": {**{k: ratio_json(ratio(v, totals[0][k])) for k, v in t.items()},

@@ -11,6 +11,7 @@ from nnarith.analysis.search import Found
 from nnarith.render import units
 from nnarith.render.compare import Item, ratio_json
 from nnarith.render.fit import wrap
+from nnarith.render.lines import args_json
 
 SCHEMA = "nnarith.solve/1"
 
@@ -28,13 +29,14 @@ class Solved:
     doubled: bool  # no --max: the upper end was found by doubling
 
 
-def _number(f: Figure, n: int | Fraction) -> str:
+def _number(f: Figure, n: int | Fraction, scaled: bool = True) -> str:
+    """'36,712,876 (36.71 M)', '100,000 bytes = 100.00 kB = 97.66 KiB'; exact alone unless scaled."""
     if isinstance(n, Fraction) and n.denominator != 1:
         return f"{float(n):,.6g}"
     n = int(n)
     if f.bytes:
-        return f"{n:,} bytes = {units.si_bytes(n)} = {units.iec_bytes(n)}" if n >= 1000 else f"{n:,} bytes"
-    return f"{n:,}" + (f" ({units.count(n)})" if n >= 1000 else "")
+        return f"{n:,} bytes = {units.si_bytes(n)} = {units.iec_bytes(n)}" if n >= 1000 and scaled else f"{n:,} bytes"
+    return f"{n:,}" + (f" ({units.count(n)})" if n >= 1000 and scaled else "")
 
 
 def difference(s: Solved) -> tuple[Fraction, Fraction | None]:
@@ -56,7 +58,7 @@ def render_solve(s: Solved, width: int) -> str:
     out = [*wrap(head.split(), width, "", "  "),
            *wrap([f.label, *target.split()], width, "  target    ", "            "),
            f"  achieved  {f.label} {_number(f, found.achieved)}",
-           f"  off by    {sign}{_number(f, abs(d)).split(' (')[0]}{rel_text}"]
+           f"  off by    {sign}{_number(f, abs(d), scaled=False)}{rel_text}"]
     bounds = f"{s.vary} from {found.lo} to {found.hi}" + (" (the end found by doubling)" if s.doubled else "")
     bounds += f", multiples of {s.step}" if s.step > 1 else ""
     out += wrap(f"{bounds}, {_method(s)}".split(), width, "  searched  ", "            ")
@@ -64,7 +66,8 @@ def render_solve(s: Solved, width: int) -> str:
         side = "below" if found.achieved < s.target else "above"
         out += wrap(f"not reached: every {s.vary} searched gives {f.label} {side} the target; the closest is "
                     f"{s.vary} = {found.value}".split(), width, "  ", "    ")
-    out += wrap(f"{f.label}: {f.unit}, {f.counts}".split(), width, "  ", "    ")
+    unit = f"{f.unit} at batch {r.batch}, {r.dtype}" if f.bytes else f.unit
+    out += wrap(f"{f.label}: {unit}, {f.counts}".split(), width, "  ", "    ")
     return "\n".join(out) + "\n"
 
 
@@ -88,7 +91,7 @@ def solve_json(s: Solved) -> dict:
     d, rel = difference(s)
     target: int | float = int(s.target) if s.target.denominator == 1 else float(s.target)
     return {"schema": SCHEMA, "spec": s.item.report.file, "name": s.item.report.name,
-            "args": dict(s.item.report.args), "vary": s.vary, "value": found.value,
+            **args_json(s.item.report), "vary": s.vary, "value": found.value,
             "figure": s.figure.name, "unit": s.figure.unit, "target": target, "target_written": s.target_text,
             "target_from": s.target_from, "achieved": found.achieved,
             "difference": int(d) if d.denominator == 1 else float(d), "relative": ratio_json(rel),
