@@ -135,6 +135,28 @@ def test_a_value_that_makes_the_spec_invalid_is_located_where_it_is_used(sets, h
     assert f"\n  with {given} (set on the command line)" in e.value.render()
 
 
+KERNEL = "args: {k: 3}\ninput: [1, 8, 8]\nlayers:\n  - conv: {out: 2, kernel: $k}\n"
+
+
+@pytest.mark.parametrize("k, message", [
+    (9, "output size 0 < 1: (8 - 9)/1 + 1 = 0; the kernel is larger than the padded input 8"),
+    (12, "output size -3 < 1: (8 - 12)/1 + 1 = -3; the kernel is larger than the padded input 8"),
+])
+def test_a_shape_the_value_makes_impossible_names_it_too(k, message):
+    """The spec loads; the walk finds the kernel larger than the input, at the field the value fills."""
+    net = parse_spec(KERNEL, "k.yaml", sets={"k": k})
+    with pytest.raises(SpecError) as e:
+        analyze(net)
+    assert e.value.message == message
+    assert (e.value.loc.line, e.value.loc.col) == position(KERNEL, "kernel: $k", "$k")
+    assert e.value.given == f"with k={k} (set on the command line)"
+
+
+def test_a_default_is_required_even_where_a_value_is_set():
+    with pytest.raises(SpecError, match="^the spec argument 'k' needs a default$"):
+        parse_spec(KERNEL.replace("{k: 3}", "{k: ~}"), "k.yaml", sets={"k": 3})
+
+
 @pytest.mark.parametrize("text, expected", [
     ("width=2048", ("width", 2048)),
     (" width = 2048 ", ("width", 2048)),

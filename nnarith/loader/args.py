@@ -97,17 +97,17 @@ def bind(raw: Any, loc: Loc, sets: Mapping[str, int | str], file: str) -> tuple[
         if not isinstance(name, str) or not NAME_RE.match(name):
             raise SpecError(f"argument name {raw.key_text(name)!r} must be letters, digits and _ (not starting with "
                             "a digit)", kloc)
+        if default is None:
+            raise SpecError(f"the spec argument '{name}' needs a default", vloc,
+                            hint=f"a spec loads as written: give it a value, as in {EXAMPLE}")
         if name in sets:  # no place in the spec: an error it causes is located where the value is used
             values[name] = parse_value(name, sets[name])
             env[name] = Arg(values[name], None, {})
             continue
-        if default is None:
-            raise SpecError(f"the spec argument '{name}' needs a default", vloc,
-                            hint=f"a spec loads as written: give it a value, as in {EXAMPLE}")
         try:
             value, at = resolve_deep(default, vloc, env, arith=True)  # arithmetic on the arguments above
         except SpecError as e:
-            later = [n for n in list(raw)[list(raw).index(name):] if re.search(rf"\${n}\b", str(default))]
+            later = [n for n in list(raw)[list(raw).index(name) + 1:] if re.search(rf"\${n}\b", str(default))]
             if later:
                 e.hint = f"a default sees the arguments above it: declare {later[0]} before {name}"
             raise
@@ -124,11 +124,11 @@ def _check_names(sets: Mapping[str, int | str], declared: YMap, file: str) -> No
     for name in sets:
         if name in names:
             continue
-        shown = ", ".join(f"{n}={sets[n]}" for n in sets)
+        shown = visible(", ".join(f"{n}={sets[n]}" for n in sets))
         if not names:
             raise UsageError(f"{file} declares no arguments, so {shown} sets nothing",
                              hint=f"declare them at the top of the spec: {EXAMPLE}, then use $depth, $width")
-        raise UsageError(f"{file} declares no argument '{visible(name)}' ({visible(name)}={sets[name]} is set)",
+        raise UsageError(f"{file} declares no argument '{visible(name)}' ({visible(f'{name}={sets[name]}')} is set)",
                          hint=" ".join(filter(None, [did_you_mean(name, names), f"its arguments: {', '.join(names)}"])))
 
 
