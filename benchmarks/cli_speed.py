@@ -75,7 +75,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     script = str(Path(sysconfig.get_path("scripts")) / "nnarith")
-    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}; {script}")
+    shown = os.path.relpath(script)  # where it lies is this machine's: printed relative, as RESULTS.md records it
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}; "
+          f"{shown if not shown.startswith('..') else 'nnarith'}")
     # The same machine type varies from day to day; this pure-Python reference makes runs comparable.
     reference = min(timeit.repeat("sum(range(10**6))", number=5, repeat=5)) / 5
     print(f"machine speed reference: sum(range(10**6)) takes {reference * 1e3:.1f} ms")
