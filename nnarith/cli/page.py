@@ -1,0 +1,50 @@
+"""`nnarith report`: one self-contained HTML page of a spec's arithmetic, to publish."""
+
+from typing import Annotated
+
+import typer
+
+from nnarith.cli.common import OUTPUT, Batch, Depth, DtypeOption, Exact, Input, Spec, Strict, parse_shape
+from nnarith.cli.help import ANALYSE, command
+from nnarith.errors import UsageError
+from nnarith.text import visible
+
+DOC = """One self-contained HTML page of a spec's arithmetic, to publish: the layer table (sortable), the
+network's diagram, the charts, the totals and what each figure counts, and every layer's working on demand.
+
+SPEC is a YAML file, or the name of a shipped spec (see 'nnarith list'). The page loads nothing from elsewhere: its
+style, script and pictures are inline, so it opens offline and can be mailed or published as it is."""
+EXAMPLES = [
+    "nnarith report vgg16 -o vgg16.html",
+    "nnarith report resnet50 --depth 2 -o resnet50.html",
+    "nnarith report specs/googlenet.yaml --batch 32 --dtype fp16 -o g.html",
+]
+SUFFIXES = (".html", ".htm")
+
+Output = Annotated[str, typer.Option("--output", "-o", metavar="FILE.html", show_default=False,
+                                     help="the page to write", rich_help_panel=OUTPUT)]
+
+
+def add(app: typer.Typer) -> None:
+    app.command("report", **command(DOC, EXAMPLES, ANALYSE))(report)
+
+
+def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32", strict: Strict = False,
+           output: Output, depth: Depth = None, exact: Exact = False) -> int:
+    from nnarith.analysis.walk import analyze
+    from nnarith.loader import load_spec
+    from nnarith.pictures.page import page_html
+    from nnarith.render.tree import default_depth
+
+    if not output.lower().endswith(SUFFIXES):
+        raise UsageError(f"-o '{visible(output)}': the page is HTML; name the file .html, e.g. -o page.html")
+    net = load_spec(spec, parse_shape(input) if input is not None else None)
+    report = analyze(net, batch=batch, dtype=dtype, strict=strict)
+    shown = default_depth(report.rows) if depth is None else depth
+    text = page_html(report, shown, exact=exact)
+    try:
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(text)
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        raise UsageError(f"cannot write -o '{visible(output)}': {getattr(e, 'strerror', None) or e}") from None
+    return 0
