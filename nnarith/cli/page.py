@@ -1,5 +1,6 @@
 """`nnarith report`: one self-contained HTML page of a spec's arithmetic, to publish."""
 
+import sys
 from typing import Annotated
 
 import typer
@@ -33,7 +34,7 @@ def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOpt
            output: Output, depth: Depth = None, exact: Exact = False) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
-    from nnarith.pictures.page import page_html
+    from nnarith.pictures.page import draw_pictures, page_html
     from nnarith.render.tree import default_depth
 
     if not output.lower().endswith(SUFFIXES):
@@ -41,7 +42,11 @@ def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOpt
     net = load_spec(spec, parse_shape(input) if input is not None else None)
     report = analyze(net, batch=batch, dtype=dtype, strict=strict)
     shown = default_depth(report.rows) if depth is None else depth
-    text = page_html(report, shown, exact=exact)
+    pictures = draw_pictures(net, report, shown)
+    for picture in pictures:
+        if picture.svg is None:  # the page says so too, where the picture would be
+            sys.stderr.write(f"note: {picture.missing}; the page is written without them\n")
+    text = page_html(report, shown, pictures, exact=exact)
     try:
         with open(output, "w", encoding="utf-8") as out:
             out.write(text)

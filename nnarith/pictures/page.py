@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from nnarith import __version__
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row, Totals
+from nnarith.loader.nodes import Network
 from nnarith.pictures.page_table import Marks, esc, layer_table, working_groups
 from nnarith.render import units
 from nnarith.render.explain import TITLE, figures
@@ -29,6 +30,22 @@ class Picture(NamedTuple):
     title: str
     svg: str | None
     missing: str = ""
+
+
+CHARTS_MISSING = "The charts are drawn with matplotlib, which is not installed: pip install 'nnarith[plot]'"
+
+
+def draw_pictures(net: Network, report: Report, depth: Depth) -> list[Picture]:
+    """The page's pictures at the table's depth; one whose library is not installed says what to install."""
+    try:
+        from nnarith.pictures.plot import figure_svg
+    except ImportError as e:
+        if (e.name or "").partition(".")[0] != "matplotlib":
+            raise
+        charts = Picture("charts", "Charts", None, CHARTS_MISSING)
+    else:
+        charts = Picture("charts", "Charts", figure_svg(report, None, depth, net=net))
+    return [charts]
 
 
 def page_html(report: Report, depth: Depth, pictures: Sequence[Picture] = (), *, exact: bool = False) -> str:

@@ -1,0 +1,387 @@
+"""`nnarith report`: the page as a user gets it. Its table holds the report's figures (checked against formulas and
+against the totals its rows partition), names from the spec are escaped, nothing is loaded from elsewhere, and in
+headless Chromium the page has no console errors, its table and pictures are visible and its headers sort."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zlib
+from html.parser import HTMLParser
+
+import pytest
+
+from nnarith.analysis.walk import analyze
+from nnarith.cli import main
+from nnarith.loader import load_spec, parse_spec, shipped
+from nnarith.pictures.page import page_html
+from nnarith.render.explain import figures
+from nnarith.render.tree import default_depth
+from tests.browser import Browser, find_chromium
+from tests.helpers import ENV, ROOT, cli
+
+VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "area", "base", "source", "track", "embed"}
+
+
+class Page(HTMLParser):
+    """The page read back: its tags must nest, its ids be unique; the layer tables' cells as (data-v, text)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.ids: list[str] = []
+        self.references: list[str] = []  # every src= and href=
+        self.tables: list[list[dict]] = []  # per layer table, its body rows: {"class", "cells": [(v, text)]}
+        self.details: dict[str, str] = {}  # a working's id -> its text
+        self.scripts = 0
+        self._where: list[tuple[str, dict]] = []
+        self._text: list[str] = []
+        self.feed(text)
+        self.close()
+        assert not self.open, f"tags left open: {self.open}"
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        self.ids += [a["id"]] if "id" in a else []
+        self.references += [v for k, v in attrs if k in ("src", "href", "xlink:href")]
+        self.scripts += tag == "script"
+        if tag == "table" and "layers" in a.get("class", ""):
+            self.tables.append([])
+        if tag in VOID:
+            return
+        if tag == "tr" and self.open[-1:] == ["tbody"] and self._in("table"):
+            self.tables[-1].append({"class": a.get("class", ""), "cells": []})
+        self.open.append(tag)
+        self._where.append((tag, a))
+        if tag in ("td", "details"):
+            self._text.append("")
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        self.ids += [a["id"]] if "id" in a else []
+        self.references += [v for k, v in attrs if k in ("src", "href", "xlink:href")]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes {self.open[-1:]}"
+        self.open.pop()
+        name, a = self._where.pop()
+        if name == "td":
+            text = self._text.pop()
+            if self._text:
+                self._text[-1] += text
+            if "tbody" in self.open and self.tables and self.tables[-1]:
+                self.tables[-1][-1]["cells"].append((a.get("data-v"), text, a.get("class", "")))
+        elif name == "details":
+            text = self._text.pop()
+            self.details[a["id"]] = text
+            if self._text:
+                self._text[-1] += text
+
+    def handle_data(self, data: str) -> None:
+        if self._text:
+            self._text[-1] += data
+
+    def _in(self, tag: str) -> bool:
+        return tag in self.open
+
+
+def page_of(spec: str, depth=None, **kw) -> tuple[object, str]:
+    report = analyze(load_spec(spec), **kw)
+    return report, page_html(report, default_depth(report.rows) if depth is None else depth)
+
+
+def leaf_rows(table: list[dict]) -> list[dict]:
+    """The rows that partition the network: not the input's, not a block's sum of the rows under it."""
+    return [r for r in table if r["class"] not in ("sum", "input")]
+
+
+COLUMN = {"params": 4, "MACs": 5, "memory": 6}
+
+
+@pytest.mark.parametrize("spec", sorted(shipped()))
+def test_every_shipped_spec_makes_a_page_whose_rows_add_up_to_its_totals(spec):
+    """Every shipped spec at its default depth: the page is well formed, and its leaf rows (the tree's lines)
+    add up to the totals in its foot, figure by figure; the memory with the input's row."""
+    report, text = page_of(spec)
+    page = Page(text)
+    assert len(page.ids) == len(set(page.ids))
+    assert page.scripts == 1
+    main_table = page.tables[0]
+    t = report.totals
+    for figure, total in (("params", t.params), ("MACs", t.macs)):
+        assert sum(int(r["cells"][COLUMN[figure]][0]) for r in leaf_rows(main_table)) == total
+    held = sum(int(r["cells"][COLUMN["memory"]][0]) for r in main_table if r["class"] != "sum")
+    assert held == t.memory_bytes
+    assert len(page.tables) == (2 if report.aux_rows else 1)
+    layers = len(report.rows) + len(report.aux_rows)
+    assert sorted(d for d in page.details if d.startswith("w")) == sorted(f"w{n}" for n in range(layers))
+
+
+@pytest.mark.parametrize("name, params, macs", [
+    ("conv1_1", 64 * (3 * 3 * 3 + 1), 224 * 224 * 64 * 3 * 3 * 3),
+    ("conv5_3", 512 * (3 * 3 * 512 + 1), 14 * 14 * 512 * 3 * 3 * 512),
+    ("fc6", 512 * 7 * 7 * 4096 + 4096, 512 * 7 * 7 * 4096),
+    ("fc8", 4096 * 1000 + 1000, 4096 * 1000),
+])
+def test_vgg16s_rows_hold_the_figures_of_their_formulas(name, params, macs):
+    _, text = page_of("vgg16")
+    row = next(r for r in Page(text).tables[0] if r["cells"][1][0] == name)
+    assert int(row["cells"][COLUMN["params"]][0]) == params
+    assert int(row["cells"][COLUMN["MACs"]][0]) == macs
+
+
+def test_the_table_follows_the_depth_as_shape_does():
+    """resnet50 at --depth 1: one line per top-level layer or stage, in order; at 2, the stages' bottlenecks under
+    them (3, 4, 6 and 3 of them, as the paper's Table 1 has them), each stage a sum row."""
+    report = analyze(load_spec("resnet50"))
+    top = list(dict.fromkeys(r.path[0] for r in report.rows))
+    rows = Page(page_html(report, 1)).tables[0]
+    assert [r["cells"][1][0] for r in leaf_rows(rows)] == top
+    rows = Page(page_html(report, 2)).tables[0]
+    sums = [r["cells"][1][0] for r in rows if r["class"] == "sum"]
+    assert sums == ["layer1", "layer2", "layer3", "layer4"]
+    blocks = [r["cells"][1][0] for r in leaf_rows(rows) if r["cells"][2][0] == "bottleneck"]
+    assert [sum(b.startswith(f"{s}.") for b in blocks) for s in sums] == [3, 4, 6, 3]
+
+
+def test_every_layers_working_is_explains_and_the_table_links_to_it():
+    """lenet5: each layer's <details> holds --explain's figures, and each table row links to a working there."""
+    report, text = page_of("lenet5", "all")
+    page = Page(text)
+    for n, row in enumerate(report.rows):
+        shown = page.details[f"w{n}"]
+        assert row.name in shown
+        for label, arithmetic in figures(report, row):
+            assert f"{label}{arithmetic}" in shown
+    links = [ref[1:] for ref in page.references if re.fullmatch(r"#[wg]\d+", ref)]
+    assert links and set(links) <= set(page.details)
+
+
+def test_a_collapsed_block_groups_its_layers_working():
+    """googlenet at depth 1: an inception module's row links to one group holding its layers' workings."""
+    report, text = page_of("googlenet", 1)
+    page = Page(text)
+    first = next(i for i, r in enumerate(report.rows) if r.path[0] == "inception3a")
+    count = sum(r.path[0] == "inception3a" for r in report.rows)
+    assert f"#g{first}" in page.references
+    assert f"inception3a ({'inception'}, {count} layers)" in page.details[f"g{first}"]
+
+
+HOSTILE = "--></title><script>alert(1)</script><img src=x onerror=alert(2)> & \"q\" 'a'"
+
+
+def hostile_report():
+    """A report whose every name is HTML: the spec's name and source through the loader (free text there), a
+    layer's name and kind and a flag set on its row directly (the loader allows only identifiers in names)."""
+    quoted = "'" + HOSTILE.replace("'", "''") + "'"  # YAML's single quotes: '' is one '
+    text = (f"name: {quoted}\nsource: {quoted}\ninput: [3, 7, 7]\nlayers:\n"
+            "  - conv: {out: 4, kernel: 3, stride: 3}\n  - relu\n  - flatten\n  - fc: 10\n")
+    report = analyze(parse_spec(text, "<b>spec</b>.yaml"))
+    row = report.rows[0]
+    row.name, row.path, row.kind = HOSTILE, (HOSTILE,), HOSTILE
+    row.warnings.append(HOSTILE)
+    return report
+
+
+def test_names_from_the_spec_are_escaped():
+    report = hostile_report()
+    text = page_html(report, "all")
+    page = Page(text)
+    assert page.scripts == 1 and "<script>alert" not in text and "<img" not in text
+    assert page.references == [r for r in page.references if r.startswith("#")]
+    assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 5  # title, heading, source, row, working, flag
+
+
+def external_references(text: str) -> list[str]:
+    """Whatever would make a browser fetch something: src=, href= (other than #fragments), CSS url() and
+    @import, <link>, and protocol-relative or http(s) addresses in those."""
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]*)""", text, flags=re.I)
+    found = [r for r in refs if not r.startswith("#")]
+    found += re.findall(r"url\(\s*['\"]?(?!#)[^)]*\)|@import|<link\b|<iframe\b|<object\b", text, flags=re.I)
+    return found
+
+
+@pytest.mark.parametrize("spec", ["vgg16", "googlenet", "unet"])
+def test_the_page_refers_to_nothing_outside_itself(tmp_path, spec):
+    """The command's page, pictures included: nothing is fetched, no font, no script, no picture."""
+    out = tmp_path / "page.html"
+    r = cli("report", spec, "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert external_references(out.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["vgg16", "-o", "vgg16.png"], "the page is HTML; name the file .html"),
+    (["vgg16", "-o", "no/such/folder/v.html"], "cannot write -o 'no/such/folder/v.html': No such file or directory"),
+    (["vgg16"], "Missing option '--output' / '-o'"),
+    (["vgg16", "--depth", "0", "-o", "v.html"], "expected a positive integer"),
+])
+def test_a_bad_command_line_says_why_and_exits_2(tmp_path, args, message):
+    r = cli("report", *args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_bad_spec_is_located_and_no_page_is_written(tmp_path):
+    (tmp_path / "bad.yaml").write_text("input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernal: 3}\n")
+    r = cli("report", "bad.yaml", "-o", "p.html", cwd=tmp_path)
+    assert r.returncode == 2 and "bad.yaml:3:20: error: unknown field 'kernal'" in r.stderr, r.stderr
+    assert not (tmp_path / "p.html").exists()
+
+
+def test_without_matplotlib_the_page_is_written_and_says_what_to_install(tmp_path):
+    out = tmp_path / "v.html"
+    code = ("import sys; sys.modules['matplotlib'] = None; from nnarith.cli import main; "
+            f"sys.exit(main(['report', 'vgg16', '-o', {str(out)!r}]))")
+    r = cli_python(code)
+    assert r.returncode == 0, r.stderr
+    assert "pip install 'nnarith[plot]'" in r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "matplotlib, which is not installed: pip install &#x27;nnarith[plot]&#x27;" in text
+    assert "<svg" not in text.split('id="charts"')[1].split("</section>")[0]
+
+
+def cli_python(code: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=ENV)
+
+
+def test_the_report_never_imports_torch(tmp_path):
+    out = str(tmp_path / "r.html")
+    code = (f"import sys; from nnarith.cli import main; main(['report', 'resnet18', '-o', {out!r}]); "
+            "bad = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'fvcore'}); "
+            "sys.stderr.write(repr(bad)); sys.exit(3 if bad else 0)")
+    r = cli_python(code)
+    assert r.returncode == 0 and r.stderr.endswith("[]"), r.stderr
+
+
+def test_the_example_writes_the_file_it_names(tmp_path, capsys):
+    assert main(["report", "lenet5", "-o", str(tmp_path / "lenet5.html")]) == 0
+    assert (tmp_path / "lenet5.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# -- in a real browser ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    executable = find_chromium()
+    if executable is None:
+        if os.environ.get("NNARITH_REQUIRE_TORCH"):  # CI installs Chromium: its absence is a failure there
+            pytest.fail("NNARITH_REQUIRE_TORCH is set but Chromium is not installed (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with Browser(executable, tmp_path_factory.mktemp("chromium-profile")) as b:
+        yield b
+
+
+VISIBLE = """(function (selector) {
+  var e = document.querySelector(selector);
+  if (!e) return null;
+  var r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  return {width: r.width, height: r.height, shown: s.display !== "none" && s.visibility !== "hidden"};
+})(%r)"""
+ROWS = """Array.prototype.filter.call(document.querySelectorAll("table.layers")[0].tBodies[0].rows,
+  function (r) { return getComputedStyle(r).display !== "none"; }).map(function (r) {
+  return [r.cells[0].getAttribute("data-v"), r.cells[1].getAttribute("data-v"), r.cells[%d].getAttribute("data-v")];
+})"""
+
+
+def png_size_and_colours(data: bytes) -> tuple[int, int, int]:
+    """A PNG's width, height and how many distinct pixel rows it has (1: a blank picture), from its chunks."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    chunks, pos = [], 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            chunks.append(data[pos + 8:pos + 8 + length])
+        pos += 12 + length
+    raw = zlib.decompress(b"".join(chunks))
+    stride = len(raw) // height
+    return width, height, len({raw[i * stride + 1:(i + 1) * stride] for i in range(height)})
+
+
+@pytest.mark.parametrize("spec", ["vgg16", "resnet50", "googlenet"])
+@pytest.mark.parametrize("width", [1280, 800])
+def test_in_chromium_the_page_shows_its_table_and_pictures_without_errors(browser, tmp_path, spec, width):
+    out = tmp_path / f"{spec}.html"
+    assert main(["report", spec, "-o", str(out)]) == 0
+    browser.errors.clear()
+    browser.open(out.as_uri(), width)
+    assert browser.errors == []
+    for selector in ("table.layers", "#charts svg", "#totals .cards"):
+        box = browser.evaluate(VISIBLE % selector)
+        assert box and box["shown"] and box["width"] > 200 and box["height"] > 100, (selector, box)
+    assert browser.evaluate("document.documentElement.scrollWidth") <= width  # nothing spills sideways
+    shot = browser.screenshot(tmp_path / f"{spec}-{width}.png")
+    w, h, rows = png_size_and_colours(shot)
+    assert (w, h) == (width, 900) and rows > 50
+
+
+def test_in_chromium_a_click_on_a_header_sorts_by_its_figures_exactly(browser, tmp_path):
+    """resnet50 at depth 2, sorted by params: largest first, then smallest first, by the exact integers (9.41 K
+    sorts below 1.51 M, as text would not have it); the block rows are hidden while sorted, and # restores the
+    network's order with them."""
+    out = tmp_path / "resnet50.html"
+    assert main(["report", "resnet50", "--depth", "2", "-o", str(out)]) == 0
+    browser.open(out.as_uri(), 1280)
+    tree = browser.evaluate(ROWS % 4)
+    click = "document.querySelectorAll('table.layers')[0].tHead.rows[0].cells[%d].querySelector('button').click()"
+    browser.evaluate(click % 4)
+    shown = browser.evaluate(ROWS % 4)
+    report = analyze(load_spec("resnet50"))
+    leaves = [r for r in Page(page_html(report, 2)).tables[0] if r["class"] != "sum"]
+    assert len(shown) == len(leaves) < len(tree)
+    values = [None if v is None else int(v) for _, _, v in shown]
+    known = [v for v in values if v is not None]  # the input's row has no params to sort by: it stays last
+    assert values == sorted(known, reverse=True) + [None]
+    # the largest: layer4's first bottleneck, 1x1 1024->512, 3x3 512->512, 1x1 512->2048, the 1x1 1024->2048
+    # projection, and four batch norms' scale and shift
+    assert shown[0][1:] == ["layer4.bottleneck1", str(1024 * 512 + 9 * 512 * 512 + 512 * 2048 + 1024 * 2048
+                                                      + 2 * (512 + 512 + 2048 + 2048))]
+    browser.evaluate(click % 4)
+    again = [None if v is None else int(v) for _, _, v in browser.evaluate(ROWS % 4)]
+    assert again == sorted(known) + [None]
+    browser.evaluate(click % 0)
+    assert browser.evaluate(ROWS % 4) == tree
+    assert browser.errors == []
+
+
+def test_in_chromium_names_from_the_spec_run_nothing(browser, tmp_path):
+    out = tmp_path / "hostile.html"
+    out.write_text(page_html(hostile_report(), "all"), encoding="utf-8")
+    browser.errors.clear()
+    browser.open(out.as_uri(), 1280)
+    assert browser.errors == []  # an alert() would be a dialog, counted as an error
+    assert browser.evaluate("document.querySelectorAll('script, img').length") == 1
+    assert browser.evaluate("document.querySelector('h1').textContent") == HOSTILE
+
+
+def test_in_chromium_a_link_to_a_working_opens_it(browser, tmp_path):
+    out = tmp_path / "googlenet.html"
+    assert main(["report", "googlenet", "--depth", "1", "-o", str(out)]) == 0
+    browser.open(out.as_uri(), 1280)
+    link = browser.evaluate("document.querySelector('table.layers a[href^=\"#w\"]').getAttribute('href')")
+    browser.evaluate("document.querySelector('table.layers a[href^=\"#g\"]').click()")
+    group = browser.evaluate("location.hash.slice(1)")
+    assert browser.evaluate(f"document.getElementById('{group}').open") is True
+    browser.evaluate(f"location.hash = '{link}'")
+    assert browser.evaluate(f"document.getElementById('{link[1:]}').open") is True
+    assert browser.errors == []
+
+
+def test_the_screenshot_helper_reads_a_blank_png_as_blank():
+    """The non-blank check above means something: one colour everywhere is one distinct row."""
+    raw = b"".join(b"\x00" + b"\xff\xff\xff" * 4 for _ in range(3))
+    png = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 3, 8, 2, 0, 0, 0))
+           + _chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b""))
+    assert png_size_and_colours(png) == (4, 3, 1)
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
