@@ -4,9 +4,12 @@ headless Chromium the page has no console errors, its table and pictures are vis
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import struct
+import subprocess
+import sys
 import zlib
 from html.parser import HTMLParser
 
@@ -232,22 +235,34 @@ def test_a_bad_spec_is_located_and_no_page_is_written(tmp_path):
     assert not (tmp_path / "p.html").exists()
 
 
-def test_without_matplotlib_the_page_is_written_and_says_what_to_install(tmp_path):
+@pytest.mark.parametrize("blocked, section, install", [
+    ("matplotlib", "charts", "matplotlib, which is not installed: pip install &#x27;nnarith[plot]&#x27;"),
+    ("graphviz", "diagram", "needs the graphviz Python package: pip install &#x27;nnarith[diagram]&#x27;"),
+])
+def test_without_a_pictures_library_the_page_is_written_and_says_what_to_install(tmp_path, blocked, section,
+                                                                                 install):
     out = tmp_path / "v.html"
-    code = ("import sys; sys.modules['matplotlib'] = None; from nnarith.cli import main; "
+    code = (f"import sys; sys.modules[{blocked!r}] = None; from nnarith.cli import main; "
             f"sys.exit(main(['report', 'vgg16', '-o', {str(out)!r}]))")
     r = cli_python(code)
     assert r.returncode == 0, r.stderr
-    assert "pip install 'nnarith[plot]'" in r.stderr
+    assert html.unescape(install) in r.stderr and "the page is written without it" in r.stderr
     text = out.read_text(encoding="utf-8")
-    assert "matplotlib, which is not installed: pip install &#x27;nnarith[plot]&#x27;" in text
-    assert "<svg" not in text.split('id="charts"')[1].split("</section>")[0]
+    shown = text.split(f'id="{section}"')[1].split("</section>")[0]
+    assert install in shown and "<svg" not in shown
+    assert text.count("<svg") == 1  # the other picture is there
+
+
+def test_without_graphvizs_dot_program_the_page_says_what_to_install(tmp_path):
+    out = tmp_path / "v.html"
+    r = subprocess.run([sys.executable, "-m", "nnarith", "report", "lenet5", "-o", str(out)], cwd=ROOT,
+                       capture_output=True, text=True, env={**ENV, "PATH": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert "needs Graphviz&#x27;s dot program, which is not on PATH" in out.read_text(encoding="utf-8")
+    assert "apt-get install graphviz" in r.stderr
 
 
 def cli_python(code: str):
-    import subprocess
-    import sys
-
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=ENV)
 
 
@@ -313,7 +328,7 @@ def test_in_chromium_the_page_shows_its_table_and_pictures_without_errors(browse
     browser.errors.clear()
     browser.open(out.as_uri(), width)
     assert browser.errors == []
-    for selector in ("table.layers", "#charts svg", "#totals .cards"):
+    for selector in ("table.layers", "#diagram svg", "#charts svg", "#totals .cards"):
         box = browser.evaluate(VISIBLE % selector)
         assert box and box["shown"] and box["width"] > 200 and box["height"] > 100, (selector, box)
     assert browser.evaluate("document.documentElement.scrollWidth") <= width  # nothing spills sideways

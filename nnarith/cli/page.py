@@ -42,10 +42,10 @@ def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOpt
     net = load_spec(spec, parse_shape(input) if input is not None else None)
     report = analyze(net, batch=batch, dtype=dtype, strict=strict)
     shown = default_depth(report.rows) if depth is None else depth
-    pictures = draw_pictures(net, report, shown)
+    pictures = draw_pictures(net, report, depth)
     for picture in pictures:
         if picture.svg is None:  # the page says so too, where the picture would be
-            sys.stderr.write(f"note: {picture.missing}; the page is written without them\n")
+            sys.stderr.write(f"note: {picture.missing} (the page is written without it)\n")
     text = page_html(report, shown, pictures, exact=exact)
     try:
         with open(output, "w", encoding="utf-8") as out:

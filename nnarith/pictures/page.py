@@ -36,7 +36,14 @@ CHARTS_MISSING = "The charts are drawn with matplotlib, which is not installed: 
 
 
 def draw_pictures(net: Network, report: Report, depth: Depth) -> list[Picture]:
-    """The page's pictures at the table's depth; one whose library is not installed says what to install."""
+    """The diagram and the charts, as `nnarith diagram` and `nnarith plot` draw them at `depth` (None: each
+    picture's own default); one whose library is not installed says instead what to install."""
+    from nnarith.pictures.dot import MissingGraphviz, diagram_svg
+
+    try:
+        diagram = Picture("diagram", "Diagram", diagram_svg(net, report, depth))
+    except MissingGraphviz as e:
+        diagram = Picture("diagram", "Diagram", None, f"The diagram is not drawn: {e}")
     try:
         from nnarith.pictures.plot import figure_svg
     except ImportError as e:
@@ -45,7 +52,7 @@ def draw_pictures(net: Network, report: Report, depth: Depth) -> list[Picture]:
         charts = Picture("charts", "Charts", None, CHARTS_MISSING)
     else:
         charts = Picture("charts", "Charts", figure_svg(report, None, depth, net=net))
-    return [charts]
+    return [diagram, charts]
 
 
 def page_html(report: Report, depth: Depth, pictures: Sequence[Picture] = (), *, exact: bool = False) -> str:
@@ -155,13 +162,22 @@ def _conventions(report: Report) -> str:
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)  # an SVG file's XML declaration and doctype
+_WIDTH = re.compile(r'\A(<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?")')
+# A picture shrinks to the page's width, but not below this share of its own size: below it the diagram's 14 pt
+# labels would be under 10 px; the box scrolls sideways instead.
+LEAST_SCALE = 0.75
 
 
 def _picture(p: Picture) -> str:
     if p.svg is None:
         inner = f'<p class="missing">{esc(p.missing)}</p>'
     else:
-        inner = f'<div class="picture">{_PROLOGUE.sub("", p.svg, count=1)}</div>'
+        svg = _PROLOGUE.sub("", p.svg, count=1)
+        size = _WIDTH.match(svg)
+        if size:
+            px = float(size[2]) * (4 / 3 if size[3] == "pt" else 1)
+            svg = f'{size[1]} style="min-width: {round(px * LEAST_SCALE)}px"' + svg[size.end():]
+        inner = f'<div class="picture">{svg}</div>'
     return f'<section id="{p.anchor}"><h2>{esc(p.title)}</h2>{inner}</section>'
 
 
