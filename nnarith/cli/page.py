@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from nnarith.cli.common import OUTPUT, Batch, Depth, DtypeOption, Exact, Input, Spec, Strict, parse_shape
+from nnarith.cli.common import OUTPUT, Batch, Depth, DtypeOption, Exact, Input, Spec, Strict, parse_shape, write
 from nnarith.cli.help import ANALYSE, command
 from nnarith.errors import UsageError
 from nnarith.text import visible
@@ -35,7 +35,7 @@ def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOpt
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
     from nnarith.pictures.page import draw_pictures, page_html
-    from nnarith.render.tree import default_depth
+    from nnarith.render.tree import default_depth, tree
 
     if not output.lower().endswith(SUFFIXES):
         raise UsageError(f"-o '{visible(output)}': the page is HTML; name the file .html, e.g. -o page.html")
@@ -52,4 +52,9 @@ def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOpt
             out.write(text)
     except (OSError, ValueError) as e:  # ValueError: a NUL in the name
         raise UsageError(f"cannot write -o '{visible(output)}': {getattr(e, 'strerror', None) or e}") from None
+    rows = len(tree(report.rows, shown))
+    folded = "" if rows == len(report.rows) else f" in {rows} rows (--depth {shown})"
+    drawn = " and ".join(p.anchor for p in pictures if p.svg is not None)
+    write(f"wrote {output}: {report.name}, {len(report.rows)} layers{folded}"
+          + (f", with its {drawn}" if drawn else "") + "\n")
     return 0
