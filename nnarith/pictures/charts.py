@@ -16,7 +16,7 @@ from nnarith.analysis.report import Report, Row
 from nnarith.layers.base import MAP
 from nnarith.loader.nodes import Network
 from nnarith.render.lines import Depth, Line, lines
-from nnarith.render.tree import default_depth
+from nnarith.render.tree import INNER, SCREEN
 
 WHOLE_TEXT, UNDEFINED_TEXT = "whole", "n/a"  # as the table writes a field that is not one window
 
@@ -79,8 +79,8 @@ class Charts:
 
 
 def charts(report: Report, net: Network | None = None, depth: Depth = None) -> Charts:
-    """The chart data of `report` at `depth` levels (None: the depth `shape`'s table picks, at most a screen of
-    rows; 'all': every layer). `net`, the network analysed, gives the bytes kept for backward."""
+    """The chart data of `report` at `depth` levels (None: default_depth's; 'all': every layer). `net`, the
+    network analysed, gives the bytes kept for backward."""
     shown = default_depth(report.rows) if depth is None else depth
     folded_lines = lines(report.rows, shown)
     level = 10**9 if shown == "all" else shown
@@ -108,6 +108,21 @@ def charts(report: Report, net: Network | None = None, depth: Depth = None) -> C
         size=_sizes(report, groups),
         totals={"params": report.totals.params, "macs": report.totals.macs, "memory": report.totals.memory_bytes},
     )
+
+
+def default_depth(rows: list[Row]) -> Depth:
+    """'all' where every layer fits a screen (SCREEN positions, as the table's rows); else, as the table picks
+    its depth, the deepest whose positions fit and whose folded blocks are blocks rather than a merge's parts.
+    Positions, not rows: a chart has no row for a container, so U-Net's nested merges fit whole."""
+    if len(rows) <= SCREEN:
+        return "all"
+    best = 1
+    for d in range(1, max(len(r.path) for r in rows)):
+        if len(lines(rows, d)) > SCREEN:
+            break
+        if not any(len(r.path) > d and r.kinds[d - 1] in INNER for r in rows):
+            best = d
+    return best
 
 
 def axis_names(rank: int) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from nnarith.render.lines import Depth
 FORMATS = ("png", "svg", "pdf")
 PANEL_HEIGHT = 2.4  # inches
 LABEL_PITCH = 0.17  # inches between two names on the x axis (9 pt text, turned upright)
+MARGINS = 1.5  # inches of the figure's width outside the charts: the y axes' labels and ticks
 NAME_LIMIT = 24  # characters of a position's name shown; a longer one keeps its first and last parts
 DPI = 110
 SVG_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}  # no date: the same spec, the same file
@@ -68,7 +69,7 @@ def figure(data: Charts, metrics: Sequence[str]) -> Figure:
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_xlim(-0.6, n - 0.4)
-    every = max(1, math.ceil(n * LABEL_PITCH / (width - 1.5)))
+    every = max(1, math.ceil(LABEL_PITCH / _pitch(axes[-1], n)))
     bottom = axes[-1]
     bottom.set_xticks(range(0, n, every), names[::every], rotation=90)
     for ax in axes[:-1]:
@@ -112,11 +113,15 @@ def _title(data: Charts) -> str:
 
 
 def _short(name: str) -> str:
+    """A dotted name of at most NAME_LIMIT characters: its first parts and its last, the middle elided."""
     if len(name) <= NAME_LIMIT:
         return name
-    first, *_, last = name.split(".")
-    short = f"{first}…{last}"
-    return short if len(short) <= NAME_LIMIT else name[:NAME_LIMIT - 1] + "…"
+    *parts, last = name.split(".")
+    for keep in range(len(parts) - 1, 0, -1):
+        short = ".".join(parts[:keep]) + "…" + last
+        if len(short) <= NAME_LIMIT:
+            return short
+    return name[:NAME_LIMIT - 1] + "…"
 
 
 def _prefix(most: float, prefixes: tuple[tuple[int, str], ...]) -> tuple[int, str]:
@@ -152,16 +157,27 @@ def _macs(ax, data: Charts, group: tuple[str, ...]) -> None:
     _count_panel(ax, data, "macs", "MACs", "multiply-accumulates, bias excluded; FLOPs = 2 x MACs")
 
 
-def _shares(ax, values: Sequence[int | None], total: int, scale: int, top: int = 4, least: float = 0.05) -> None:
-    """The share of the total above the bars that hold the most (at least 5% each, 4 at most)."""
+def _shares(ax, values: Sequence[int | None], total: int, scale: int, top: int = 4, least: float = 0.025) -> None:
+    """The share of the total above the bars that hold the most (at least 2.5% each, 4 at most); upright where
+    two of them are too close for their text to stand side by side."""
     if not total:
         return
     biggest = sorted((v, i) for i, v in enumerate(values) if v and v / total >= least)[-top:]
+    if not biggest:
+        return
+    texts = {i: f"{100 * v / total:.1f}%" for v, i in biggest}
+    at = sorted(texts)
+    pitch = _pitch(ax, len(values)) * min((b - a for a, b in zip(at, at[1:])), default=len(values))
+    upright = pitch < 0.07 * max(len(t) for t in texts.values()) + 0.05  # inches: 8.5 pt digits side by side
     for v, i in biggest:
-        ax.annotate(f"{100 * v / total:.1f}%", (i, v / scale), xytext=(0, 2), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8.5)
-    if biggest:
-        ax.set_ylim(top=max(v for v, _ in biggest) / scale * 1.15)
+        ax.annotate(texts[i], (i, v / scale), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=8.5, rotation=90 if upright else 0)
+    ax.set_ylim(top=max(v for v, _ in biggest) / scale * (1.3 if upright else 1.15))
+
+
+def _pitch(ax, positions: int) -> float:
+    """Inches between two positions on the x axis: the figure's width, less its margins, over the positions."""
+    return (ax.get_figure().get_figwidth() - MARGINS) / positions
 
 
 def _memory(ax, data: Charts, group: tuple[str, ...]) -> None:
@@ -181,29 +197,29 @@ def _memory(ax, data: Charts, group: tuple[str, ...]) -> None:
             else ""
         _bars(ax, data.saved.values, COLOURS["saved"], 0.2 if both else 0, width, scale=scale,
               label=f"kept for backward (one training step): {units.si_bytes(kept)} in all{aux}")
-    ax.set_ylabel("bytes" if scale == 1 else f"{prefix}\n({prefix} = 10^{round(math.log10(scale))} bytes)")
+    ax.set_ylabel("memory\n(bytes)" if scale == 1 else f"memory\n({prefix} = 10^{round(math.log10(scale))} bytes)")
     ax.set_title(f"memory {_per(data)}, batch {data.batch}, {data.dtype}", loc="left")
+    ax.set_ylim(top=most / scale * (1.25 + 0.2 * both))  # room for the legend above the bars
     ax.legend(loc="upper right", frameon=False)
 
 
 def _share(ax, data: Charts, group: tuple[str, ...]) -> None:
     xs = range(len(data.positions))
-    for metric, label in (("params", "parameters"), ("macs", "MACs"), ("memory", "activation memory")):
+    params, cum = data.params.values, data.share("params")
+    # where the largest parameter step starts, and what it and the rest hold: VGG-16's fc6 to fc8 hold 89.4%
+    step = max(range(1, len(params)), key=lambda k: params[k] or 0) if data.totals["params"] else None
+    rest = "" if step is None else (f" ({_short(data.positions[step].name)} to the output: "
+                                    f"{100 * (1 - cum[step - 1]):.1f}%)")
+    for metric, label in (("params", "parameters" + rest), ("macs", "MACs"), ("memory", "activation memory")):
         ax.plot(xs, [100 * s for s in data.share(metric)], color=COLOURS[metric], label=label, linewidth=1.8,
                 marker="o" if len(xs) <= 60 else None, markersize=3)
+    if step is not None:
+        ax.axvline(step - 0.5, color=COLOURS["params"], linewidth=0.9, linestyle=":")
     ax.set_ylim(0, 105)
     ax.set_yticks([0, 25, 50, 75, 100])
     ax.set_ylabel("cumulative share\n(% of the total)")
     ax.set_title("cumulative share, from the input to each position (the total is 100%)", loc="left")
-    ax.legend(loc="upper left", frameon=False)
-    # the rest of the network from its largest parameter step on: VGG-16's fc layers hold 89.4%
-    params, cum = data.params.values, data.share("params")
-    if data.totals["params"]:
-        i = max(range(1, len(params)), key=lambda k: params[k] or 0)
-        rest = 100 * (1 - cum[i - 1])
-        ax.annotate(f"{data.positions[i].name} to the output:\n{rest:.1f}% of the parameters",
-                    (i, 100 * cum[i]), xytext=(-8, -6), textcoords="offset points", ha="right", va="top",
-                    fontsize=8.5, color=COLOURS["params"])
+    ax.legend(loc="best", frameon=False)
 
 
 def _fields(ax, data: Charts, group: tuple[str, ...]) -> None:
