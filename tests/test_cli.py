@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from nnarith.cli import analyze, check, library, main, memory, torch_cmds
+from nnarith.cli import analyze, check, diagram, library, main, memory, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -92,12 +92,13 @@ def test_kinds_lists_fields():
 
 
 EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("memory", memory.EXAMPLES),
+            ("diagram", diagram.EXAMPLES),
             ("check", check.EXAMPLES),
             ("list", library.LIST_EXAMPLES), ("kinds", library.KINDS_EXAMPLES),
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
             ("export", torch_cmds.EXPORT_EXAMPLES)]
 PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
-          "check": ["Network", "Checking", "Output"],
+          "check": ["Network", "Checking", "Output"], "diagram": ["Analysis", "Output"],
           "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
           "export": ["Model", "Output"]}
 WIDE = {**ENV, "COLUMNS": "200"}  # rich wraps help to $COLUMNS where it is not a terminal
@@ -107,9 +108,9 @@ def test_the_help_lists_every_command_in_its_panel():
     out = subprocess.run([sys.executable, "-m", "nnarith", "--help"], capture_output=True, text=True, env=WIDE,
                          cwd=ROOT).stdout
     panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
-    assert panels == ["Options", "Analyse", "Check", "Library", "PyTorch (needs nnarith[torch])"]
+    assert panels == ["Options", "Analyse", "Pictures", "Check", "Library", "PyTorch (needs nnarith[torch])"]
     listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
-    assert listed == ["shape", "calc", "memory", "check", "list", "kinds", "verify", "bench", "export"]
+    assert listed == ["shape", "calc", "memory", "diagram", "check", "list", "kinds", "verify", "bench", "export"]
     assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
     assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
                                             "--show-completion"))
@@ -126,13 +127,13 @@ def test_every_command_shows_its_examples_and_panels(command, examples):
 
 
 @pytest.mark.parametrize("command, example", [(name, e) for name, examples in EXAMPLES for e in examples])
-def test_every_example_runs(command, example):
+def test_every_example_runs(command, example, tmp_path):
     if command in ("verify", "bench", "export"):
         pytest.importorskip("torch")
         pytest.importorskip("fvcore")
     argv = shlex.split(example)
     assert argv[:2] == ["nnarith", command]
-    r = cli(*argv[1:])
+    r = cli(*argv[1:], cwd=tmp_path if "-o" in argv else ROOT)  # a file it writes lands in a scratch folder
     assert r.returncode == 0, (example, r.stderr)
 
 

@@ -20,6 +20,7 @@ def _text(text: str) -> str:
 
 # The panels the commands are grouped in, in `nnarith --help`
 ANALYSE, CHECK, LIBRARY, TORCH = "Analyse", "Check", "Library", _text("PyTorch (needs nnarith[torch])")
+PICTURES = "Pictures"
 
 
 def _colour() -> None:

@@ -36,13 +36,15 @@ def to_dot(graph: Graph, subtitle: str = "") -> str:
     """DOT text for the graph: top to bottom, a box per layer or folded block, an ellipse per merge."""
     title = _html(graph.title) + (f'<br/><font point-size="12">{_html(subtitle)}</font>' if subtitle else "")
     lines = [
-        f"digraph {_quoted(graph.title)} {{",
-        f'  graph [rankdir=TB, newrank=true, ordering=out, nodesep=0.3, ranksep=0.32, pad=0.25, fontname="{FONT}", '
+        "digraph network {",  # the name is in the label and tooltip, which Graphviz reads with their escapes
+        f'  graph [rankdir=TB, newrank=true, nodesep=0.3, ranksep=0.32, pad=0.25, fontname="{FONT}", '
         f"fontsize=18, labelloc=t, label=<{title}>, tooltip={_quoted(graph.title)}];",
         f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=13, margin="0.14,0.05"];',
         '  edge [color="#555555", arrowsize=0.7];',
     ]
     _members(graph.root, lines, "  ")
+    for ids in graph.orders:  # a merge's branches left to right, in the spec's order
+        lines.append(f"  {{rank=same; {' -> '.join(ids)} [style=invis];}}")
     for e in graph.edges:
         extra = _EDGES.get(e.kind)
         lines.append(f"  {e.tail} -> {e.head}" + (f" [{extra}]" if extra else "") + ";")
@@ -99,8 +101,10 @@ def _html(text: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    """A DOT double-quoted string: backslashes (Graphviz's escapes such as \\N) and quotes escaped."""
-    return '"' + visible(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT double-quoted string: backslashes (Graphviz's escapes such as \\N), quotes and ampersands (Graphviz
+    reads entities in it) escaped."""
+    text = visible(text).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\n", "\\n") + '"'
 
 
 def render(dot: str, format: str) -> bytes:

@@ -67,6 +67,7 @@ class Graph:
     edges: list[Edge]
     depth: int  # the depth drawn (ALL: every layer)
     boxes: list[Box] = field(default_factory=list)  # every box, in execution order
+    orders: list[list[str]] = field(default_factory=list)  # boxes of one rank drawn left to right: a merge's branches
 
     @property
     def ranks(self) -> int:
@@ -112,6 +113,7 @@ class _Builder:
         self.signatures = signatures  # by id(node): the same at every depth, so shared between builders
         self.boxes: list[Box] = []
         self.edges: list[Edge] = []
+        self.orders: list[list[str]] = []
         self.clusters = 0
 
     def graph(self, net: Network) -> Graph:
@@ -119,7 +121,7 @@ class _Builder:
         start = self.box(root, Box("", ["input"], "input", "input", self.report.input.dims, Counts(), 0, INPUT), [])
         self.children(net.body.children, (), [start], root, False)
         folded = any(b.role == BLOCK for b in self.boxes)  # else the depth folds nothing: every layer is drawn
-        return Graph(net.name, root, self.edges, self.depth if folded else ALL, self.boxes)
+        return Graph(net.name, root, self.edges, self.depth if folded else ALL, self.boxes, self.orders)
 
     def box(self, cluster: Cluster, box: Box, tails: list[tuple[str, str]]) -> tuple[str, str]:
         """Adds a box fed by `tails` ((id, edge kind) pairs); returns it as a tail."""
@@ -167,14 +169,19 @@ class _Builder:
     def merge(self, node: Merge, names: list[str], label: str, full: tuple[str, ...], tails: list[tuple[str, str]],
               cluster: Cluster, aux: bool) -> list[tuple[str, str]]:
         ends: list[tuple[str, str]] = []
+        heads: list[Box] = []  # each drawn branch's first box
         for branch in node.branches:
             inner = full + (branch.name,)
+            before = len(self.boxes)
             if all(leaf.layer.kind == "identity" for leaf in _leaves(branch)):
                 ends += [(t, SHORTCUT) for t, _ in tails]  # the input itself, drawn as an edge
             elif len(inner) >= self.depth:
                 ends += self.node([branch], full, tails, cluster, aux)
             else:
                 ends += self.children(branch.children, inner, tails, cluster, aux)
+            heads += self.boxes[before:before + 1]
+        if len(heads) > 1 and all(any(h is m for m in cluster.members) for h in heads):
+            self.orders.append([h.id for h in heads])  # Graphviz would place them as it likes, or reversed
         row = self.rows[names[0]]
         return [self.box(cluster, Box("", names, label, row.kind, row.shape.dims,
                                       row.counts, 1, MERGE, aux), ends)]
