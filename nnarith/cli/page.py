@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from nnarith.cli.common import OUTPUT, Batch, Depth, DtypeOption, Exact, Input, Spec, Strict, parse_shape, write
-from nnarith.cli.help import ANALYSE, command
+from nnarith.cli.help import PICTURES, command
 from nnarith.errors import UsageError
 from nnarith.text import visible
 
@@ -18,7 +18,7 @@ style, script and pictures are inline, so it opens offline and can be mailed or 
 EXAMPLES = [
     "nnarith report vgg16 -o vgg16.html",
     "nnarith report resnet50 --depth 2 -o resnet50.html",
-    "nnarith report specs/googlenet.yaml --batch 32 --dtype fp16 -o g.html",
+    "nnarith report googlenet --batch 32 --dtype fp16 -o googlenet.html",
 ]
 SUFFIXES = (".html", ".htm")
 
@@ -27,7 +27,7 @@ Output = Annotated[str, typer.Option("--output", "-o", metavar="FILE.html", show
 
 
 def add(app: typer.Typer) -> None:
-    app.command("report", **command(DOC, EXAMPLES, ANALYSE))(report)
+    app.command("report", **command(DOC, EXAMPLES, PICTURES))(report)
 
 
 def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32", strict: Strict = False,
