@@ -63,16 +63,15 @@ def page_html(report: Report, depth: Depth, pictures: Sequence[Picture] = (), *,
                        with_input=True)
     aux = layer_table(report, report.aux_rows, report.aux_totals, depth, exact=exact, marks=marks,
                       first=aux_first, with_input=False) if report.aux_rows else ""
-    sections = [("totals", "Totals"), ("conventions", "What the figures count"),
-                *((p.anchor, p.title) for p in pictures), ("layers", "Layers"),
-                *([("heads", "Training-only heads")] if aux else []), ("working", "Working")]
+    sections = [("totals", "Totals"), ("conventions", "What the figures count"), ("layers", "Layers"),
+                *([("heads", "Training-only heads")] if aux else []), *((p.anchor, p.title) for p in pictures),
+                ("working", "Working")]
     nav = " ".join(f'<a href="#{anchor}">{title}</a>' for anchor, title in sections)
     body = [
         _header(report),
         f'<nav class="sections">{nav}</nav>',
         '<section id="totals"><h2>Totals</h2>', _cards(report), _totals_table(report), "</section>",
         '<section id="conventions"><h2>What the figures count</h2>', _conventions(report), "</section>",
-        *(_picture(p) for p in pictures),
         '<section id="layers"><h2>Layers</h2>',
         "<p>Click a header to sort by it (again to reverse); # restores the network's order. Hover a figure for "
         "its exact value; a layer's name opens its working.</p>",
@@ -82,8 +81,8 @@ def page_html(report: Report, depth: Depth, pictures: Sequence[Picture] = (), *,
         body += ['<section id="heads">', f"<h2>{esc(AUX_HEADING)}</h2>",
                  '<p class="sort-status" aria-live="polite">In network order.</p>', aux,
                  _totals_table(report, report.aux_totals), "</section>"]
-    body += [_working(report, depth), f'<footer>Written by nnarith {__version__} from <code>{esc(report.file)}</code>.'
-             "</footer>"]
+    body += [*(_picture(p) for p in pictures), _working(report, depth),
+             f"<footer>Written by nnarith {__version__} from <code>{esc(report.file)}</code>.</footer>"]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(report.name)}: nnarith report</title>\n<style>\n{_asset('page.css')}</style></head>\n"
