@@ -78,13 +78,14 @@ class Browser:
     def send(self, method: str, session: bool = False, **params: Any) -> dict:
         """A command, and its result once it comes; events met on the way are read for errors."""
         self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
+        ident = self._next_id
+        message: dict[str, Any] = {"id": ident, "method": method, "params": params}
         if session:
             message["sessionId"] = self.session
         os.write(self._commands, json.dumps(message).encode() + b"\0")
         while True:
             reply = self._read()
-            if reply.get("id") == self._next_id:
+            if reply.get("id") == ident:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply["result"]
@@ -119,6 +120,12 @@ class Browser:
             self.errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params["args"]))
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
             self.errors.append(f"{params['entry'].get('url', '')}: {params['entry']['text']}")
+        elif method == "Page.javascriptDialogOpening":  # alert(), confirm(): a page of ours opens none
+            self.errors.append(f"a {params['type']} dialog: {params['message']}")
+            self._next_id += 1  # dismissed without waiting for the answer, which _read passes over
+            os.write(self._commands, json.dumps({"id": self._next_id, "method": "Page.handleJavaScriptDialog",
+                                                 "params": {"accept": False},
+                                                 "sessionId": message["sessionId"]}).encode() + b"\0")
 
     def open(self, url: str, width: int, height: int = 900) -> None:
         self.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,

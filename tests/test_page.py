@@ -176,13 +176,16 @@ def test_a_collapsed_block_groups_its_layers_working():
 HOSTILE = "--></title><script>alert(1)</script><img src=x onerror=alert(2)> & \"q\" 'a'"
 
 
-def hostile_report():
-    """A report whose every name is HTML: the spec's name and source through the loader (free text there), a
-    layer's name and kind and a flag set on its row directly (the loader allows only identifiers in names)."""
+def hostile_spec() -> str:
+    """A spec whose free text (its name and source: the loader allows only identifiers in layer names) is HTML."""
     quoted = "'" + HOSTILE.replace("'", "''") + "'"  # YAML's single quotes: '' is one '
-    text = (f"name: {quoted}\nsource: {quoted}\ninput: [3, 7, 7]\nlayers:\n"
+    return (f"name: {quoted}\nsource: {quoted}\ninput: [3, 7, 7]\nlayers:\n"
             "  - conv: {out: 4, kernel: 3, stride: 3}\n  - relu\n  - flatten\n  - fc: 10\n")
-    report = analyze(parse_spec(text, "<b>spec</b>.yaml"))
+
+
+def hostile_report():
+    """The hostile spec's report, its first layer's name and kind and a flag of it made HTML too (set on the row)."""
+    report = analyze(parse_spec(hostile_spec(), "<b>spec</b>.yaml"))
     row = report.rows[0]
     row.name, row.path, row.kind = HOSTILE, (HOSTILE,), HOSTILE
     row.warnings.append(HOSTILE)
@@ -366,13 +369,21 @@ def test_in_chromium_a_click_on_a_header_sorts_by_its_figures_exactly(browser, t
     assert browser.errors == []
 
 
-def test_in_chromium_names_from_the_spec_run_nothing(browser, tmp_path):
+@pytest.mark.parametrize("how", ["page", "command"])
+def test_in_chromium_names_from_the_spec_run_nothing(browser, tmp_path, how):
+    """The page of the hostile report, and the command's page of the hostile spec (in a file named with HTML,
+    its name in the footer) with the diagram and the charts, which show its name too."""
     out = tmp_path / "hostile.html"
-    out.write_text(page_html(hostile_report(), "all"), encoding="utf-8")
+    if how == "page":
+        out.write_text(page_html(hostile_report(), "all"), encoding="utf-8")
+    else:
+        (tmp_path / "<b>spec&.yaml").write_text(hostile_spec(), encoding="utf-8")
+        assert main(["report", str(tmp_path / "<b>spec&.yaml"), "-o", str(out)]) == 0
+        assert Page(out.read_text(encoding="utf-8")).scripts == 1
     browser.errors.clear()
     browser.open(out.as_uri(), 1280)
     assert browser.errors == []  # an alert() would be a dialog, counted as an error
-    assert browser.evaluate("document.querySelectorAll('script, img').length") == 1
+    assert browser.evaluate("document.querySelectorAll('script, img, b').length") == 1
     assert browser.evaluate("document.querySelector('h1').textContent") == HOSTILE
 
 
