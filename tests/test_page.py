@@ -136,6 +136,16 @@ def test_vgg16s_rows_hold_the_figures_of_their_formulas(name, params, macs):
     assert int(row["cells"][COLUMN["MACs"]][0]) == macs
 
 
+@pytest.mark.parametrize("exact, params, macs", [
+    (False, "102.76 M", "102.76 M"),
+    (True, f"{512 * 7 * 7 * 4096 + 4096:,}", f"{512 * 7 * 7 * 4096:,}"),
+])
+def test_the_figures_are_shown_short_or_exact_as_shape_shows_them(exact, params, macs):
+    report = analyze(load_spec("vgg16"))
+    row = next(r for r in Page(page_html(report, "all", exact=exact)).tables[0] if r["cells"][1][0] == "fc6")
+    assert (row["cells"][COLUMN["params"]][1], row["cells"][COLUMN["MACs"]][1]) == (params, macs)
+
+
 def test_the_table_follows_the_depth_as_shape_does():
     """resnet50 at --depth 1: one line per top-level layer or stage, in order; at 2, the stages' bottlenecks under
     them (3, 4, 6 and 3 of them, as the paper's Table 1 has them), each stage a sum row."""

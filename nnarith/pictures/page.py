@@ -195,7 +195,7 @@ def _marks(marks: Marks) -> str:
 def _working(report: Report, depth: Depth) -> str:
     """--explain's working, one <details> per layer (w{n}), and the layers of a block the table collapses inside
     one more (g{n}), numbered as the tables link them."""
-    out = ['<section id="working"><h2>Working</h2>', f"<p>{esc(TITLE)}: open a layer to see it.</p>",
+    out = ['<section id="working"><h2>Working</h2>', f"<p>{esc(TITLE)}. Open a layer to see its working.</p>",
            '<p class="tools"><button data-details="open">open all</button>'
            '<button data-details="close">close all</button></p>']
     for title, rows, first in (("", report.rows, 0), (AUX_HEADING, report.aux_rows, len(report.rows))):
