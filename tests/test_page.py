@@ -288,6 +288,16 @@ def test_the_report_never_imports_torch(tmp_path):
     assert r.returncode == 0 and r.stderr.endswith("[]"), r.stderr
 
 
+def test_the_command_says_what_it_wrote(tmp_path):
+    """ResNet-50 at its default depth, 2: 6 top-level layers (conv1, bn1, relu1, maxpool1, avgpool, fc), 4 stages
+    and their 3 + 4 + 6 + 3 bottlenecks."""
+    r = cli("report", "resnet50", "-o", "r.html", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    layers = len(analyze(load_spec("resnet50")).rows)
+    assert r.stdout == (f"wrote r.html: ResNet-50, {layers} layers, a table of {6 + 4 + 16} rows (--depth 2), its "
+                        "diagram and charts\n")
+
+
 def test_the_example_writes_the_file_it_names(tmp_path, capsys):
     assert main(["report", "lenet5", "-o", str(tmp_path / "lenet5.html")]) == 0
     assert (tmp_path / "lenet5.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

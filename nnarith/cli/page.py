@@ -53,8 +53,7 @@ def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOpt
     except (OSError, ValueError) as e:  # ValueError: a NUL in the name
         raise UsageError(f"cannot write -o '{visible(output)}': {getattr(e, 'strerror', None) or e}") from None
     rows = len(tree(report.rows, shown))
-    folded = "" if rows == len(report.rows) else f" in {rows} rows (--depth {shown})"
     drawn = " and ".join(p.anchor for p in pictures if p.svg is not None)
-    write(f"wrote {output}: {report.name}, {len(report.rows)} layers{folded}"
-          + (f", with its {drawn}" if drawn else "") + "\n")
+    write(f"wrote {output}: {report.name}, {len(report.rows)} layers, a table of {rows} rows (--depth {shown})"
+          + (f", its {drawn}" if drawn else "") + "\n")
     return 0
