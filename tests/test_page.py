@@ -390,6 +390,36 @@ def test_in_chromium_a_click_on_a_header_sorts_by_its_figures_exactly(browser, t
 
 
 @pytest.mark.parametrize("how", ["page", "command"])
+def natural(text: str) -> list:
+    """Text with its digits as numbers (relu2 before relu10), as the page's localeCompare(numeric) orders names."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+@pytest.mark.parametrize("column, kind", [(2, "text"), (3, "number"), (6, "number"), (7, "number")])
+def test_in_chromium_each_column_sorts_by_its_values_ties_in_network_order(browser, tmp_path, column, kind):
+    """VGG-16, by kind (names, relu2 before relu10), output (elements), memory (bytes) and RF (the field's area;
+    'whole', the whole input, past every window): largest first, then smallest; equal values in network order."""
+    out = tmp_path / "vgg16.html"
+    out.write_text(page_of("vgg16")[1], encoding="utf-8")
+    browser.open(out.as_uri(), 1280)
+    rows = browser.evaluate(ROWS % column)
+
+    def key(row: list) -> tuple:
+        value = row[2]
+        if kind == "text":
+            return (natural(value),)
+        return (1, 0) if value == "whole" else (0, int(value))
+
+    click = "document.querySelectorAll('table.layers')[0].tHead.rows[0].cells[%d].querySelector('button').click()"
+    for descending in ([False, True] if kind == "text" else [True, False]):
+        browser.evaluate(click % column)
+        known = [r for r in rows if r[2] is not None]
+        in_order = sorted(known, key=lambda r: int(r[0]))  # sorted() keeps this order among ties, reversed or not
+        expected = sorted(in_order, key=key, reverse=descending)
+        assert browser.evaluate(ROWS % column) == expected + [r for r in rows if r[2] is None]
+    assert browser.errors == []
+
+
 def test_in_chromium_names_from_the_spec_run_nothing(browser, tmp_path, how):
     """The page of the hostile report, and the command's page of the hostile spec (in a file named with HTML,
     its name in the footer) with the diagram and the charts, which show its name too."""
