@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from nnarith.cli import analyze, check, diagram, library, main, memory, page, torch_cmds
+from nnarith.cli import analyze, check, diagram, library, main, memory, page, plot, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -92,6 +92,7 @@ def test_kinds_lists_fields():
 
 
 EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("memory", memory.EXAMPLES),
+            ("plot", plot.EXAMPLES),
             ("diagram", diagram.EXAMPLES),
             ("report", page.EXAMPLES),
             ("check", check.EXAMPLES),
@@ -99,6 +100,7 @@ EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), 
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
             ("export", torch_cmds.EXPORT_EXAMPLES)]
 PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
+          "plot": ["Analysis", "Output"],
           "check": ["Network", "Checking", "Output"], "diagram": ["Analysis", "Output"],
           "report": ["Analysis", "Output"],
           "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
@@ -112,8 +114,8 @@ def test_the_help_lists_every_command_in_its_panel():
     panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
     assert panels == ["Options", "Analyse", "Pictures", "Check", "Library", "PyTorch (needs nnarith[torch])"]
     listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
-    assert listed == ["shape", "calc", "memory", "diagram", "report", "check", "list", "kinds", "verify", "bench",
-                      "export"]
+    assert listed == ["shape", "calc", "memory", "plot", "diagram", "report", "check", "list", "kinds", "verify",
+                      "bench", "export"]
     assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
     assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
                                             "--show-completion"))

@@ -3,6 +3,7 @@ model's), every shipped spec plots, names on the x axis do not overlap, and the 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -134,6 +135,10 @@ def test_names_on_the_x_axis_do_not_overlap(spec, depth):
     assert len(boxes) >= 10
     assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:]))
     assert min(t.get_fontsize() for t in fig.axes[-1].get_xticklabels()) >= 8
+    for ax in fig.axes:  # the shares written above the bars neither overlap one another nor leave the chart
+        shares = [t.get_window_extent(renderer) for t in ax.texts]
+        assert not any(a.overlaps(b) for k, a in enumerate(shares) for b in shares[k + 1:])
+        assert all(ax.get_window_extent(renderer).contains(b.x0, b.y1 - 1) for b in shares)
 
 
 @pytest.mark.parametrize("spec", ["unet", "swin_t", "gpt2", "mlp_mnist", "dcgan_generator"])
@@ -145,15 +150,24 @@ def test_specs_of_other_shapes_draw(spec, tmp_path):
     assert (tmp_path / "c.png").read_bytes().startswith(SIGNATURES["png"])
 
 
-def test_figure_svg_is_one_svg_element_with_no_external_reference():
+def test_figure_svg_is_one_svg_element_to_inline_in_a_page():
     from nnarith.pictures.plot import figure_svg
 
     net, report = report_of("resnet18")
     text = figure_svg(report, ["params", "share"], depth=1)
-    assert text.startswith("<svg") and text.rstrip().endswith("</svg>")
+    assert text.startswith('<svg class="nnarith-chart" ') and text.rstrip().endswith("</svg>")
     assert ET.fromstring(text).tag == SVG
     assert "href=\"http" not in text and "<image" not in text and "DOCTYPE" not in text
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert ids and all(i.startswith("nnarith-chart-") for i in ids) and len(set(ids)) == len(ids)
+    used = set(re.findall(r"url\(#([^)]+)\)", text)) | set(re.findall(r'href="#([^"]+)"', text))
+    assert used and used <= set(ids)  # every reference is to an element of its own
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S)
+    assert all(rule.strip().startswith("svg.nnarith-chart ") for rule in styles)  # nothing styles the page
     assert figure_svg(report, ["params", "share"], depth=1) == text  # no date in it: the same input, the same file
+    assert charts(report).saved is None and charts(report, net).saved is not None  # saved needs the network
+    with pytest.raises(ValueError, match="saved needs the network"):
+        figure_svg(report, ["saved"])
 
 
 def test_without_matplotlib_one_line_names_the_extra(tmp_path):
@@ -190,7 +204,7 @@ def test_metrics_repeat_or_list_and_choose_the_charts(capsys, tmp_path, monkeypa
     # an MLP's fields are the whole input, and its outputs no maps: no rf to draw
     assert out == "wrote m.svg: params, share over 9 layers of MLP for MNIST digits\n"
     code, out, err = run(capsys, "plot", "mlp_mnist", "--metric", "rf", "-o", "rf.svg")
-    assert code == 2 and "has no rf to chart" in err
+    assert code == 2 and "has nothing to chart for --metric rf: no layer's receptive field is one window" in err
 
 
 def test_options_reach_the_figures(capsys, tmp_path, monkeypatch):
@@ -216,5 +230,6 @@ def test_plot_never_imports_torch(tmp_path):
     assert r.stdout.splitlines()[-1] == "False", r.stderr
 
 
-def test_the_readme_picture_is_vgg16s(tmp_path):
+def test_the_readme_shows_the_picture():
+    assert "](docs/vgg16_plot.png)" in (ROOT / "README.md").read_text()
     assert (ROOT / "docs" / "vgg16_plot.png").read_bytes().startswith(SIGNATURES["png"])

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from nnarith.cli.common import OUTPUT, Batch, Depth, DtypeOption, Input, Spec, parse_shape, write
+from nnarith.cli.common import OUTPUT, Batch, DtypeOption, Input, Spec, depth, parse_shape, write
 from nnarith.cli.help import ANALYSE, command
 from nnarith.errors import NnarithError, UsageError, did_you_mean
 from nnarith.pictures.metrics import METRICS
@@ -67,9 +67,14 @@ Output = Annotated[str, typer.Option("--output", "-o", metavar="FILE", show_defa
 Metric = Annotated[list[str] | None, typer.Option(
     "--metric", "-m", metavar="NAME[,NAME...]", show_default=False,
     help=f"the charts: {', '.join(METRICS)} (repeat it, or separate names by commas)", rich_help_panel=OUTPUT)]
+Depth = Annotated[int | None, typer.Option(  # as shape's --depth, with the chart's default
+    "--depth", "-d", parser=depth, metavar="N|all",
+    help="fold each block nested deeper than N levels into one position, as 'nnarith shape --depth N' folds it into "
+    "a row; 'all': every layer; by default every layer where 60 fit, else the deepest level that does",
+    rich_help_panel=OUTPUT)]
 
 
-def plot(spec: Spec, output: Output, metric: Metric = None, depth: Depth = None, input: Input = None,
+def plot(spec: Spec, output: Output, metric: Metric = None, levels: Depth = None, input: Input = None,
          batch: Batch = 1, dtype: DtypeOption = "fp32") -> int:
     format = output_format(output)
     chosen = metrics(metric)
@@ -85,11 +90,14 @@ def plot(spec: Spec, output: Output, metric: Metric = None, depth: Depth = None,
 
     net = load_spec(spec, parse_shape(input) if input is not None else None)
     report = analyze(net, batch=batch, dtype=dtype)
-    data = charts(report, net, depth)
+    data = charts(report, net, levels)
     shown = [m for m in (chosen or METRICS) if data.has(m)]
-    if not shown:
-        raise UsageError(f"{visible(report.name)} has no {' or '.join(chosen or [])} to chart: its layers' "
-                         "fields are the whole input, and its outputs are not maps")
+    if not shown:  # only rf or size asked, and none of the layers has one
+        why = {"rf": "no layer's receptive field is one window (they are the whole input, or n/a)",
+               "size": "no layer's output is a map with a spatial size"}
+        raise UsageError(f"{visible(report.name)} has nothing to chart for --metric {','.join(chosen or [])}: "
+                         + "; ".join(why[m] for m in chosen or [] if m in why) + "; choose params, macs, memory, "
+                         "saved or share")
     try:
         drawing.write(data, shown, output, format)
     except OSError as e:

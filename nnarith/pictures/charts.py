@@ -15,6 +15,7 @@ from nnarith.analysis import liveness, receptive
 from nnarith.analysis.report import Report, Row
 from nnarith.layers.base import MAP
 from nnarith.loader.nodes import Network
+from nnarith.render import units
 from nnarith.render.lines import Depth, Line, lines
 from nnarith.render.tree import INNER, SCREEN
 
@@ -43,7 +44,7 @@ class Series:
 @dataclass(frozen=True)
 class Charts:
     name: str
-    input: str  # '3x224x224'
+    input: str  # '3x224x224', '128 token ids'
     batch: int
     dtype: str
     depth: Depth  # the depth the positions are at: a number, or 'all'
@@ -91,7 +92,7 @@ def charts(report: Report, net: Network | None = None, depth: Depth = None) -> C
                  *(Position(line.name, line.kind, rows) for line, rows in zip(folded_lines, groups)))
     return Charts(
         name=report.name,
-        input=str(report.input),
+        input=units.input_shape(report.input),
         batch=report.batch,
         dtype=report.dtype,
         depth=shown,

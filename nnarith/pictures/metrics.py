@@ -5,8 +5,7 @@ without importing the analysis."""
 METRICS = {
     "params": "parameters (weights + biases) per layer",
     "macs": "multiply-accumulates per layer, bias excluded (FLOPs = 2 x MACs)",
-    "memory": "activation memory per layer: the output it allocates, as shape's memory column, at --batch and "
-              "--dtype",
+    "memory": "activation memory per layer (the output it allocates, shape's memory column), at --batch and --dtype",
     "saved": "bytes each layer keeps for backward in one training step (the model of 'nnarith memory --training')",
     "share": "cumulative shares of the parameters, MACs and activation memory, from the input on",
     "rf": "receptive field size in input pixels",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 
 import matplotlib
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
@@ -26,13 +28,16 @@ from nnarith.render.lines import Depth
 FORMATS = ("png", "svg", "pdf")
 PANEL_HEIGHT = 2.4  # inches
 LABEL_PITCH = 0.17  # inches between two names on the x axis (9 pt text, turned upright)
-MARGINS = 1.5  # inches of the figure's width outside the charts: the y axes' labels and ticks
-NAME_LIMIT = 24  # characters of a position's name shown; a longer one keeps its first and last parts
+LEFT, RIGHT, TOP, GAP = 1.15, 0.25, 0.95, 0.55  # inches: the y axes' labels, the title, between two charts
+MARGINS = LEFT + RIGHT
+YLABEL = 0.62  # inches from the y axis to the middle of its label, left of its tick labels
+NAME_LIMIT = 28  # characters of a position's name shown; a longer one keeps its first and last parts
 DPI = 110
 SVG_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}  # no date: the same spec, the same file
 STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 9, "ytick.labelsize": 9,
          "legend.fontsize": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "nnarith",
-         "svg.fonttype": "path"}
+         "svg.fonttype": "path",
+         "axes.titley": 1.0, "axes.titlepad": 6}  # a title at a fixed height: its automatic place measures every tick
 COLOURS = {"params": "#3b6ea8", "macs": "#d9822b", "memory": "#4c9a5b", "saved": "#b5475a", "rf": "#6b4fa0",
            "size": "#7a7a7a"}
 # what a prefix scales, per figure: counts K/M/G, bytes kB/MB/GB (decimal, as the table writes them)
@@ -54,27 +59,33 @@ def panels(metrics: Sequence[str]) -> list[tuple[str, ...]]:
 
 
 def figure(data: Charts, metrics: Sequence[str]) -> Figure:
-    """The figure of the chosen metrics (those with nothing to draw are left out)."""
-    chosen = [m for m in metrics if data.has(m)] or list(metrics)
+    """The figure of the chosen metrics (those with nothing to draw are left out). Laid out by hand, in inches:
+    matplotlib's constrained layout measures every tick label, seconds for a network of 500 layers."""
+    chosen = [m for m in metrics if data.has(m)]
+    if not chosen:
+        raise ValueError(f"nothing to draw for {', '.join(metrics)} (saved needs the network; rf and size a layer "
+                         "with a field of one window, or a map)")
     groups = panels(chosen)
     n = len(data.positions)
     width = min(max(4.0 + 0.2 * n, 10.0), 26.0)
     names = [_short(p.name) for p in data.positions]
-    label_room = 0.12 + 0.075 * max(len(s) for s in names)  # inches under the bottom chart for upright names
-    height = 1.0 + PANEL_HEIGHT * len(groups) + label_room
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+    label_room = 0.3 + 0.09 * max(len(s) for s in names)  # inches under the bottom chart for upright names
+    height = TOP + PANEL_HEIGHT * len(groups) + label_room
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    fig.subplots_adjust(left=LEFT / width, right=1 - RIGHT / width, top=1 - TOP / height,
+                        bottom=label_room / height, hspace=GAP / (PANEL_HEIGHT - GAP))
+    axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
     for ax, group in zip(axes, groups):
         _DRAW[group[0]](ax, data, group)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_xlim(-0.6, n - 0.4)
+        ax.set_xticks([])
     every = max(1, math.ceil(LABEL_PITCH / _pitch(axes[-1], n)))
-    bottom = axes[-1]
-    bottom.set_xticks(range(0, n, every), names[::every], rotation=90)
-    for ax in axes[:-1]:
-        ax.tick_params(axis="x", length=0)
-    fig.suptitle(_title(data), fontsize=11)
+    axes[-1].set_xticks(range(0, n, every), names[::every], rotation=90)
+    for ax in axes:  # aligned, at a fixed distance: matplotlib's own placement measures every tick label
+        ax.yaxis.set_label_coords(-YLABEL / (width - MARGINS), 0.5)
+    fig.suptitle(_title(data), fontsize=11, y=1 - 0.12 / height, va="top")
     return fig
 
 
@@ -92,23 +103,29 @@ def write(data: Charts, metrics: Sequence[str], path: str, format: str) -> None:
 
 
 def figure_svg(report: Report, metrics: Sequence[str] | None = None, depth: Depth = None, *,
-               net: Network | None = None) -> str:
+               net: Network | None = None, prefix: str = "nnarith-chart-") -> str:
     """The charts as one <svg> element, to inline in an HTML page: fonts drawn as paths, no external reference
-    (the XML declaration and DOCTYPE are dropped). metrics: METRICS' names (None: every one with data; 'saved'
-    needs `net`, the network analysed); depth as `nnarith plot --depth`."""
+    (the XML declaration and DOCTYPE are dropped), its ids prefixed with `prefix` and its style sheet scoped to
+    the element (class `prefix` less its dash), so that neither touches the rest of the page. metrics: METRICS'
+    names (None: every one with data; 'saved' needs `net`, the network analysed); depth as `plot --depth`."""
     data = charts(report, net, depth)
     chosen = list(METRICS) if metrics is None else list(metrics)
     out = io.StringIO()
     with matplotlib.rc_context(STYLE):
         figure(data, chosen).savefig(out, format="svg", metadata=SVG_METADATA)
     text = out.getvalue()
-    return text[text.index("<svg"):]
+    text = text[text.index("<svg"):]
+    scope = prefix.rstrip("-")
+    text = text.replace("<svg ", f'<svg class="{scope}" ', 1).replace("*{", f"svg.{scope} *{{", 1)
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m[1]}"', text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m[1]})", text)
+    return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m[1]}"', text)
 
 
 def _title(data: Charts) -> str:
     where = ("per layer" if not data.folded else
              f"per block, {data.depth} level{'s' if data.depth != 1 else ''} deep (--depth all for every layer)")
-    return (f"{data.name}: {where}; input {data.input}, batch {data.batch}, {data.dtype} "
+    return (f"{data.name}: {where}\ninput {data.input}, batch {data.batch}, {data.dtype} "
             f"({DTYPE_BYTES[data.dtype]} bytes per element)")
 
 
@@ -135,8 +152,12 @@ def _prefix(most: float, prefixes: tuple[tuple[int, str], ...]) -> tuple[int, st
 
 def _bars(ax, values: Sequence[int | None], colour: str, offset: float = 0.0, width: float = 0.8,
           label: str | None = None, scale: int = 1) -> None:
-    xs = [i + offset for i, v in enumerate(values) if v is not None]
-    ax.bar(xs, [v / scale for v in values if v is not None], width=width, color=colour, label=label)
+    """Bars as one collection of rectangles: ax.bar makes an artist per bar, slow for hundreds of layers."""
+    bars = [(i + offset - width / 2, v / scale) for i, v in enumerate(values) if v is not None]
+    ax.add_collection(PolyCollection([[(x, 0), (x, h), (x + width, h), (x + width, 0)] for x, h in bars],
+                                     facecolors=colour, edgecolors="none", label=label))
+    ax.autoscale_view()
+    ax.set_ylim(bottom=0)
 
 
 def _count_panel(ax, data: Charts, metric: str, what: str, unit: str) -> None:
@@ -157,12 +178,19 @@ def _macs(ax, data: Charts, group: tuple[str, ...]) -> None:
     _count_panel(ax, data, "macs", "MACs", "multiply-accumulates, bias excluded; FLOPs = 2 x MACs")
 
 
-def _shares(ax, values: Sequence[int | None], total: int, scale: int, top: int = 4, least: float = 0.025) -> None:
-    """The share of the total above the bars that hold the most (at least 2.5% each, 4 at most); upright where
-    two of them are too close for their text to stand side by side."""
+def _shares(ax, values: Sequence[int | None], total: int, scale: int, top: int = 4, most: int = 12,
+            least: float = 0.025) -> None:
+    """The share of the total above the bars that hold the most: the largest values (at least 2.5% of the total
+    each), 4 of them or more where bars tie, a tie labelled on all its bars or none (12 at most), upright where two
+    of them are too close for their text to stand side by side."""
     if not total:
         return
-    biggest = sorted((v, i) for i, v in enumerate(values) if v and v / total >= least)[-top:]
+    biggest: list[tuple[int, int]] = []
+    for value in sorted({v for v in values if v and v / total >= least}, reverse=True):
+        tied = [(v, i) for i, v in enumerate(values) if v == value]
+        if len(biggest) >= top or len(biggest) + len(tied) > most:
+            break
+        biggest += tied
     if not biggest:
         return
     texts = {i: f"{100 * v / total:.1f}%" for v, i in biggest}
@@ -208,11 +236,13 @@ def _share(ax, data: Charts, group: tuple[str, ...]) -> None:
     params, cum = data.params.values, data.share("params")
     # where the largest parameter step starts, and what it and the rest hold: VGG-16's fc6 to fc8 hold 89.4%
     step = max(range(1, len(params)), key=lambda k: params[k] or 0) if data.totals["params"] else None
+    if step is not None and cum[step - 1] < 0.005:  # 'the first layer to the output: 100%' says nothing
+        step = None
     rest = "" if step is None else (f" ({_short(data.positions[step].name)} to the output: "
                                     f"{100 * (1 - cum[step - 1]):.1f}%)")
     for metric, label in (("params", "parameters" + rest), ("macs", "MACs"), ("memory", "activation memory")):
         ax.plot(xs, [100 * s for s in data.share(metric)], color=COLOURS[metric], label=label, linewidth=1.8,
-                marker="o" if len(xs) <= 60 else None, markersize=3)
+                marker="o" if len(xs) <= 60 else None, markersize=3, zorder=3 if metric == "params" else 2)
     if step is not None:
         ax.axvline(step - 0.5, color=COLOURS["params"], linewidth=0.9, linestyle=":")
     ax.set_ylim(0, 105)
@@ -253,10 +283,12 @@ def _spans(ax, data: Charts) -> None:
         while j + 1 < len(marks) and marks[j + 1] == marks[i]:
             j += 1
         if marks[i]:
-            ax.axvspan(i - 0.5, j + 0.5, color="#eeeeee" if marks[i] == "whole" else "#f6e8d0", zorder=0)
+            shade = "#eeeeee" if marks[i] == "whole" else "#f6e8d0"
+            ax.axvspan(i - 0.5, j + 0.5, color=shade, zorder=0)
             text = "field: the whole input" if marks[i] == "whole" else "field: not one window (n/a)"
             ax.text((i + j) / 2, 0.5, text, transform=ax.get_xaxis_transform(), ha="center", va="center",
-                    fontsize=8.5, color="#555555", rotation=0 if j - i >= 6 else 90)
+                    fontsize=8.5, color="#555555", rotation=0 if j - i >= 6 else 90, zorder=3,
+                    bbox={"facecolor": shade, "edgecolor": "none", "alpha": 0.9, "pad": 2})
         i = j + 1
 
 
