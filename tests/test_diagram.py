@@ -10,6 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnarith.analysis.walk import analyze
 from nnarith.cli import main
@@ -145,7 +147,7 @@ def test_vit_draws_its_twelve_encoder_blocks_once():
     g = shipped_graph("vit_b_16", "all")
     net = load_spec("vit_b_16")
     dot, _ = diagram_dot(net, analyze(net), "all")
-    assert "encoder_layer_0-11 · encoder_block × 12" in dot
+    assert "<b>encoder_layer_0-11 · encoder_block × 12</b>" in dot and "one copy&#x27;s figures" in dot
     assert sum(b.kind == "attention" for b in g.boxes) == 1
 
 
@@ -156,7 +158,9 @@ def test_a_folded_block_shows_the_reports_sums():
     layer1 = next(b for b in g.boxes if b.names == ["layer1"])
     rows = [r for r in report.rows if r.path[0] == "layer1"]
     assert layer1.counts.params == sum(r.params for r in rows) and layer1.dims == rows[-1].shape.dims
-    assert layer1.role == BLOCK and layer1.layers == len(rows)
+    # 3 bottlenecks of 3 convs, 3 bns and 3 relus; the first's projection shortcut, a conv and a bn; the others'
+    # identity shortcut (nn.Identity, a layer); the adds are merges, not layers
+    assert layer1.role == BLOCK and layer1.layers == 3 * 9 + 2 + 2 * 1
     dot, _ = diagram_dot(net, report, 1)
     assert f"{sum(r.params for r in rows):,} params" in dot  # the exact figure, in the tooltip
 
@@ -264,3 +268,101 @@ def test_dot_output_imports_neither_torch_nor_graphviz(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0 and r.stderr == "[]", r.stderr
+
+
+def test_a_repeated_layer_is_one_box_after_the_first():
+    """`repeat: 50`: the first conv reads the input's 3 channels, the other 49 are alike; the tooltip names a few."""
+    text = "input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 3, pad: 1, repeat: 50}\n"
+    g = graph_of(text, None)
+    assert [(b.label, b.copies) for b in g.boxes] == [("input", 1), ("conv1", 1), ("conv2-50", 49)]
+    net = parse_spec(text, "t.yaml")
+    dot, _ = diagram_dot(net, analyze(net))
+    assert 'tooltip="conv2-50' not in dot and "49 copies: conv2, conv3, ..., conv50" in dot
+    assert "conv × 49" in dot and f"{4 * (4 * 3 * 3 + 1)} params each" in dot  # 4 filters of 4x3x3 and a bias
+
+
+def test_a_bad_spec_is_located(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernal: 3}\n")
+    r = cli("diagram", str(spec), "-o", str(tmp_path / "d.dot"))
+    assert r.returncode == 2 and f"{spec}:3:" in r.stderr and "did you mean 'kernel'" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "d.dot").exists()
+
+
+LEAVES = ["relu", "identity", "bn", "conv: {out: 4, kernel: 1}", "conv: {out: 4, kernel: 3, pad: 1, repeat: 2}"]
+
+
+@st.composite
+def networks(draw) -> tuple[str, str]:
+    """A random valid network of 4x8x8 maps (sequences, adds, concats, aux heads) and a name of any text."""
+    def items(depth: int) -> list[str]:
+        out = []
+        for _ in range(draw(st.integers(1, 3))):
+            what = draw(st.sampled_from(["leaf", "leaf", "add", "concat", "aux"] if depth < 3 else ["leaf"]))
+            if what == "leaf":
+                out.append(draw(st.sampled_from(LEAVES)))
+            elif what == "aux":
+                out.append("aux: {layers: [gap, fc: 3]}")
+            else:
+                branches = [items(depth + 1) for _ in range(draw(st.integers(2, 3)))]
+                out.append(f"{what}: [{', '.join('[' + ', '.join(b) + ']' for b in branches)}]")
+                if what == "concat":
+                    out.append("conv: {out: 4, kernel: 1}")  # back to 4 channels
+        return out
+
+    name = draw(st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=12))
+    return name, "input: [4, 8, 8]\nlayers: [" + ", ".join(items(0)) + "]\n"
+
+
+@needs_graphviz
+@settings(max_examples=40, deadline=None)
+@given(networks(), st.sampled_from([None, 1, 2, "all"]))
+def test_any_network_and_name_make_dot_that_graphviz_reads(network, depth):
+    name, text = network
+    net = parse_spec(text, "t.yaml")
+    net.name = name
+    dot, g = diagram_dot(net, analyze(net), depth)
+    r = subprocess.run(["dot", "-Tplain"], input=dot.encode(), capture_output=True)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert sum(line.startswith(b"node ") for line in r.stdout.splitlines()) == len(g.boxes)
+    assert sum(line.startswith(b"edge ") for line in r.stdout.splitlines()) == len(g.edges) + sum(
+        len(ids) - 1 for ids in g.orders)  # with the invisible edges that keep branches in order
+
+
+def test_a_repeated_merge_is_drawn_once_in_a_frame():
+    g = graph_of("input: [4, 8, 8]\nlayers:\n  - add: {branches: [[relu], [identity]], repeat: 3}\n")
+    assert [(b.label, b.role) for b in g.boxes] == [("input", "input"), ("relu1", "layer"), ("add1", MERGE)]
+    frame = g.root.members[1]
+    assert (frame.label, frame.note) == ("add1-3 · add × 3", "one copy's figures") and frame.members == g.boxes[1:]
+    assert [e.kind for e in g.edges] == ["data", "data", SHORTCUT]  # input to relu to add; input to add
+
+
+def test_input_overrides_the_specs():
+    """LeNet-5 on 36x36: c1's 5x5 convolution gives 32x32 (36 - 5 + 1)."""
+    r = cli("diagram", "lenet5", "--input", "1x36x36")
+    assert r.returncode == 0 and "<b>input</b><br/><font point-size=\"11\">1x36x36</font>" in r.stdout
+    assert "<b>c1</b> · conv<br/><font point-size=\"11\">6x32x32 · 156 params" in r.stdout
+
+
+def test_a_branch_of_one_layer_is_drawn_as_that_layer():
+    """U-Net at depth 3: the first skip's branches fold, the copy-and-crop into its crop, the path below into a box."""
+    g = shipped_graph("unet", 3)
+    skip = next(b for b in g.boxes if b.role == MERGE)
+    into = [next(b for b in g.boxes if b.id == e.tail) for e in g.edges if e.head == skip.id]
+    assert [(b.label, b.kind, b.role) for b in into] == [("crop1", "crop", "layer"), ("branch2", "branch", BLOCK)]
+
+
+@pytest.mark.skipif(not os.environ.get("NNARITH_REQUIRE_TORCH"), reason="only in CI, which installs everything")
+def test_ci_draws_pictures():
+    """.ci/run (NNARITH_REQUIRE_TORCH=1: the tests must run, never skip) installs Graphviz, so that the SVG and PNG
+    tests above run there rather than skip."""
+    import importlib.util
+
+    assert HAS_DOT and importlib.util.find_spec("graphviz") is not None
+
+
+def test_token_ids_are_written_as_the_report_writes_them():
+    g = shipped_graph("gpt2", None)
+    net = load_spec("gpt2")
+    dot, _ = diagram_dot(net, analyze(net))
+    assert g.boxes[0].dims == (1024,) and "1,024 token ids" in dot  # GPT-2's context, as `nnarith shape` titles it

@@ -159,6 +159,13 @@ def test_shape(spec, options, extra):
 
 
 @FUZZ
+@given(specs(), st.sampled_from([[], ["--depth", "1"], ["--depth", "all"], ["-o", str(FOLDER / "d.svg")],
+                                 ["-o", str(FOLDER / "d.bmp")]]))
+def test_diagram(spec, extra):
+    invoke(["diagram", write("spec.yaml", spec), "-o", str(FOLDER / "d.dot"), *extra])
+
+
+@FUZZ
 @given(st.lists(VALUE.map(lambda v: yaml.safe_dump(v, allow_unicode=True).strip()), min_size=1, max_size=3),
        st.sampled_from(KINDS), WORDS | st.sampled_from(["3x32x32", "1x7x7", "28x28", "10"]))
 def test_calc(values, kind, input):

@@ -44,8 +44,9 @@ def sessions() -> list[tuple[str, list[str]]]:
 
 
 @pytest.mark.parametrize("command, shown", sessions(), ids=lambda v: v if isinstance(v, str) else "")
-def test_readme_session(command, shown):
-    r = cli(*shlex.split(command)[1:])
+def test_readme_session(command, shown, tmp_path):
+    argv = shlex.split(command)[1:]
+    r = cli(*argv, cwd=tmp_path if "-o" in argv else ROOT)  # a file it writes lands in a scratch folder
     shows_an_error = any(" error: " in line for line in shown)  # then the session shows stderr, exit 2
     assert r.returncode == (2 if shows_an_error else 0), r.stderr
     real = [line.rstrip() for line in (r.stderr if shows_an_error else r.stdout).splitlines()]

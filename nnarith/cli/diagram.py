@@ -21,7 +21,7 @@ SPEC is a YAML file, or the name of a shipped spec (see 'nnarith list'). FILE's 
 the system's graphviz package). Without -o the DOT text is printed."""
 EXAMPLES = [
     "nnarith diagram lenet5",
-    "nnarith diagram resnet50 -o resnet50.dot",
+    "nnarith diagram resnet50 -o resnet50.svg",
     "nnarith diagram googlenet --depth 1 -o googlenet.dot",
     "nnarith diagram unet --depth all -o unet.dot",
 ]
@@ -33,7 +33,7 @@ Output = Annotated[str | None, typer.Option(
 Depth = Annotated[int | None, typer.Option(
     "--depth", "-d", parser=depth, metavar="N|all",
     help="fold blocks nested deeper than N into one box; 'all' draws every layer; by default the deepest that "
-    "keeps the drawing about 45 boxes high", rich_help_panel=OUTPUT)]
+    "keeps the drawing within 45 boxes high and 80 in all", rich_help_panel=OUTPUT)]
 
 
 def add(app: typer.Typer) -> None:

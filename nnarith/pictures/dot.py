@@ -11,6 +11,7 @@ import html
 from nnarith.analysis.counts import Counts
 from nnarith.analysis.report import Report
 from nnarith.errors import NnarithError
+from nnarith.layers.base import Shape
 from nnarith.loader.nodes import Network
 from nnarith.pictures.graph import ALL, AUX, BLOCK, INPUT, LAYER, MERGE, SHORTCUT, Box, Cluster, Graph, build
 from nnarith.render.units import count, exact, input_shape, shape
@@ -59,10 +60,15 @@ def _members(cluster: Cluster, lines: list[str], indent: str) -> None:
             continue
         style = "rounded,dashed" if m.aux else "rounded"
         lines += [f"{indent}subgraph {m.id} {{",
-                  f'{indent}  graph [label=<<b>{_html(m.label)}</b>>, style="{style}", color="#9aa5b1", '
-                  f'fontsize=13, labeljust=l, tooltip={_quoted(m.label)}];']
+                  f'{indent}  graph [label=<{_frame_label(m)}>, style="{style}", color="#9aa5b1", fontsize=13, '
+                  f'labeljust=l, tooltip={_quoted(m.label + (f" ({m.note})" if m.note else ""))}];']
         _members(m, lines, indent + "  ")
         lines.append(f"{indent}}}")
+
+
+def _frame_label(cluster: Cluster) -> str:
+    note = f'<br align="left"/><font point-size="11">{_html(cluster.note)}</font>' if cluster.note else ""
+    return f"<b>{_html(cluster.label)}</b>{note}"
 
 
 def _box(box: Box) -> str:
@@ -70,7 +76,7 @@ def _box(box: Box) -> str:
     copies = f" × {box.copies}" if box.copies > 1 else ""
     head = f"<b>{_html(box.label)}</b>" + (f" · {_html(box.kind)}" if box.role != INPUT else "") + copies
     each = " each" if box.copies > 1 else ""
-    lines = [head, _html(shape(box.dims))]
+    lines = [head, _html(input_shape(Shape(box.dims, box.kind)) if box.role == INPUT else shape(box.dims))]
     params = f"{count(box.counts.params)} params{each}"
     if box.role == BLOCK:  # three lines: what it folds, then its parameters
         lines[1] += f" · {box.layers:,} layer{'s' if box.layers != 1 else ''}{each}"
@@ -86,9 +92,10 @@ def _box(box: Box) -> str:
 def _tooltip(box: Box) -> str:
     """The exact figures, for a pointer over the box in an SVG."""
     if box.role == INPUT:
-        return f"input {shape(box.dims)}"
+        return f"input {input_shape(Shape(box.dims, box.kind))}"
     c: Counts = box.counts
-    names = box.names[0] if box.copies == 1 else f"{box.copies} copies: {', '.join(box.names)}"
+    shown = box.names if box.copies <= 4 else [*box.names[:2], "...", box.names[-1]]  # Graphviz takes 16 KiB
+    names = box.names[0] if box.copies == 1 else f"{box.copies:,} copies: {', '.join(shown)}"
     each = ", each" if box.copies > 1 else ""
     what = f"{box.layers:,} layers" if box.role == BLOCK else box.kind
     return (f"{names}\n{what}{each}: output {shape(box.dims)}, {exact(c.params)} params ({exact(c.weights)} weights"
@@ -149,6 +156,8 @@ def subtitle(report: Report, graph: Graph) -> str:
     t = report.totals
     parts = [f"input {input_shape(report.input)}", f"{count(t.params)} params",
              f"{count(t.macs)} MACs (bias excluded)"]
+    if any(e.kind == SHORTCUT for e in graph.edges):
+        parts.append("identity shortcuts in green")
     if report.aux_rows:
         parts.append(f"training-only heads (dashed) {count(report.aux_totals.params)} params more")
     if graph.depth < ALL:

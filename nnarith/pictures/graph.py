@@ -34,7 +34,7 @@ class Box:
     kind: str  # the layer's kind, the block's, or the merge's op
     dims: tuple[int, ...]  # the output shape
     counts: Counts  # of one copy: the layer's, or the sum of the block's rows
-    layers: int = 1  # rows of the report in one copy
+    layers: int = 1  # layers in one copy: the report's rows but the merges' (an add is not a layer)
     role: str = LAYER
     aux: bool = False  # in a training-only head
 
@@ -49,6 +49,7 @@ class Cluster:
 
     id: str
     label: str
+    note: str = ""  # under the label: "one copy's figures" for a run drawn once, "training only" for an aux head
     members: list[Box | Cluster] = field(default_factory=list)
     aux: bool = False
 
@@ -83,7 +84,8 @@ class Graph:
 
 
 def build(net: Network, report: Report, depth: int | str | None = None) -> Graph:
-    """The graph of `net` at `depth` levels: None, the deepest that keeps it to BUDGET boxes; 'all', every layer."""
+    """The graph of `net` at `depth` levels: None, the deepest within RANKS and BOXES (_default); 'all', every
+    layer."""
     rows = {r.name: r for r in report.rows + report.aux_rows}
     signatures: dict[int, tuple] = {}
     if depth is None:
@@ -114,11 +116,13 @@ class _Builder:
         self.boxes: list[Box] = []
         self.edges: list[Edge] = []
         self.orders: list[list[str]] = []
+        self.cluster_of: dict[str, str] = {}  # box id: the id of the cluster it is drawn in
         self.clusters = 0
 
     def graph(self, net: Network) -> Graph:
         root = Cluster("root", "")
-        start = self.box(root, Box("", ["input"], "input", "input", self.report.input.dims, Counts(), 0, INPUT), [])
+        x = self.report.input  # its kind: its layout, which says how to write it (128 token ids)
+        start = self.box(root, Box("", ["input"], "input", x.layout, x.dims, Counts(), 0, INPUT), [])
         self.children(net.body.children, (), [start], root, False)
         folded = any(b.role == BLOCK for b in self.boxes)  # else the depth folds nothing: every layer is drawn
         return Graph(net.name, root, self.edges, self.depth if folded else ALL, self.boxes, self.orders)
@@ -128,6 +132,7 @@ class _Builder:
         box.id = f"n{len(self.boxes)}"
         self.boxes.append(box)
         cluster.members.append(box)
+        self.cluster_of[box.id] = cluster.id
         self.edges += [Edge(t, box.id, AUX if box.aux else kind) for t, kind in tails]
         return box.id, DATA
 
@@ -151,22 +156,30 @@ class _Builder:
                              tails)]
         if len(full) >= self.depth:
             under = self.rows_under(first, full)
+            if isinstance(first, Seq) and first.kind == "branch" and len(under) == 1:  # the branch is that layer
+                row = under[0]
+                return [self.box(cluster, Box("", [row.name], row.path[-1], row.kind, row.shape.dims,
+                                              row.counts, 1, LAYER, aux), tails)]
             kind = "aux" if isinstance(first, Aux) else first.op if isinstance(first, Merge) else first.kind
             total = sum((r.counts for r in under), Counts())
-            box = self.box(cluster, Box("", names, label, kind, under[-1].shape.dims, total, len(under), BLOCK,
+            layers = sum(r.kind not in MERGES for r in under)
+            box = self.box(cluster, Box("", names, label, kind, under[-1].shape.dims, total, layers, BLOCK,
                                         aux or isinstance(first, Aux)), tails)
             return tails if isinstance(first, Aux) else [box]  # an aux head reads the tensor; the main path goes on
-        if isinstance(first, Merge):
-            return self.merge(first, names, label, full, tails, cluster, aux)
+        if isinstance(first, Merge) and len(copies) == 1:
+            return self.merge(first, names[0], first.name, full, tails, cluster, aux)
+        # an expanded block, or a run of copies drawn once: a frame, and its boxes are the first copy's
         self.clusters += 1
         is_aux = isinstance(first, Aux)
-        inner = Cluster(f"cluster_{self.clusters}", _cluster_label(first, label, len(copies)), aux=is_aux)
+        inner = Cluster(f"cluster_{self.clusters}", *_cluster_label(first, label, len(copies)), aux=is_aux)
         cluster.members.append(inner)
-        body = first.body.children if isinstance(first, Aux) else first.children
-        out = self.children(body, full, tails, inner, aux or isinstance(first, Aux))
-        return tails if isinstance(first, Aux) else out  # an aux head reads the tensor; the main path goes on
+        if isinstance(first, Merge):
+            return self.merge(first, names[0], first.name, full, tails, inner, aux)
+        body = first.body.children if is_aux else first.children
+        out = self.children(body, full, tails, inner, aux or is_aux)
+        return tails if is_aux else out  # an aux head reads the tensor; the main path goes on
 
-    def merge(self, node: Merge, names: list[str], label: str, full: tuple[str, ...], tails: list[tuple[str, str]],
+    def merge(self, node: Merge, name: str, label: str, full: tuple[str, ...], tails: list[tuple[str, str]],
               cluster: Cluster, aux: bool) -> list[tuple[str, str]]:
         ends: list[tuple[str, str]] = []
         heads: list[Box] = []  # each drawn branch's first box
@@ -180,11 +193,10 @@ class _Builder:
             else:
                 ends += self.children(branch.children, inner, tails, cluster, aux)
             heads += self.boxes[before:before + 1]
-        if len(heads) > 1 and all(any(h is m for m in cluster.members) for h in heads):
+        if len(heads) > 1 and all(self.cluster_of[h.id] == cluster.id for h in heads):
             self.orders.append([h.id for h in heads])  # Graphviz would place them as it likes, or reversed
-        row = self.rows[names[0]]
-        return [self.box(cluster, Box("", names, label, row.kind, row.shape.dims,
-                                      row.counts, 1, MERGE, aux), ends)]
+        row = self.rows[name]
+        return [self.box(cluster, Box("", [name], label, row.kind, row.shape.dims, row.counts, 1, MERGE, aux), ends)]
 
     def rows_under(self, node: Node, full: tuple[str, ...]) -> list[Row]:
         """The report's rows of a node, in execution order, as walk.py names them."""
@@ -233,6 +245,9 @@ def _run_label(names: list[str]) -> str:
     return f"{first}..{last}"
 
 
-def _cluster_label(node: Seq | Aux, label: str, copies: int) -> str:
-    kind = "aux head, training only" if isinstance(node, Aux) else node.kind
-    return f"{label} · {kind}" + (f" × {copies}" if copies > 1 else "")
+def _cluster_label(node: Seq | Merge | Aux, label: str, copies: int) -> tuple[str, str]:
+    """A frame's label and the note under it."""
+    if isinstance(node, Aux):
+        return f"{label} · aux head", "training only"
+    kind = node.op if isinstance(node, Merge) else node.kind
+    return f"{label} · {kind}" + (f" × {copies}" if copies > 1 else ""), "one copy's figures" if copies > 1 else ""
