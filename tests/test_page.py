@@ -389,7 +389,6 @@ def test_in_chromium_a_click_on_a_header_sorts_by_its_figures_exactly(browser, t
     assert browser.errors == []
 
 
-@pytest.mark.parametrize("how", ["page", "command"])
 def natural(text: str) -> list:
     """Text with its digits as numbers (relu2 before relu10), as the page's localeCompare(numeric) orders names."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
@@ -420,6 +419,7 @@ def test_in_chromium_each_column_sorts_by_its_values_ties_in_network_order(brows
     assert browser.errors == []
 
 
+@pytest.mark.parametrize("how", ["page", "command"])
 def test_in_chromium_names_from_the_spec_run_nothing(browser, tmp_path, how):
     """The page of the hostile report, and the command's page of the hostile spec (in a file named with HTML,
     its name in the footer) with the diagram and the charts, which show its name too."""
