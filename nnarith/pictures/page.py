@@ -30,6 +30,7 @@ class Picture(NamedTuple):
     title: str
     svg: str | None
     missing: str = ""
+    note: str = ""  # under the picture: how to read it
 
 
 CHARTS_MISSING = "The charts are drawn with matplotlib, which is not installed: pip install 'nnarith[plot]'"
@@ -41,7 +42,9 @@ def draw_pictures(net: Network, report: Report, depth: Depth) -> list[Picture]:
     from nnarith.pictures.dot import MissingGraphviz, diagram_svg
 
     try:
-        diagram = Picture("diagram", "Diagram", diagram_svg(net, report, depth))
+        diagram = Picture("diagram", "Diagram", diagram_svg(net, report, depth),
+                          note="As nnarith diagram draws it. Hover a box for its exact figures; a long diagram "
+                          "scrolls in its box.")
     except MissingGraphviz as e:
         diagram = Picture("diagram", "Diagram", None, f"The diagram is not drawn: {e}")
     try:
@@ -51,7 +54,9 @@ def draw_pictures(net: Network, report: Report, depth: Depth) -> list[Picture]:
             raise
         charts = Picture("charts", "Charts", None, CHARTS_MISSING)
     else:
-        charts = Picture("charts", "Charts", figure_svg(report, None, depth, net=net))
+        charts = Picture("charts", "Charts", figure_svg(report, None, depth, net=net),
+                         note="As nnarith plot draws them, from the table's figures (the bytes kept for backward from "
+                         "nnarith memory --training's model).")
     return [diagram, charts]
 
 
@@ -176,7 +181,7 @@ def _picture(p: Picture) -> str:
         if size:
             px = float(size[2]) * (4 / 3 if size[3] == "pt" else 1)
             svg = f'{size[1]} style="min-width: {round(px * LEAST_SCALE)}px"' + svg[size.end():]
-        inner = f'<div class="picture">{svg}</div>'
+        inner = f'<div class="picture">{svg}</div>' + (f'<p class="muted">{esc(p.note)}</p>' if p.note else "")
     return f'<section id="{p.anchor}"><h2>{esc(p.title)}</h2>{inner}</section>'
 
 
