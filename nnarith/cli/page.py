@@ -10,11 +10,16 @@ from nnarith.cli.help import PICTURES, command
 from nnarith.errors import UsageError
 from nnarith.text import visible
 
-DOC = """One self-contained HTML page of a spec's arithmetic, to publish: the layer table (sortable), the
-network's diagram, the charts, the totals and what each figure counts, and every layer's working on demand.
+DOC = """One self-contained HTML page of a spec's arithmetic, to publish: its table, diagram, charts and working.
+
+The page holds the layer table (sortable by a click on a header; --depth folds it per block as 'nnarith shape'
+does), the diagram ('nnarith diagram'), the charts ('nnarith plot'), the totals and what each figure counts, and
+every layer's working ('--explain') on demand.
 
 SPEC is a YAML file, or the name of a shipped spec (see 'nnarith list'). The page loads nothing from elsewhere: its
-style, script and pictures are inline, so it opens offline and can be mailed or published as it is."""
+style, script and pictures are inline, so it opens offline and can be mailed or published as it is. The diagram
+needs Graphviz (nnarith[diagram] and the dot program), the charts matplotlib (nnarith[plot]); without one, the page
+is written without that picture and says what to install."""
 EXAMPLES = [
     "nnarith report vgg16 -o vgg16.html",
     "nnarith report resnet50 --depth 2 -o resnet50.html",
