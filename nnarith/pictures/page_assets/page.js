@@ -6,14 +6,11 @@
     return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   }
 
-  function cellKey(row, column) {
-    var cell = row.cells[column];
-    return cell.hasAttribute("data-v") ? cell.getAttribute("data-v") : null;
-  }
+  var collator = new Intl.Collator(undefined, { numeric: true });  // relu2 before relu10
 
   function compare(type, a, b) {
     if (type === "text") {
-      return a.localeCompare(b, undefined, { numeric: true });
+      return collator.compare(a, b);
     }
     if (a === "whole" || b === "whole") {  // the receptive field of the whole input: past every window
       return (a === "whole") - (b === "whole");
@@ -33,16 +30,21 @@
     heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
     header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (x, y) {
-      var a = cellKey(x, column), b = cellKey(y, column);
-      if (a === null || b === null) {  // a figure nobody knows stays last, whichever the direction
-        return (a === null) - (b === null) || byDigits(cellKey(x, 0), cellKey(y, 0));
-      }
-      var c = compare(type, a, b);
-      return (ascending ? c : -c) || byDigits(cellKey(x, 0), cellKey(y, 0));  // ties keep the network's order
+    var entries = Array.prototype.map.call(body.rows, function (row) {  // each row's keys, read once
+      var cell = row.cells[column];
+      return { row: row, order: row.cells[0].getAttribute("data-v"),
+               key: cell.hasAttribute("data-v") ? cell.getAttribute("data-v") : null };
     });
-    rows.forEach(function (r) { body.appendChild(r); });
+    entries.sort(function (x, y) {
+      if (x.key === null || y.key === null) {  // a figure nobody knows stays last, whichever the direction
+        return (x.key === null) - (y.key === null) || byDigits(x.order, y.order);
+      }
+      var c = compare(type, x.key, y.key);
+      return (ascending ? c : -c) || byDigits(x.order, y.order);  // ties keep the network's order
+    });
+    var sorted = document.createDocumentFragment();
+    entries.forEach(function (e) { sorted.appendChild(e.row); });
+    body.appendChild(sorted);
     var tree = type === "order";
     table.classList.toggle("sorted", !tree);
     var status = table.parentNode.parentNode.querySelector(".sort-status");
