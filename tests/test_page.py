@@ -14,11 +14,16 @@ import zlib
 from html.parser import HTMLParser
 
 import pytest
+import yaml
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from nnarith.analysis.walk import analyze
 from nnarith.cli import main
+from nnarith.errors import NnarithError
 from nnarith.loader import load_spec, parse_spec, shipped
 from nnarith.pictures.page import page_html
+from nnarith.pictures.page_table import esc
 from nnarith.render.explain import figures
 from nnarith.render.tree import default_depth
 from tests.browser import Browser, find_chromium
@@ -209,6 +214,21 @@ def test_names_from_the_spec_are_escaped():
     assert page.scripts == 1 and "<script>alert" not in text and "<img" not in text
     assert page.references == [r for r in page.references if r.startswith("#")]
     assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 5  # title, heading, source, row, working, flag
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_any_name_and_source_stay_text(name, source):
+    """Whatever text a spec's name and source hold (control characters, quotes, markup, separators): the page
+    parses, with one script, its tags nested, and the name shown as the terminal shows it (visible())."""
+    text = yaml.safe_dump({"name": name, "source": source, "input": [3, 8, 8], "layers": ["relu", {"fc": 2}]})
+    try:
+        report = analyze(parse_spec(text, "t.yaml"))
+    except NnarithError:
+        assume(False)
+    page_text = page_html(report, "all")
+    assert Page(page_text).scripts == 1
+    assert f"<h1>{esc(report.name)}</h1>" in page_text
 
 
 def external_references(text: str) -> list[str]:
