@@ -151,6 +151,21 @@ def test_the_figures_are_shown_short_or_exact_as_shape_shows_them(exact, params,
     assert (row["cells"][COLUMN["params"]][1], row["cells"][COLUMN["MACs"]][1]) == (params, macs)
 
 
+def test_training_adds_the_backward_to_the_totals_and_the_working(tmp_path):
+    """LeNet-5 --training: its weighted layers' forward MACs are 117,600 (c1), 240,000 (c3), 48,000 (c5), 10,080
+    (f6) and 840 (f7); backward, dW repeats each, and dX each but c1's (the input needs no gradient)."""
+    forward = 117_600 + 240_000 + 48_000 + 10_080 + 840
+    out = tmp_path / "l.html"
+    assert main(["report", "lenet5", "--training", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    backward = 2 * forward - 117_600
+    assert f'<th scope="row">backward</th><td class="num">{backward:,}</td>' in text
+    assert f"dX {forward - 117_600:,} + dW {forward:,}" in text
+    assert f'<th scope="row">step</th><td class="num">{forward + backward:,}</td>' in text
+    assert "backward MACsdX = forward MACs = 240,000; dW = forward MACs = 240,000" in Page(text).details["w3"]  # c3
+    assert "backward MACs" not in page_of("lenet5")[1]
+
+
 def test_the_table_follows_the_depth_as_shape_does():
     """resnet50 at --depth 1: one line per top-level layer or stage, in order; at 2, the stages' bottlenecks under
     them (3, 4, 6 and 3 of them, as the paper's Table 1 has them), each stage a sum row."""

@@ -20,7 +20,7 @@ from nnarith.pictures.page_table import Marks, esc, layer_table, working_groups
 from nnarith.render import units
 from nnarith.render.explain import TITLE, figures
 from nnarith.render.lines import NOTES_HEADING, Depth
-from nnarith.render.table import AUX_HEADING, FLAGS_HEADING
+from nnarith.render.table import AUX_HEADING, FLAGS_HEADING, training_entries
 
 
 class Picture(NamedTuple):
@@ -135,6 +135,8 @@ def _totals_table(report: Report, t: Totals | None = None) -> str:
             ("memory", f"{mem:,} bytes", f"= {units.counted(t.activations, 'element')} per image"
              f"{' (input included)' if network else ''} x {units.counted(DTYPE_BYTES[report.dtype], 'byte')} "
              f"({report.dtype}) x batch {report.batch} = {units.si_bytes(mem)} = {units.iec_bytes(mem)}")]
+    if network and report.training:  # shape --training's: the backward MACs, the step's, the trainable params
+        rows += [(label, words[0], " ".join(words[1:])) for label, words in training_entries(report)]
     body = "".join(f'<tr><th scope="row">{label}</th><td class="num">{value}</td><td>{esc(note)}</td></tr>'
                    for label, value, note in rows)
     heading = "" if network else "<h3>Training-only totals</h3>"
@@ -159,6 +161,10 @@ def _conventions(report: Report) -> str:
          "neighbouring outputs' fields; whole: the whole input; n/a: not one fixed window."),
         ("Blocks", "a block's row sums the layers under it; its output and receptive field are its last layer's."),
     ]
+    if report.training:
+        items.append(("Backward", "MACs of one training step's backward: dX, the gradient of each layer's input "
+                      "(none before the first trainable layer), and dW, its weights' (none in a frozen layer); "
+                      "the step is forward + backward, beside the rule of thumb of 3 x forward."))
     if report.aux_rows:
         items.append(("Training-only heads", "auxiliary classifiers, left out of every total above."))
     body = "".join(f"<dt>{term}</dt><dd>{esc(text)}</dd>" for term, text in items)
