@@ -33,9 +33,8 @@ def test_bench_json_on_the_cpu():
         assert x["images_per_s"] == pytest.approx(x["batch"] / (x["ms_median"] / 1e3), rel=1e-3)
         work = flops * x["batch"] * (3 if x["mode"] == "training" else 1)
         assert x["tflops"] == pytest.approx(work / (x["ms_median"] / 1e3) / 1e12, rel=1e-2, abs=1e-4)
-    params = 61_706 * 4
-    activations = analyze(load_spec("lenet5")).totals.activations * 4
-    assert doc["results"][1]["predicted_memory_bytes"] == params + 4 * activations
+    # inference at batch 4: the weights, and at s2 the input batch (the caller's), c1's output and s2's at once
+    assert doc["results"][1]["predicted_memory_bytes"] == 61_706 * 4 + 4 * (1024 + 6 * 28 * 28 + 6 * 14 * 14) * 4
 
 
 def test_training_survives_an_in_place_op_after_sigmoid(tmp_path):
@@ -45,6 +44,19 @@ def test_training_survives_an_in_place_op_after_sigmoid(tmp_path):
     r = cli("bench", str(spec), "--batch", "2", "--mode", "training,inference", "--device", "cpu", "-f", "json")
     assert r.returncode == 0, r.stderr
     assert [x["mode"] for x in json.loads(r.stdout)["results"]] == ["training", "inference"]
+
+
+def test_training_prediction_is_the_step_peak_of_the_memory_model(tmp_path):
+    """fc 4 -> 3, relu, fc 3 -> 2 at batch 4, fp32: 23 parameters (92 bytes); plain SGD keeps no state. At
+    the end of the forward pass the input (4 x 4), the first fc's output, which the in-place ReLU overwrites
+    and the second fc reads (4 x 3), and the output (4 x 2) are alive: kept for backward, or the output.
+    The peak is the second fc's backward: the output's gradient (4 x 2), its weights' gradients (3 x 2 + 2)
+    and its input's gradient (4 x 3) on top of those."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("input: [4]\nlayers: [fc: 3, relu, fc: 2]\n")
+    [run] = bench(str(spec), device="cpu", batches=(4,), modes=("training",)).results
+    alive = (4 * 4 + 4 * 3 + 4 * 2) * 4
+    assert run.predicted_memory_bytes == 23 * 4 + alive + (4 * 2 + (3 * 2 + 2) + 4 * 3) * 4
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the fallback, which needs a machine without CUDA")

@@ -63,8 +63,9 @@ def shipped_round_trip(spec: str, fmt: str, *extra: str) -> tuple[str, int]:
     else:
         table = [line.split("|")[3:8] for line in r.stdout.splitlines() if line.startswith("| ")][1:]
         cells = sum(1 for row in table for c in row if c.strip() and c.strip() not in ("",))
-        # the totals below the table: params, buffers; MACs, other ops; memory; depth; the training-only heads' two
-        cells += 6 + 2 * ("training-only heads:" in r.stdout)
+        # the totals below the table: params, buffers; MACs, other ops; memory; params memory; depth; the
+        # training-only heads' two
+        cells += 7 + 2 * ("training-only heads:" in r.stdout)
     return r.stdout, cells
 
 

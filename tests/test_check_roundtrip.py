@@ -116,11 +116,11 @@ def figures(report: Report, fmt: str, depth: int | str | None) -> int:
 
     if fmt == "csv":  # the input row and the total row: 10 counts each, and no RF
         return 10 + sum(11 + 2 * isinstance(receptive.describe(g[-1].rf), dict) for g in lines + heads) + 10
-    if fmt == "markdown":  # input: output, memory; total: output, params, MACs, memory; 6 below, 2 for heads
-        return 2 + table(lines) + 4 + 6 + 2 * bool(heads)
-    # input: output, memory, RF; total: params, MACs, memory; 8 totals (depth the last); the heads' table, total
-    # and 6 totals
-    return 3 + table(lines) + 3 + 8 + (table(heads) + 3 + 6 if heads else 0)
+    if fmt == "markdown":  # input: output, memory; total: output, params, MACs, memory; 7 below, 2 for heads
+        return 2 + table(lines) + 4 + 7 + 2 * bool(heads)
+    # input: output, memory, RF; total: params, MACs, memory; 9 totals (depth the last); the heads' table, total
+    # and 7 totals (param mem among them)
+    return 3 + table(lines) + 3 + 9 + (table(heads) + 3 + 7 if heads else 0)
 
 
 def piped(text: str, spec: str, monkeypatch) -> Result:

@@ -100,9 +100,9 @@ EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), 
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
             ("export", torch_cmds.EXPORT_EXAMPLES)]
 PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
-          "plot": ["Analysis", "Output"],
-          "check": ["Network", "Checking", "Output"], "diagram": ["Analysis", "Output"],
+          "plot": ["Analysis", "Output"], "diagram": ["Analysis", "Output"],
           "report": ["Analysis", "Output"],
+          "check": ["Network", "Checking", "Output"],
           "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
           "export": ["Model", "Output"]}
 WIDE = {**ENV, "COLUMNS": "200"}  # rich wraps help to $COLUMNS where it is not a terminal

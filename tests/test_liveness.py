@@ -28,14 +28,14 @@ def run(text: str, batch: int = 1, dtype: str = "fp32"):
 
 
 @pytest.mark.parametrize("text, elements, layer", [
-    # in 16 + conv1 64; conv1 64 + conv2 32 (the input freed); conv2 32 + conv3 16
-    (CHAIN, 64 + 32, "conv2"),
+    # the input (16) stays, the caller's: at conv2, in 16 + conv1 64 + conv2 32; at conv3, 16 + 32 + 16
+    (CHAIN, 16 + 64 + 32, "conv2"),
     # the shortcut keeps the input alive until the add, which writes into conv2's output
     (RESIDUAL, 32 + 32 + 32, "add1.main.conv2"),
-    # in 32 + conv 32 at the conv; conv 32 + bn 32 at the bn (the in-place ReLU shares bn's buffer)
-    (BN_RELU, 32 + 32, "conv1"),
-    # both branches' outputs and the concat's: 32 + 64 + 96 (the input freed after branch b's conv)
-    (CONCAT, 32 + 64 + 96, "concat1"),
+    # in 32 + conv 32 + bn 32 at the bn (the in-place ReLU shares bn's buffer; conv2 then frees conv1's)
+    (BN_RELU, 32 + 32 + 32, "bn1"),
+    # the input, both branches' outputs and the concat's: 32 + 32 + 64 + 96
+    (CONCAT, 32 + 32 + 64 + 96, "concat1"),
 ])
 def test_inference_peak_by_liveness(text, elements, layer):
     net, report = run(text)

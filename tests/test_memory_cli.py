@@ -13,6 +13,7 @@ from nnarith.analysis.walk import analyze
 from nnarith.cli import main
 from nnarith.cli.memory import parse_size
 from nnarith.loader import load_spec, parse_spec
+from nnarith.render import units
 from tests.helpers import ENV, ROOT, cli
 
 GIB, GB = 2 ** 30, 10 ** 9
@@ -155,3 +156,39 @@ def test_the_benchmark_prints_its_time():
                        text=True, env=ENV)
     assert r.returncode == 0, r.stderr
     assert " s" in r.stdout
+
+
+def _table(out: str) -> list[str]:
+    """The per-layer table's lines after its column heading."""
+    lines = out.splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.split()[:3] == ["layer", "bytes", "kept"]) + 1:]
+
+
+@pytest.mark.parametrize("depth, expected", [
+    # resnet18 at depth 2: the stem's four layers, then each stage's two basic blocks under the stage's name
+    ("2", ["conv1", "bn1", "relu1", "maxpool1"] + [x for s in range(1, 5) for x in (f"layer{s}", "basic1", "basic2")]
+     + ["fc"]),
+    ("1", ["conv1", "bn1", "relu1", "maxpool1", "layer1", "layer2", "layer3", "layer4", "fc"]),
+])
+def test_the_per_layer_table_folds_blocks_by_depth_and_sums_their_bytes(depth, expected, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    _, out, _ = run(capsys, "memory", "resnet18", "--training", "--depth", depth)
+    names = [line.split()[0] for line in _table(out) if not line.startswith(" " * 10)]  # not a wrapped line
+    assert names == expected
+    net = load_spec("resnet18")
+    t = liveness.training(net, analyze(net), "sgd")
+    stage1 = sum(s.bytes for s in t.layers if s.name.startswith("layer1."))
+    listed = {"1": [line for line in _table(out) if line.split()[0] == "layer1"],
+              "2": [line for line in _table(out) if line.split()[0] == "basic1"][:1]}[depth]
+    block = stage1 if depth == "1" else sum(s.bytes for s in t.layers if s.name.startswith("layer1.basic1."))
+    assert listed[0].split()[1:3] == units.si_bytes(block).split()
+
+
+def test_every_layer_is_listed_under_its_block_at_depth_all(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run(capsys, "memory", "resnet50", "--training", "--depth", "all")
+    table = _table(out)
+    assert "  layer1.bottleneck1.add1.main" in table and "…" not in "".join(table)
+    net = load_spec("resnet50")
+    kept = [s for s in liveness.training(net, analyze(net), "sgd").layers if s.what]
+    assert sum(line.startswith("    ") and not line.startswith(" " * 10) for line in table) + 5 == len(kept)

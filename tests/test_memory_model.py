@@ -16,7 +16,7 @@ import pytest
 from nnarith.analysis import memory
 from nnarith.analysis.walk import analyze
 from nnarith.layers import REGISTRY
-from nnarith.layers.base import ACT, IDS, INPUT, OUTPUT, Layer, Out, Tensors
+from nnarith.layers.base import ACT, INPUT, OUTPUT, Layer, Out, Tensors
 from nnarith.layers.merge import MERGES
 from nnarith.loader import load_spec, parse_spec, shipped
 from tests.helpers import input_text
@@ -63,6 +63,7 @@ LAYERS = [(layer, input) for layer, input, *_ in TABLES] + [
     ("lstm: {hidden: 4, layers: 3}", (3, 5)),
     ("lstm: {hidden: 4, layers: 2, bidirectional: true, sequence: false}", (3, 5)),
     ("stochastic_depth: 0", (3, 4)),  # p = 0: PyTorch returns the input in training too
+    ("dropout: 0", (3, 4)),  # likewise
     ("stochastic_depth: 1.0", (3, 4)),  # every sample dropped: the noise is kept all the same
     ("drop_path: {p: 0.5, mode: batch}", (3, 4, 4)),  # one draw for the batch
     ("groupnorm: {groups: 2, affine: false}", (4, 5)),
@@ -110,7 +111,6 @@ SPECS = [("lenet5", None), ("mlp_mnist", None), ("fcn_timeseries", None), ("conv
          ("alexnet", (3, 128, 128)), ("vgg16_bn", (3, 64, 64)),
          ("shufflenet_v2_x1_0", (3, 64, 64)),  # channel slices: views of the unit's input
          ("swin_t", (3, 112, 112))]  # stage 3 one 7x7 window on channels-last norms, stage 4 padded to one
-WORKSPACE = "uint8"  # the dtype of oneDNN's LSTM workspace, whose size is oneDNN's own: not declared
 
 
 def spec(layer: str, input: tuple[int, ...] | dict[str, int]) -> str:
@@ -129,30 +129,12 @@ def declared(net, report) -> Counter:
 def kept_by_pytorch(net, report, torch) -> Counter:
     """The storages autograd keeps in a training forward pass, as (is the input, elements, dtype)."""
     from nnarith.torch.builder import build_with_report
+    from nnarith.torch.saved import measure, training_input
 
     model, _ = build_with_report(net, report=report)
-    model.train()
-    own = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
-    names = {torch.float32: "fp32", torch.int64: "int64", torch.uint8: WORKSPACE}
-    found: dict[int, tuple[int, str]] = {}
-
-    def pack(t):
-        s = t.untyped_storage()
-        if s.data_ptr() not in own:
-            found[s.data_ptr()] = (s.nbytes() // t.element_size(), names[t.dtype])
-        return t
-
     torch.manual_seed(0)
-    # A clone, not a leaf: an in-place first layer may then write into it, as into any activation.
-    if report.input.layout == IDS:  # integers, which take no gradient
-        x = torch.zeros(BATCH, *report.input.dims, dtype=torch.long)
-    else:
-        x = torch.randn(BATCH, *report.input.dims, requires_grad=True).clone()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        model(x)
-    start = x.untyped_storage().data_ptr()
-    lstm = any(r.kind == "lstm" for r in report.rows + report.aux_rows)
-    return Counter((ptr == start, n, dtype) for ptr, (n, dtype) in found.items() if not (lstm and dtype == WORKSPACE))
+    saved = measure(model, report, training_input(report, BATCH))
+    return Counter((s.input, s.nbytes // s.element_size, s.dtype) for s in saved.storages)
 
 
 def test_every_registered_kind_declares_its_tensors():

@@ -258,3 +258,18 @@ def test_human_units():
     assert [units.count(n) for n in (1005, 1015, 1_234_565)] == ["1.00 K", "1.02 K", "1.23 M"]  # half to even
     assert [units.counted(n, "bias", "biases") for n in (0, 1, 2, 1000)] == ["0 biases", "1 bias", "2 biases",
                                                                             "1,000 biases"]
+
+
+@pytest.mark.parametrize("name, dtype, params, buffers", [
+    ("vgg16", "fp32", 138_357_544, 0),  # torchvision's figure; no batch norm
+    ("vgg16", "fp16", 138_357_544, 0),
+    ("resnet50", "fp32", 25_557_032, 53_173),  # torchvision's; 53 batch norms: 2 x channels + 1 counter each
+    ("lenet5", "bf16", 61_706, 0),
+])
+def test_the_totals_give_the_parameters_bytes_beside_the_activations(name, dtype, params, buffers):
+    each = {"fp32": 4, "fp16": 2, "bf16": 2}[dtype]
+    r = analyze(load_spec(name), batch=8, dtype=dtype)  # the batch multiplies the activations only
+    assert (r.stored_bytes(r.totals.params), r.stored_bytes(r.totals.buffers)) == (params * each, buffers * each)
+    text = render_table(r, exact=False, depth=1, width=200)
+    line = next(line for line in text.splitlines() if line.startswith("  param mem  "))
+    assert line.split()[2] == f"{params * each:,}" and f"(the params in {dtype}; not in memory)" in line

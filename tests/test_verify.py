@@ -13,12 +13,14 @@ pytest.importorskip("fvcore", reason="needs the nnarith[torch] extra")
 
 from nnarith.analysis.walk import analyze  # noqa: E402
 from nnarith.layers import REGISTRY  # noqa: E402
+from nnarith.layers.base import Tensors  # noqa: E402
 from nnarith.loader import load_spec, shipped  # noqa: E402
 from nnarith.render import units  # noqa: E402
 from nnarith.render.style import painter  # noqa: E402
-from nnarith.torch.builder import build  # noqa: E402
+from nnarith.torch.builder import build, build_with_report  # noqa: E402
 from nnarith.torch.render import WIDTH, render_verification  # noqa: E402
 from nnarith.torch.verify import Verification, verify  # noqa: E402
+from nnarith.torch.verify_training import check_training  # noqa: E402
 from tests.helpers import ROOT, cli  # noqa: E402
 
 ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -30,7 +32,8 @@ def test_every_shipped_spec_verifies(name):
     wrong = [(c.what, c.expected, c.measured) for c in result.checks if c.status == "mismatch"]
     assert result.passed, wrong[:10]
     groups = {c.group for c in result.checks}
-    assert {"layer output shapes", "layer params", "layer fvcore counts", "layer FLOPs", "layer memory"} <= groups
+    assert {"layer output shapes", "layer params", "layer fvcore counts", "layer FLOPs", "layer memory",
+            "saved for backward", "training state"} <= groups
     for all_checks in (False, True):  # the summary and every per-layer check fit the width
         lines = render_verification(result, all_checks).splitlines()
         assert max(map(len, lines)) <= WIDTH, max(lines, key=len)
@@ -204,6 +207,48 @@ def test_verify_catches_a_wrong_shape_rule(monkeypatch):
     # maxpool1 divides (109 -> 54 either way); maxpool2 is the first to differ: 26 floored, 27 in ceil mode
     assert (wrong[0].what, wrong[0].expected, wrong[0].measured) == ("output shape maxpool2", (256, 26, 26),
                                                                       (256, 27, 27))
+
+
+def test_verify_catches_a_wrong_saved_tensor(monkeypatch):
+    """A max pooling that forgot its int64 indices: verify names both pools, short by the indices' bytes."""
+    cls = REGISTRY["maxpool"]
+
+    class Forgets(cls):
+        def tensors(self, x, out):
+            return Tensors(saved=super().tensors(x, out).saved[:1])
+
+    monkeypatch.setitem(REGISTRY, "maxpool", Forgets)
+    result = verify("lenet5")
+    wrong = {c.what: c.measured - c.expected for c in result.checks
+             if c.status == "mismatch" and c.group == "saved for backward"}
+    # on the batch of 2: s2's output 6x14x14, s4's 16x5x5, one int64 index each
+    assert wrong == {"saved s2": 2 * 6 * 14 * 14 * 8, "saved s4": 2 * 16 * 5 * 5 * 8}
+    total = next(c for c in result.checks if c.what == "saved for backward in all")
+    assert total.status == "mismatch" and total.measured - total.expected == sum(wrong.values())
+
+
+# LeNet-5: 61,706 parameters in 10 tensors (five layers, each a weight and a bias)
+@pytest.mark.parametrize("optimizer, state", [
+    ("momentum", 61_706 * 4),  # one momentum buffer per parameter
+    ("adam", 2 * 61_706 * 4 + 10 * 4),  # exp_avg and exp_avg_sq, and a 0-dim fp32 step per tensor
+])
+def test_training_state_after_one_step(optimizer, state):
+    net = load_spec("lenet5")
+    report = analyze(net)
+    model, _ = build_with_report(net, report=report)
+    result = Verification(report.name, report.file, "cpu", 3)
+    check_training(result, net, report, model, "cpu", optimizer)
+    figures = {c.what: (c.expected, c.measured) for c in result.checks if c.group == "training state"}
+    assert figures == {"gradients": (61_706 * 4, 61_706 * 4), f"optimizer state ({optimizer})": (state, state)}
+    assert result.passed and any(c.group == "saved for backward" for c in result.checks)
+
+
+def test_training_at_batch_1_that_batch_norm_refuses_is_a_note(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text("input: [4]\nlayers: [fc: 3, bn, fc: 2]\n")
+    result = verify(str(spec), batch=1)
+    [note] = [c for c in result.checks if c.what == "saved for backward"]
+    assert note.status == "note" and "--batch 2" in note.detail and result.passed
 
 
 def test_cli_verify_json_and_exit_codes():

@@ -3,7 +3,8 @@
 Inference: the weights, and the activations alive at once. The layers run in execution order; a buffer
 is allocated when its layer runs and freed once its last reader has run (a merge reads its branches'
 outputs, a layer its input); an output nobody reads (the network's, an aux head's) stays; a layer's
-scratch lives during its own layer only. Views and in-place layers share their input's buffer.
+scratch lives during its own layer only. Views and in-place layers share their input's buffer. The
+network's input is the caller's (`model(x)` keeps x), so it stays throughout, as a measured peak sees it.
 
 Training (one step, gradients set to None before it as zero_grad does by default): the weights and the
 optimizer's state stay throughout. The forward pass frees no buffer a layer keeps for backward. The
@@ -167,7 +168,7 @@ def _forward(order: list[Row], mem: Memory, report: Report, base: int = 0) -> tu
         if base + live + scratch > peak:
             peak, where = base + live + scratch, row.name
         for b in set(reads(row, mem)):
-            if last[b] == i and not mem.buffers[b].saved_by:
+            if last[b] == i and not mem.buffers[b].saved_by and b != 0:  # the input: the caller's
                 alive.discard(b)
                 live -= mem.buffers[b].bytes(report)
     return peak, where, alive

@@ -103,6 +103,10 @@ class Report:
     def memory_bytes(self, row: Row) -> int:
         return row.held * self.scale
 
+    def stored_bytes(self, count: int) -> int:
+        """Parameters or buffers in bytes: stored once in the dtype, whatever the batch."""
+        return count * DTYPE_BYTES[self.dtype]
+
     @cached_property
     def totals(self) -> Totals:
         return Totals.of(self.rows, self.input.numel, self.scale)

@@ -220,9 +220,8 @@ def _agrees(figure: str, part: Any, value: Any, per: int):
             ways.append((v.holds(value), None, ""))
             if figure in ("memory", "activations"):
                 ways.append((v.holds(value, per), "elements vs bytes, bytes written without a unit", bytes_))
-        elif figure in IN_BYTES:
-            ways.append((v.holds(value, per), None if figure in ("memory", "activations") else
-                         f"elements vs bytes, the {figure} in bytes", bytes_ + base_unit))
+        elif figure in IN_BYTES:  # a byte unit written out says what it counts: the params' bytes are right as such
+            ways.append((v.holds(value, per), None, bytes_ + base_unit))
             if figure in ("memory", "activations"):
                 ways.append((v.holds(value), "elements vs bytes, the element count written as bytes",
                              " elements" + (f" = {float(Fraction(value, unit_of(meant, True)[0])):.4g} {meant}"

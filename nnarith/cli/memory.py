@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, DtypeOption, Input, Spec, parse_shape, write
+from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, Depth, DtypeOption, Input, Spec, parse_shape, write
 from nnarith.cli.help import ANALYSE, command
 from nnarith.errors import UsageError, did_you_mean
 from nnarith.render import style
@@ -83,7 +83,7 @@ Format = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help
 
 def memory(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32", training: Training = False,
            optimizer: Optimizer = "sgd", amp: Amp = None, fits: Size = None, reserve: Reserve = 0,
-           format: Format = "table") -> int:
+           format: Format = "table", depth: Depth = None) -> int:
     from nnarith.analysis import liveness
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
@@ -104,5 +104,8 @@ def memory(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption
     if format == "json":
         write(render_json(result))
     else:
-        write(render_text(result, style.width(), style.painter()), painted=style.enabled())
+        from nnarith.render.tree import default_depth
+
+        shown = default_depth(report.rows) if depth is None else depth
+        write(render_text(result, style.width(), style.painter(), shown), painted=style.enabled())
     return 0

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from nnarith.cli.common import OUTPUT, Batch, DtypeOption, Input, Spec, depth, parse_shape, write
-from nnarith.cli.help import ANALYSE, command
+from nnarith.cli.help import PICTURES, command
 from nnarith.errors import NnarithError, UsageError, did_you_mean
 from nnarith.pictures.metrics import METRICS
 from nnarith.text import visible
@@ -31,7 +31,7 @@ EXAMPLES = [
 
 
 def add(app: typer.Typer) -> None:
-    app.command("plot", **command(DOC, EXAMPLES, ANALYSE))(plot)
+    app.command("plot", **command(DOC, EXAMPLES, PICTURES))(plot)
 
 
 class MissingExtra(NnarithError):

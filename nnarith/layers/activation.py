@@ -194,6 +194,8 @@ class Dropout(Layer):
         return Out(x, storage=VIEW)
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
+        if self.p == 0:  # PyTorch returns the input itself, in training too (ViT's dropouts)
+            return Tensors()
         # In training it writes a new output and keeps the mask; PyTorch's CPU kernel keeps the mask in the
         # input's dtype (its fused CUDA kernel keeps a bool mask).
         return Tensors(saved=(Tensor("mask", x.numel),), training_storage=NEW)

@@ -34,6 +34,12 @@ def totals_json(t: Totals) -> dict[str, int]:
     return {**counts_json(t.counts), "activations": t.activations, "memory_bytes": t.memory_bytes}
 
 
+def stored_json(report: Report) -> dict[str, int]:
+    """The parameters' and buffers' bytes in the report's dtype, stored once whatever the batch."""
+    t = report.totals
+    return {"params_bytes": report.stored_bytes(t.params), "buffers_bytes": report.stored_bytes(t.buffers)}
+
+
 def backward_json(b: Backward) -> dict[str, int]:
     return {"dx_macs": b.dx, "dw_macs": b.dw, "macs": b.macs, "trainable_params": b.trainable}
 
@@ -68,7 +74,7 @@ def report_json(report: Report) -> dict:
         "bytes_per_element": DTYPE_BYTES[report.dtype],
         "input_memory_bytes": report.input_bytes,
         "layers": [layer_json(report, r) for r in report.rows],
-        "totals": totals_json(report.totals) | (training_json(report) if report.training else {}),
+        "totals": totals_json(report.totals) | stored_json(report) | (training_json(report) if report.training else {}),
         "training_only": {
             "layers": [layer_json(report, r) for r in report.aux_rows],
             "totals": totals_json(report.aux_totals),
@@ -159,6 +165,8 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
             f"- MACs: {t.macs:,}; FLOPs = 2 x MACs = {t.flops:,}; other ops: {t.other_ops:,}",
             f"- memory: {units.counted(t.activations, 'element')} per image = {units.counted(t.memory_bytes, 'byte')}"
             + (f" ({', '.join(sizes)})" if sizes else ""),
+            f"- params memory: {units.counted(report.stored_bytes(t.params), 'byte')} (the params in {report.dtype}; "
+            "not in memory)",
             f"- depth: {report.depth} (layers with weights on the longest path, as papers count them)"]
     if report.training:
         b = report.backward

@@ -10,6 +10,7 @@ from nnarith.analysis.report import Report
 from nnarith.render import units
 from nnarith.render.fit import clip_middle, wrap
 from nnarith.render.style import Painter, plain
+from nnarith.render.units import byte_forms as sized
 from nnarith.text import visible
 
 SCHEMA = "nnarith.memory/1"
@@ -34,16 +35,8 @@ class Result:
     fits: Fits | None
 
 
-def sized(n: int) -> list[str]:
-    """'5,498,420,736 bytes', '= 5.50 GB', '= 5.12 GiB' (the units that say something new)."""
-    out = [units.counted(n, "byte")]
-    for form in (units.si_bytes(n), units.iec_bytes(n)):
-        if form != f"{n} B" and f"= {form}" not in out:
-            out.append(f"= {form}")
-    return out
-
-
-def render_text(result: Result, width: int, paint: Painter = plain) -> str:
+def render_text(result: Result, width: int, paint: Painter = plain, depth: int | str = "all") -> str:
+    """`depth`: the per-layer table's (render/tree.py's default_depth fits a screen)."""
     r, inf, tr = result.report, result.inference, result.training
     act = r.dtype
     weights = "fp32" if result.amp else r.dtype
@@ -73,7 +66,7 @@ def render_text(result: Result, width: int, paint: Painter = plain) -> str:
     if result.fits is not None:
         out += _fits(result, width, paint)
     if tr is not None:
-        out += _layers(tr, width, paint)
+        out += _layers(tr, depth, width, paint)
     return "\n".join(out) + "\n"
 
 
@@ -101,15 +94,36 @@ def _fits(result: Result, width: int, paint: Painter) -> list[str]:
     return _section("Largest batch that fits", entries, width, paint)
 
 
-def _layers(tr: Training, width: int, paint: Painter) -> list[str]:
-    rows = [s for s in tr.layers if s.what]
-    name_width = min(max((len(s.name) for s in rows), default=5), max(width // 3, 12))
-    out = ["", *_heading("Saved for backward, per layer (a buffer kept by several counts at the first)", width, paint)]
-    head = f"  {'layer':<{name_width}}  {'bytes':>10}  kept"
-    out.append(paint(head, "heading"))
-    for s in rows:
-        lead = f"  {clip_middle(visible(s.name), name_width):<{name_width}}  {units.si_bytes(s.bytes):>10}  "
-        out += wrap(s.what.split(" "), width, lead, " " * len(lead))
+def _layers(tr: Training, depth: int | str, width: int, paint: Painter) -> list[str]:
+    """What each layer keeps, in execution order. A block nested deeper than `depth` is one line, its layers'
+    bytes summed; the others are listed under the block that holds them, so no name is clipped."""
+    lines: list[tuple[tuple[str, ...], str, int, str]] = []  # (the block above, the name under it, bytes, kept)
+    for s in tr.layers:
+        parts = tuple(s.name.split("."))
+        if depth != "all" and len(parts) > depth:
+            block = parts[:depth]
+            if lines and lines[-1][0] + (lines[-1][1],) == block:
+                above, name, total, count = lines[-1]
+                lines[-1] = (above, name, total + s.bytes, str(int(count) + 1))
+            else:
+                lines.append((block[:-1], block[-1], s.bytes, "1"))
+        elif s.what:
+            lines.append((parts[:-1], parts[-1], s.bytes, s.what))
+    folded = any(what.isdigit() for *_, what in lines)
+    title = ("Saved for backward, per layer" + (f" and per block at depth {depth} (--depth all lists every layer)"
+                                                if folded else "") + "; a buffer kept by several counts at the first")
+    out = ["", *_heading(title, width, paint)]
+    name_width = min(max((len(name) + 2 * bool(above) for above, name, _, _ in lines), default=5), max(width // 3, 12))
+    out.append(paint(f"  {'layer':<{name_width}}  {'bytes':>10}  kept", "heading"))
+    shown: tuple[str, ...] = ()
+    for above, name, total, what in lines:
+        if above and above != shown:
+            out += wrap([visible(".".join(above))], width, "  ", "  ")
+        shown = above
+        label = clip_middle(visible("  " * bool(above) + name), name_width)
+        lead = f"  {label:<{name_width}}  {units.si_bytes(total):>10}  "
+        kept = f"{what} layers" if what.isdigit() else what
+        out += wrap(kept.split(" "), width, lead, " " * len(lead))
     return out
 
 

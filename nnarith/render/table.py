@@ -122,11 +122,7 @@ def _legend(marks: _Marks, paint: Painter, width: int | None) -> list[str]:
 def _summary(report: Report, t: Totals, title: str, paint: Painter, width: int | None) -> list[str]:
     """The totals defined, one figure a line; a line too long folds under its figure."""
     network = title.startswith("Totals")
-    mem = t.memory_bytes
-    forms = [f"= {units.counted(mem, 'byte')}"]
-    for form in (units.si_bytes(mem), units.iec_bytes(mem)):
-        if form != f"{mem} B" and f"= {form}" not in forms:  # 296 bytes are 296 B in either unit
-            forms.append(f"= {form}")
+    memory = units.byte_forms(t.memory_bytes)
     entries = [
         ("params", [f"{t.params:,}", f"= {units.counted(t.weights, 'weight')}",
                     f"+ {units.counted(t.biases, 'bias', 'biases')}"]),
@@ -134,8 +130,10 @@ def _summary(report: Report, t: Totals, title: str, paint: Painter, width: int |
         ("MACs", [*_both(t.macs), *"(conv, fc, attention, RNN multiply-accumulates; bias excluded)".split()]),
         ("FLOPs", [*_both(t.flops), "(2", "x", "MACs)"]),
         ("other ops", [f"{t.other_ops:,}", *"(bias adds, norms, activations, pooling, adds; not in MACs)".split()]),
-        ("memory", [f"{units.counted(t.activations, 'element')} per image", *["(input included)"] * network, *forms,
-                    f"({report.dtype}, batch {report.batch})"]),
+        ("memory", [f"{units.counted(t.activations, 'element')} per image", *["(input included)"] * network,
+                    f"= {memory[0]}", *memory[1:], f"({report.dtype}, batch {report.batch})"]),
+        ("param mem", [*units.byte_forms(report.stored_bytes(t.params)),
+                       *f"(the params in {report.dtype}; not in memory)".split()]),
     ]
     if network:
         entries.append(("output", [units.shape(report.output.dims)]))

@@ -64,3 +64,13 @@ def input_shape(x: Shape) -> str:
 def counted(n: int, word: str, words: str | None = None) -> str:
     """'1 bias', '27,560 biases': a count and its noun, singular for one."""
     return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+def byte_forms(n: int) -> list[str]:
+    """'5,498,420,736 bytes', '= 5.50 GB', '= 5.12 GiB': the byte count, then the units that say something new
+    (296 bytes are 296 B in either unit, said once)."""
+    out = [counted(n, "byte")]
+    for form in (si_bytes(n), iec_bytes(n)):
+        if form != f"{n} B" and f"= {form}" not in out:
+            out.append(f"= {form}")
+    return out

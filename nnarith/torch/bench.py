@@ -15,21 +15,29 @@ import resource
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 
-from nnarith.analysis.report import Report, Row
+from nnarith.analysis import liveness, memory
+from nnarith.analysis.memory import Memory
+from nnarith.analysis.report import Report
 from nnarith.analysis.walk import analyze
 from nnarith.loader import load_spec
 from nnarith.loader.nodes import Network
 from nnarith.text import visible
 from nnarith.torch import guard
 from nnarith.torch.builder import build_with_report
+from nnarith.torch.saved import one_value_per_channel
 from nnarith.torch.token_modules import sample_input
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 TRAINING_FLOPS = 3  # forward + backward, per forward FLOP
+OPTIMIZER = "sgd"  # training's step: plain SGD, which keeps no state
+TRAINING_NOTE = ("training's predicted memory is the peak of a step in nnarith's memory model (nnarith memory "
+                 "--training): the weights, the gradients (plain SGD keeps no state), the tensors saved for backward "
+                 "and the activations' gradients alive at once; it leaves out autocast's casts and the copies made "
+                 "where training runs in-place ops out of place")
 
 
 @dataclass
@@ -43,7 +51,9 @@ class Result:
     tflops: float  # achieved, from the analytic FLOPs
     fraction_of_peak: float | None  # None where the model outran the calibration (no meaningful peak)
     peak_memory_bytes: int
-    predicted_memory_bytes: int  # parameters (fp32) + activations at this dtype and batch
+    # nnarith's memory model's peak (analysis/liveness.py). Inference: weights and buffers (fp32) + the
+    # activations alive at once. Training: a step's peak with SGD, forward or backward.
+    predicted_memory_bytes: int
     runs: int
 
 
@@ -131,9 +141,12 @@ def bench(spec, device: str = "auto", batches: tuple[int, ...] = (1, 8, 64), dty
     report = analyze(net)
     guard.buildable(report)
     plan, notes = _plan(report, modes, dtypes, batches)
+    models = {"inference": memory.model(net, report), "training": memory.model(net, report, training=True)}
+    if "training" in modes:
+        notes.append(TRAINING_NOTE)
     available = guard.available_memory(dev)
     for mode, dtype, batch in plan:  # every run is checked before the first one allocates
-        _fits(report, mode, dtype, batch, available)
+        _fits(net, report, models, mode, dtype, batch, available)
     model, _ = build_with_report(net, report=report)
     model.to(dev)
     cuda = dev.type == "cuda"
@@ -154,7 +167,7 @@ def bench(spec, device: str = "auto", batches: tuple[int, ...] = (1, 8, 64), dty
         if on_step:
             on_step(f"{mode} {dtype} batch {batch}", len(result.results))
         with guard.out_of_memory(_doing(report, mode, dtype, batch)):
-            run = _run(model, report, dev, dtype, mode, batch, channels_last, result.peak_tflops[dtype])
+            run = _run(model, net, report, models, dev, dtype, mode, batch, channels_last, result.peak_tflops[dtype])
         if run.fraction_of_peak is None:
             note = (f"{dtype}: the model ran faster than the {dtype} matmul calibration "
                     f"({result.peak_tflops[dtype]} TFLOP/s), so that is no peak; fraction not reported")
@@ -171,7 +184,7 @@ def _plan(report: Report, modes: tuple[str, ...], dtypes: tuple[str, ...],
     Batch norm in training mode needs two values per channel: where one layer sees a single
     value per image (a 1x1 map, or features after flatten), batch 1 cannot train, and batch 2,
     the smallest that can, is timed in its place."""
-    single = _one_value_per_channel(report)
+    single = one_value_per_channel(report)
     notes: list[str] = []
     plan = []
     for mode in modes:
@@ -186,31 +199,34 @@ def _plan(report: Report, modes: tuple[str, ...], dtypes: tuple[str, ...],
     return plan, notes
 
 
-def _one_value_per_channel(report: Report) -> Row | None:
-    return next((r for r in report.rows + report.aux_rows
-                 if r.kind == "bn" and r.input is not None and r.input.numel == r.input.dims[0]), None)
-
-
 def _doing(report: Report, mode: str, dtype: str, batch: int) -> str:
     return f"benchmarking {visible(report.file)} ({mode}, {dtype}) at batch {batch}"
 
 
-def _fits(report: Report, mode: str, dtype: str, batch: int, available: tuple[int, str] | None) -> None:
-    model, activations = _predicted(report, mode, dtype, batch)
+def _fits(net: Network, report: Report, models: dict[str, Memory], mode: str, dtype: str, batch: int,
+          available: tuple[int, str] | None) -> None:
+    counted = ("the step's peak: saved tensors and gradients alive at once" if mode == "training" else
+               "the activations alive at once")
+    guard.fits(_doing(report, mode, dtype, batch), *_predicted(net, report, models, mode, dtype, batch), counted,
+               available)
+
+
+def _predicted(net: Network, report: Report, models: dict[str, Memory], mode: str, dtype: str,
+               batch: int) -> tuple[int, int]:
+    """(the weights and buffers, the rest of the peak): the memory model's peak by liveness (analysis/liveness.py),
+    of inference, or of a training step with bench's SGD. Under autocast the weights stay fp32."""
+    amp = None if dtype == "fp32" else dtype
+    at = replace(report, batch=batch, dtype=dtype)
     if mode == "training":
-        counted, at_least = "every layer's output, kept for the backward pass", False
-    else:
-        counted, at_least = "the input batch, and a layer's input and output while it runs", True
-        activations = guard.live_bytes(report, batch, DTYPES[dtype].itemsize)
-    guard.fits(_doing(report, mode, dtype, batch), model, activations, counted, available, at_least)
+        step = liveness.training(net, at, OPTIMIZER, amp, models[mode], describe=False)
+        held = step.weights_bytes + step.buffers_bytes
+        return held, step.peak_bytes - held
+    run = liveness.inference(net, at, amp, models[mode])
+    return run.weights_bytes + run.buffers_bytes, run.peak_bytes
 
 
-def _predicted(report: Report, mode: str, dtype: str, batch: int) -> tuple[int, int]:
-    return guard.predicted_bytes(report, batch, DTYPES[dtype].itemsize, training=mode == "training")
-
-
-def _run(model, report: Report, dev: torch.device, dtype: str, mode: str, batch: int, channels_last: bool,
-         peak: float) -> Result:
+def _run(model, net: Network, report: Report, models: dict[str, Memory], dev: torch.device, dtype: str, mode: str,
+         batch: int, channels_last: bool, peak: float) -> Result:
     x = sample_input(report.input.dims, report.input.layout, batch, dev)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
@@ -246,7 +262,7 @@ def _run(model, report: Report, dev: torch.device, dtype: str, mode: str, batch:
         peak_bytes = torch.cuda.max_memory_allocated()
     else:
         peak_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    predicted = sum(_predicted(report, mode, dtype, batch))
+    predicted = sum(_predicted(net, report, models, mode, dtype, batch))
     fraction = round(tflops / peak, 4) if 0 < tflops <= peak else None
     return Result(batch, dtype, mode, round(ms, 4), round(q[2] - q[0], 4), round(batch / (ms / 1e3), 2),
                   round(tflops, 4), fraction, peak_bytes, predicted, len(times))

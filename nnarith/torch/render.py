@@ -84,6 +84,9 @@ def _status(ok: bool) -> Cell:
     return ("✓", "right") if ok else ("✗", "wrong")
 
 
+LISTED = {"training state"}  # groups of a few whole-model figures, listed one by one rather than per layer
+
+
 def render_verification(v: Verification, all_checks: bool = False, paint: Painter = plain) -> str:
     verdict = paint("PASSED", "right") if v.passed else paint("FAILED", "wrong")
     # A spec's name and path are the user's text: no control characters reach the terminal.
@@ -98,18 +101,18 @@ def render_verification(v: Verification, all_checks: bool = False, paint: Painte
     rows: list[tuple[Cell, ...]] = []
     groups: dict[str, list[Check]] = {}
     for c in v.checks:
-        if c.group and not all_checks:
+        if c.group and c.group not in LISTED and not all_checks:
             groups.setdefault(c.group, []).append(c)
     for group, checks in groups.items():
         ok = sum(c.status == "ok" for c in checks)
         rows.append((group, checks[0].unit or "shape", f"{len(checks)} layers", f"{ok} match",
                      _status(ok == len(checks))))
     for c in v.checks:
-        if (all_checks or not c.group) and c.status != "note":
+        if (all_checks or not c.group or c.group in LISTED) and c.status != "note":
             rows.append((visible(c.what), c.unit or "shape", _value(c.expected), _value(c.measured),
                          _status(c.status == "ok")))
     out += ["", *_table(("check", "counts", "nnarith", "measured", "status"), rows, {2, 3}, paint)]
-    wrong = [c for c in v.checks if c.status == "mismatch" and c.group and not all_checks]
+    wrong = [c for c in v.checks if c.status == "mismatch" and c.group and c.group not in LISTED and not all_checks]
     if wrong:
         out += ["", paint(f"mismatched layers ({len(wrong)}):", "heading")]
         for c in wrong[:MAX_LISTED]:
@@ -121,7 +124,7 @@ def render_verification(v: Verification, all_checks: bool = False, paint: Painte
     if v.fvcore:
         out += ["", *_fvcore_lines(v.fvcore, paint)]
     notes = [line for c in v.checks if c.status == "note" for line in _note(f"{visible(c.what)}: {c.detail}", paint)]
-    notes += [line for c in v.checks if c.status == "mismatch" and c.detail and not c.group
+    notes += [line for c in v.checks if c.status == "mismatch" and c.detail and (not c.group or c.group in LISTED)
               for line in _fold(f"{visible(c.what)}: {c.detail}")]
     if notes:
         out += ["", *notes]
@@ -194,8 +197,9 @@ def render_benchmark(b: Benchmark, paint: Painter = plain) -> str:
     head = ("mode", "dtype", "batch", "ms median", "IQR ms", "images/s", "TFLOP/s", "of peak", "peak memory",
             "predicted", "runs")
     out += _table(head, rows, set(range(2, 11)), paint)
-    out += ["", *_fold(f"peak memory: {b.memory_measure}; predicted: parameters and buffers (fp32) + activations "
-                       "(nnarith's count)"),
+    out += ["", *_fold(f"peak memory: {b.memory_measure}; predicted: the peak in nnarith's memory model (nnarith "
+                       "memory): inference, weights + buffers + the activations alive at once; training, a step's "
+                       "peak with SGD"),
             *_fold("TFLOP/s from nnarith's FLOPs (2 x MACs; training counts 3 x the forward)")]
     out += [line for n in b.notes for line in _note(visible(n), paint)]
     return "\n".join(out) + "\n"

@@ -10,7 +10,11 @@
   are switched off for this pass, and the CPU kernel of scaled_dot_product_attention, which it
   has no formula for, is given torch's own (a note names the FLOPs so added);
 - activation memory: the bytes of the distinct tensors the layers output, against the analysis
-  (input plus every allocating layer's output).
+  (input plus every allocating layer's output);
+- saved for backward: in one training forward pass, the storages autograd keeps (saved.py),
+  per layer and in total, against the memory model's (memory.py), byte for byte on the batch;
+- training state: after that pass's backward and one Adam step, the gradients' and the
+  optimizer state's bytes against their formulas (analysis/training.py).
 
 The model runs on a batch (2 by default, so that a rule that confuses the batch with a size
 shows). Every figure that grows with the batch is divided by it, exactly, and compared per
@@ -127,6 +131,9 @@ def verify(spec: Network | str, device: str = "cpu", batch: int = 2,
         _check_fvcore(result, report, model, x)
         _check_flop_counter(result, report, model, x)
         _check_memory(result, report, outputs, x)
+        from nnarith.torch.verify_training import check_training  # it builds on this module's checks
+
+        check_training(result, net, report, model, device)  # last: it trains the model
     return result
 
 
@@ -293,3 +300,4 @@ def _check_memory(result: Verification, report: Report, outputs: dict, x: torch.
                              group="layer memory")
     result.add_per_image("activation memory", report.totals.activations * size, total, "bytes",
                          "the input plus every distinct tensor the layers output, in fp32")
+
