@@ -151,6 +151,13 @@ def test_the_figures_are_shown_short_or_exact_as_shape_shows_them(exact, params,
     assert (row["cells"][COLUMN["params"]][1], row["cells"][COLUMN["MACs"]][1]) == (params, macs)
 
 
+@pytest.mark.parametrize("dtype, batch, per", [("fp32", 1, 4), ("fp16", 32, 2)])
+def test_the_params_bytes_are_one_copy_in_the_dtype_whatever_the_batch(dtype, batch, per):
+    """VGG-16's 138,357,544 parameters (torchvision's figure), stored once in the dtype."""
+    text = page_html(analyze(load_spec("vgg16"), dtype=dtype, batch=batch), "all")
+    assert f'<th scope="row">param mem</th><td class="num">{138_357_544 * per:,} bytes</td>' in text
+
+
 def test_training_adds_the_backward_to_the_totals_and_the_working(tmp_path):
     """LeNet-5 --training: its weighted layers' forward MACs are 117,600 (c1), 240,000 (c3), 48,000 (c5), 10,080
     (f6) and 840 (f7); backward, dW repeats each, and dX each but c1's (the input needs no gradient)."""

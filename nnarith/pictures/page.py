@@ -134,7 +134,10 @@ def _totals_table(report: Report, t: Totals | None = None) -> str:
             ("other ops", f"{t.other_ops:,}", "bias adds, norms, activations, pooling, adds; not in MACs"),
             ("memory", f"{mem:,} bytes", f"= {units.counted(t.activations, 'element')} per image"
              f"{' (input included)' if network else ''} x {units.counted(DTYPE_BYTES[report.dtype], 'byte')} "
-             f"({report.dtype}) x batch {report.batch} = {units.si_bytes(mem)} = {units.iec_bytes(mem)}")]
+             f"({report.dtype}) x batch {report.batch} " + " ".join(units.byte_forms(mem)[1:])),
+            ("param mem", f"{report.stored_bytes(t.params):,} bytes",
+             " ".join(units.byte_forms(report.stored_bytes(t.params))[1:]) + f" (the params in {report.dtype}; "
+             "not in memory)")]
     if network and report.training:  # shape --training's: the backward MACs, the step's, the trainable params
         rows += [(label, words[0], " ".join(words[1:])) for label, words in training_entries(report)]
     body = "".join(f'<tr><th scope="row">{label}</th><td class="num">{value}</td><td>{esc(note)}</td></tr>'
