@@ -337,3 +337,18 @@ def test_exported_docstring_holds_the_text_exactly(tmp_path, name):
 @given(st.text())
 def test_string_literal_is_exact(text):
     assert ast.literal_eval(string_literal(text)) == text
+
+
+def test_frozen_layers_export_without_gradients():
+    """`frozen: true` on a layer or a container: the exported model's parameters there take no gradient, as the
+    built one's, and the analysis counts them as not trainable."""
+    text = ("input: [3, 8, 8]\nlayers:\n  - seq: {name: stem, frozen: true, layers: [{conv: {out: 4, kernel: 3}}, bn]}"
+            "\n  - conv: {out: 2, kernel: 1, frozen: true}\n  - gap\n  - fc: 5\n")
+    net = parse_spec(text, "t.yaml")
+    source = export(net, "t.yaml")
+    assert "frozen=('stem.conv1', 'stem.bn1', 'conv1')" in " ".join(source.split())
+    namespace: dict = {}
+    exec(compile(source, "exported.py", "exec"), namespace)
+    for model in (namespace["build"](), build(net)):
+        assert [n for n, p in model.named_parameters() if p.requires_grad] == ["fc1.weight", "fc1.bias"]
+    assert analyze(net).backward.trainable == 5 * 2 + 5

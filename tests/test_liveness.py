@@ -119,3 +119,16 @@ def test_residual_training_peak_by_hand():
     assert (t.saved_bytes, t.weights_bytes) == (256, 48)
     assert (t.forward_peak_bytes, t.forward_peak_layer) == (48 + 512, "add1")
     assert (t.peak_bytes, t.peak_layer, t.peak_phase) == (48 + 24 + 384 + 256, "add1.main.conv2", "backward")
+
+
+def test_an_input_nobody_keeps_stays_the_callers_through_the_step():
+    """A first layer autograd does not record (a ReLU out of place on the input, which needs no gradient) keeps
+    nothing, and the input stays alive all the step, the caller's. The conv keeps the ReLU's output and, its
+    input needing no gradient, computes none for it: its backward adds its 8 weights' gradients to the weights,
+    the input, the ReLU's output, the output and the output's gradient."""
+    net, report = run("input: [3, 4, 4]\nlayers:\n  - relu: {inplace: false}\n  - conv: {out: 2, kernel: 1}\n")
+    t = liveness.training(net, report, "sgd")
+    params = 2 * 3 + 2
+    inp, relu, out = 48, 48, 32  # elements
+    assert t.saved_bytes == relu * F32
+    assert t.peak_bytes == (params + inp + relu + out + params + out) * F32  # the conv's dW and the output's grad

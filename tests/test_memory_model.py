@@ -126,14 +126,15 @@ def declared(net, report) -> Counter:
     return kept
 
 
-def kept_by_pytorch(net, report, torch) -> Counter:
-    """The storages autograd keeps in a training forward pass, as (is the input, elements, dtype)."""
+def kept_by_pytorch(net, report, torch, grad: bool = False) -> Counter:
+    """The storages autograd keeps in a training forward pass, as (is the input, elements, dtype); `grad`:
+    the input takes a gradient."""
     from nnarith.torch.builder import build_with_report
     from nnarith.torch.saved import measure, training_input
 
     model, _ = build_with_report(net, report=report)
     torch.manual_seed(0)
-    saved = measure(model, report, training_input(report, BATCH))
+    saved = measure(model, report, training_input(report, BATCH, grad=grad))
     return Counter((s.input, s.nbytes // s.element_size, s.dtype) for s in saved.storages)
 
 
@@ -166,7 +167,7 @@ def test_activation_memory_is_the_reports(name):
 def test_roles_name_the_tensors_between_layers():
     """A saved INPUT or OUTPUT is the walk's buffer, not a new one: in-place ReLU keeps the buffer it wrote."""
     net = parse_spec(spec("relu", (3, 4)), "t.yaml")
-    report = analyze(net)
+    report = analyze(net, input_grad=True)
     [kept] = memory.model(net, report, training=True).saved
     assert (kept.id, kept.role, kept.saved_by) == (0, INPUT, [report.rows[0].name])
     layer = net.body.children[0].layer
@@ -178,8 +179,8 @@ def test_roles_name_the_tensors_between_layers():
 def test_every_kind_keeps_what_pytorch_keeps(layer, input):
     torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
     net = parse_spec(spec(layer, input), "t.yaml")
-    report = analyze(net)
-    assert declared(net, report) == kept_by_pytorch(net, report, torch)
+    report = analyze(net, input_grad=True)  # as inside a network: else a layer without weights is not recorded
+    assert declared(net, report) == kept_by_pytorch(net, report, torch, grad=True)
 
 
 @pytest.mark.torch
@@ -187,8 +188,8 @@ def test_every_kind_keeps_what_pytorch_keeps(layer, input):
 def test_merges_keep_what_pytorch_keeps(text):
     torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
     net = parse_spec(text, "t.yaml")
-    report = analyze(net)
-    assert declared(net, report) == kept_by_pytorch(net, report, torch)
+    report = analyze(net, input_grad=True)
+    assert declared(net, report) == kept_by_pytorch(net, report, torch, grad=True)
 
 
 @pytest.mark.torch
@@ -198,3 +199,33 @@ def test_shipped_specs_keep_what_pytorch_keeps(name, input):
     net = load_spec(name, input)
     report = analyze(net)
     assert declared(net, report) == kept_by_pytorch(net, report, torch)
+
+
+FROZEN_BACKBONE = """input: [3, 8, 8]
+layers:
+  - seq: {name: backbone, frozen: true, layers: [{conv: {out: 4, kernel: 3, pad: 1}}, bn, relu]}
+  - flatten
+  - fc: 10
+"""
+
+
+@pytest.mark.torch
+def test_a_frozen_backbone_keeps_nothing_and_takes_no_gradients_or_state():
+    """Fine-tuning a head: the frozen conv, bn and ReLU see an input that needs no gradient and have no trainable
+    weights, so autograd records none of them; the fc keeps its input (4 x 8 x 8 per image, through the view).
+    Gradients and Adam's moments are the fc's alone (10 x 256 + 10), as PyTorch's after a real step."""
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    from nnarith.analysis import liveness
+    from nnarith.torch.builder import build_with_report
+
+    net = parse_spec(FROZEN_BACKBONE, "t.yaml")
+    report = analyze(net, batch=BATCH)
+    fc = 10 * 256 + 10
+    assert declared(net, report) == kept_by_pytorch(net, report, torch) == Counter({(False, BATCH * 256, "fp32"): 1})
+    t = liveness.training(net, report, "adam")
+    assert (t.gradients_bytes, t.optimizer_bytes) == (fc * 4, 2 * fc * 4)
+    model, _ = build_with_report(net, report=report)
+    assert [name for name, p in model.named_parameters() if p.requires_grad] == ["fc1.weight", "fc1.bias"]
+    model.train()
+    model(torch.randn(BATCH, 3, 8, 8)).sum().backward()
+    assert sum(p.grad.numel() * 4 for p in model.parameters() if p.grad is not None) == t.gradients_bytes

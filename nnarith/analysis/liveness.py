@@ -7,11 +7,13 @@ scratch lives during its own layer only. Views and in-place layers share their i
 network's input is the caller's (`model(x)` keeps x), so it stays throughout, as a measured peak sees it.
 
 Training (one step, gradients set to None before it as zero_grad does by default): the weights and the
-optimizer's state stay throughout. The forward pass frees no buffer a layer keeps for backward. The
-backward pass runs the layers in reverse: each allocates its parameters' gradients (kept to the end of
-the step) and the gradient of its input, one per buffer (the network's input takes none), which lives
-until the layer that allocated that buffer has run its backward; a kept buffer is freed once every layer
-that keeps it has run its backward, an output never.
+optimizer's state (of the trainable weights: a frozen layer's take none) stay throughout. A layer autograd
+does not record (no trainable weights, and an input that needs no gradient) keeps nothing. The forward
+pass frees no buffer a layer keeps for backward. The backward pass runs the layers in reverse: each
+allocates its trainable parameters' gradients (kept to the end of the step) and the gradient of its input
+where that needs one, one per buffer (the network's input takes none), which lives until the layer that
+allocated that buffer has run its backward; a kept buffer is freed once every layer that keeps it has run
+its backward, an output never.
 """
 
 from __future__ import annotations
@@ -90,13 +92,14 @@ def training(net: Network, report: Report, optimizer: str = "sgd", amp: str | No
     mem = mem or model(net, report, training=True)
     each = weight_dtype(report, amp)
     counts = report.totals.counts + report.aux_totals.counts
+    trainable = report.backward.trainable + sum(r.backward.trainable for r in report.aux_rows)
     weights, buffers = counts.params * each, counts.buffers * each
-    fixed = weights + buffers + OPTIMIZER_STATES[optimizer] * counts.params * each
+    fixed = weights + buffers + OPTIMIZER_STATES[optimizer] * trainable * each  # no state for frozen weights
     order = _order(report, mem)
     f_peak, f_layer, alive = _forward(order, mem, report, base=fixed)
     b_peak, b_layer = _backward(order, mem, report, alive, fixed, each)
     peak, layer, phase = max((f_peak, f_layer, "forward"), (b_peak, b_layer, "backward"), key=lambda p: p[0])
-    return Training(optimizer, weights, buffers, counts.params * each, fixed - weights - buffers,
+    return Training(optimizer, weights, buffers, trainable * each, fixed - weights - buffers,
                     sum(b.bytes(report) for b in mem.saved), f_peak, f_layer, peak, layer, phase,
                     tuple(_saved(order, mem, report)) if describe else ())
 
@@ -181,7 +184,8 @@ def _backward(order: list[Row], mem: Memory, report: Report, alive: set[int], fi
     at = {r.name: i for i, r in enumerate(order)}
     freed: dict[int, list[int]] = {}  # row index: the kept buffers its backward is the last to need
     for b in alive - outputs:
-        freed.setdefault(min(at[name] for name in mem.buffers[b].saved_by), []).append(b)
+        if mem.buffers[b].saved_by:  # else the network's input, which nobody keeps: the caller holds it
+            freed.setdefault(min(at[name] for name in mem.buffers[b].saved_by), []).append(b)
     by_row = _allocated(order, mem)
     live = sum(mem.buffers[b].bytes(report) for b in alive)
     grads = {b: mem.buffers[b].bytes(report) for b in outputs}  # the loss's gradient of each output
@@ -190,11 +194,11 @@ def _backward(order: list[Row], mem: Memory, report: Report, alive: set[int], fi
     peak, where = 0, ""
     for i in range(len(order) - 1, -1, -1):
         row = order[i]
-        for b in reads(row, mem):
+        for b in reads(row, mem) if row.grad_in else ():  # where the input needs a gradient
             if b != 0 and b not in grads:
                 grads[b] = mem.buffers[b].bytes(report)
                 held += grads[b]
-        params += row.counts.params * each
+        params += row.backward.trainable * each
         if fixed + params + live + held > peak:
             peak, where = fixed + params + live + held, row.name
         live -= sum(mem.buffers[b].bytes(report) for b in freed.get(i, ()))

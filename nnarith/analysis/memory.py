@@ -91,7 +91,7 @@ def model(net: Network, report: Report, training: bool = False) -> Memory:
             memory.ids[row.name] = (read, wrote, *branches)
             if allocates:
                 memory.buffers[wrote] = Buffer(wrote, OUTPUT, row.shape.numel, ACT, row.name, aux=aux)
-            kept = tensors.saved if training else ()
+            kept = tensors.saved if training and row.recorded else ()
             for t, scratch in [(t, False) for t in kept] + [(t, True) for t in tensors.scratch]:
                 if t.count == 0:
                     continue

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from nnarith.analysis import receptive
-from nnarith.analysis.backward import Backward, total
+from nnarith.analysis.backward import Backward, needs_grad, total
 from nnarith.analysis.counts import Counts, delegate_figures
 from nnarith.errors import Loc
 from nnarith.layers.base import NEW, Shape
@@ -40,10 +40,17 @@ class Row:
     # what it reads and writes, as walk.py identifies storage (Flow.buffer); a merge's branch outputs follow
     storage_ids: tuple[int, ...] = (0, 0)
     backward: Backward = Backward()  # its backward MACs and trainable params (analysis/backward.py)
+    grad_in: bool = True  # in training, its input needs a gradient (a merge: one of its branches' outputs)
 
     @property
     def activations(self) -> int:
         return self.shape.numel
+
+    @property
+    def recorded(self) -> bool:
+        """Whether autograd records it in training: its input needs a gradient or it has trainable
+        weights. One it does not record keeps nothing for backward (a frozen backbone's layers)."""
+        return needs_grad(self.grad_in, self.backward)
 
     @property
     def in_place(self) -> bool:

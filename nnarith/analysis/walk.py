@@ -29,12 +29,14 @@ class Flow(NamedTuple):
     grad: bool = False  # it needs a gradient in training (analysis/backward.py); the input does not
 
 
-def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool = False) -> Report:
-    """Shapes, counts, memory and receptive fields of every layer of `net`."""
+def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool = False,
+            input_grad: bool = False) -> Report:
+    """Shapes, counts, memory and receptive fields of every layer of `net`. `input_grad`: the input takes
+    a gradient in training, as an activation inside a larger network does (a network's input does not)."""
     assert dtype in DTYPE_BYTES, dtype
     shape = _input(net)
     walker = _Walker(strict)
-    out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0), (), (), frozenset(), False)
+    out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0, input_grad), (), (), frozenset(), False)
     raise_all(walker.strict_errors)
     return Report(net.name, net.file, net.source, shape, out.shape, walker.rows, walker.aux_rows,
                   batch, dtype, walker.expects, network_depth(net))
@@ -123,7 +125,7 @@ class _Walker(Visitor):
                                                       frozen=self.frozen > 0)
         row = Row(name, node.layer.kind, full, out.shape, node.loc, counts, storage, rf,
                   list(out.flags), out.work, notes=list(out.notes), kinds=kinds, input=x.shape,
-                  backward=row_backward)
+                  backward=row_backward, grad_in=x.grad)
         if node.expect is not None:
             self.expects.append(Expectation(name, node.expect, False))
         if self.strict:
@@ -175,7 +177,8 @@ class _Walker(Visitor):
         if union:
             out.work["rf"] = union
         row = Row(".".join(inner), node.op, inner, out.shape, node.loc, out.counts, rf=field,
-                  notes=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape)
+                  notes=[warning] if warning else [], work=out.work, kinds=kinds, input=x.shape,
+                  grad_in=any(f.grad for f in flows))
         buffer = None
         if op.writes_into:  # into a branch's own fresh output, of the output's shape
             owned = [f.buffer for f in flows]

@@ -36,7 +36,10 @@ def network(net: Network, report: Report) -> Construct:
     builder = _Builder(report)
     ties = tuple((".".join(path), leaf.layer.args["tie"]) for path, leaf in named_leaves(net.body)
                  if leaf.layer.args.get("tie"))
-    return construct("Network", builder.children(net.body, ()), ties=ties)
+    # `frozen: true`: the layers whose weights the analysis counts as not trainable (a tied one is its owner's)
+    frozen = tuple(r.name for r in report.rows + report.aux_rows
+                   if r.kind not in MERGES and r.counts.params and not r.backward.trainable)
+    return construct("Network", builder.children(net.body, ()), ties=ties, **({"frozen": frozen} if frozen else {}))
 
 
 class _Builder(Visitor):

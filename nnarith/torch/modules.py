@@ -52,14 +52,18 @@ class Network(Sequence):
     as torchvision's GoogLeNet does; otherwise the output alone.
 
     ties: (module, owner) names, each module's weight made the owner's Parameter, as Hugging Face's
-    tie_weights makes GPT-2's lm_head.weight its wte.weight; model.parameters() yields it once."""
+    tie_weights makes GPT-2's lm_head.weight its wte.weight; model.parameters() yields it once.
+    frozen: the modules whose parameters take no gradient (the spec's `frozen: true`)."""
 
     uses = ("AuxHead",)
 
-    def __init__(self, layers: OrderedDict, ties: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(self, layers: OrderedDict, ties: tuple[tuple[str, str], ...] = (),
+                 frozen: tuple[str, ...] = ()) -> None:
         super().__init__(layers)
         for module, owner in ties:
             self.get_submodule(module).weight = self.get_submodule(owner).weight
+        for module in frozen:
+            self.get_submodule(module).requires_grad_(False)
         self._aux_outputs: list[torch.Tensor] = []
         for module in self.modules():
             if isinstance(module, AuxHead):

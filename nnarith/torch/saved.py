@@ -48,12 +48,15 @@ class Saved:
         return rows
 
 
-def training_input(report: Report, batch: int, device=None) -> torch.Tensor:
-    """An input batch that takes a gradient, as an activation does: a clone, not a leaf, so that an
+def training_input(report: Report, batch: int, device=None, grad: bool = False) -> torch.Tensor:
+    """An input batch as training feeds one: it takes no gradient, so autograd records no layer before
+    the first one with trainable weights (nor a frozen one on such an input), as the memory model says.
+    `grad`: it takes one, as an activation does (analyze's input_grad), as a clone, not a leaf, so that an
     in-place first layer may write into it. Token ids are integers, which take none."""
     if report.input.layout == IDS:
         return torch.zeros(batch, *report.input.dims, dtype=torch.long, device=device)
-    return torch.randn(batch, *report.input.dims, device=device, requires_grad=True).clone()
+    x = torch.randn(batch, *report.input.dims, device=device, requires_grad=grad)
+    return x.clone() if grad else x
 
 
 def one_value_per_channel(report: Report) -> Row | None:
