@@ -1,7 +1,7 @@
 """`nnarith report`'s page: one self-contained HTML file with a network's arithmetic, to publish.
 
-The title and input, the totals and what each figure counts, the pictures (inline SVG, drawn by the diagram and
-plot modules), the layer table (sortable: page_assets/page.js) and each layer's working (`--explain`'s, on
+The title and input, the totals and what each figure counts, the layer table (sortable: page_assets/page.js),
+the pictures (inline SVG, drawn by the diagram and plot modules) and each layer's working (`--explain`'s, on
 demand). Every figure is read from the Report; the page computes none. Nothing is loaded from elsewhere: the
 CSS and the script are inlined from page_assets/, the pictures are inline SVG, and no font is fetched.
 """
