@@ -1,6 +1,6 @@
 """nnarith from Python: load a spec, analyse it, and read the numbers."""
 
-from nnarith import analyze, load_spec, parse_spec
+from nnarith import analyze, load_spec, load_template, parse_spec
 
 report = analyze(load_spec("resnet50"))
 totals = report.totals
@@ -16,3 +16,10 @@ text = "input: [3, 224, 224]\nlayers: [conv: {out: 64, kernel: 7, stride: 2, pad
 small, large = (analyze(parse_spec(text, "inline.yaml", input=(3, s, s))) for s in (224, 448))
 assert small.totals.params == large.totals.params == 64 * (7 * 7 * 3 + 1) + 10 * (64 + 1)
 print(f"memory at 224: {small.totals.memory_bytes:,} bytes; at 448: {large.totals.memory_bytes:,} bytes")
+
+# A spec's own arguments (its args:): the VGG family by its stages' convolutions. A template reads the
+# spec once and expands it for each value, as a search over one argument does.
+family = load_template("vgg")
+for convs in (2, 3, 4):
+    net = family.network({"stage3": convs, "stage4": convs, "stage5": convs})
+    print(f"VGG with {convs} convolutions in stages 3-5: {analyze(net).totals.params:,} params, args {net.args}")

@@ -3,6 +3,7 @@
     from nnarith import load_spec, analyze
     report = analyze(load_spec("resnet50"))
     report.totals.params, report.totals.macs     # 25557032, 4089184256
+    analyze(load_spec("vgg", sets={"stage5": 4}))  # a spec's arguments (args:) set
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 _API = {
     "load_spec": "nnarith.loader",
     "parse_spec": "nnarith.loader",
+    "load_template": "nnarith.loader",
     "analyze": "nnarith.analysis.walk",
 }
 

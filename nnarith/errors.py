@@ -46,12 +46,15 @@ class SpecError(NnarithError):
         self.loc = loc
         self.layer = layer
         self.hint = hint
+        self.given: str | None = None  # the values set on the command line that the spec was read with
 
     def render(self) -> str:
         where = f"{self.loc}: " if self.loc else ""
         text = f"{where}error: {self.message}"
         if self.layer:
             text += f"\n  in layer '{self.layer}'"
+        if self.given:
+            text += f"\n  {self.given}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
@@ -72,8 +75,12 @@ class SpecErrors(NnarithError):
 class UsageError(NnarithError):
     """A bad command-line argument."""
 
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
     def render(self) -> str:
-        return f"error: {self}"
+        return f"error: {self}" + (f"\n  hint: {self.hint}" if self.hint else "")
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

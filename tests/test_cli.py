@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from nnarith.cli import analyze, check, diagram, library, main, memory, page, plot, torch_cmds
+from nnarith.cli import analyze, check, compare, diagram, library, main, memory, page, plot, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -92,6 +92,7 @@ def test_kinds_lists_fields():
 
 
 EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), ("memory", memory.EXAMPLES),
+            ("compare", compare.COMPARE_EXAMPLES), ("solve", compare.SOLVE_EXAMPLES),
             ("plot", plot.EXAMPLES),
             ("diagram", diagram.EXAMPLES),
             ("report", page.EXAMPLES),
@@ -100,6 +101,7 @@ EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), 
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
             ("export", torch_cmds.EXPORT_EXAMPLES)]
 PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
+          "compare": ["Analysis", "Output"], "solve": ["Analysis", "Output"],
           "plot": ["Analysis", "Output"], "diagram": ["Analysis", "Output"],
           "report": ["Analysis", "Output"],
           "check": ["Network", "Checking", "Output"],
@@ -114,8 +116,8 @@ def test_the_help_lists_every_command_in_its_panel():
     panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
     assert panels == ["Options", "Analyse", "Pictures", "Check", "Library", "PyTorch (needs nnarith[torch])"]
     listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
-    assert listed == ["shape", "calc", "memory", "plot", "diagram", "report", "check", "list", "kinds", "verify",
-                      "bench", "export"]
+    assert listed == ["shape", "calc", "memory", "compare", "solve", "plot", "diagram", "report", "check", "list",
+                      "kinds", "verify", "bench", "export"]
     assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
     assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
                                             "--show-completion"))
@@ -334,7 +336,7 @@ def test_show_completion_prints_a_bash_script_and_specs_complete():
         r.stdout)
     for words, expected in [("nnarith shape resn", ["resnet101", "resnet101_v1", "resnet152", "resnet152_v1",
                                                     "resnet18", "resnet34", "resnet50", "resnet50_v1",
-                                                    "resnext101_32x8d", "resnext50_32x4d"]),
+                                                    "resnet_bottleneck", "resnext101_32x8d", "resnext50_32x4d"]),
                             ("nnarith shape specs/vgg1", ["specs/vgg11.yaml", "specs/vgg11_bn.yaml",
                                                           "specs/vgg13.yaml", "specs/vgg16.yaml",
                                                           "specs/vgg16_bn.yaml", "specs/vgg16_cs231n.yaml",

@@ -295,6 +295,8 @@ DEPTHS = [
     ("vgg11_bn", 11, "configuration A with batch norm, which has no weights papers count"),
     ("vgg16_cs231n", 16, "configuration D, as the CS231n notes lay it out"),
     ("vgg19", 19, "Simonyan & Zisserman 2014, Table 1, configuration E: 19 weight layers"),
+    ("vgg", 16, "its defaults are configuration D's stages (2, 2, 3, 3, 3): 13 convolutions and 3 fc, as vgg16"),
+    ("resnet_bottleneck", 50, "its defaults are ResNet-50's stages (3, 4, 6, 3), as resnet50"),
     ("resnet18", 18, "He et al. 2015, Table 1: 18-layer"),
     ("resnet34", 34, "He et al. 2015, Table 1: 34-layer"),
     ("resnet50", 50, "He et al. 2015, Table 1: 50-layer"),

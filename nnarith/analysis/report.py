@@ -97,6 +97,8 @@ class Report:
     expects: list[Expectation] = field(default_factory=list)  # in execution order
     depth: int = 0  # weighted layers on the longest path, as papers count a network's depth (depth.py)
     training: bool = False  # the reports show the backward figures (shape --training)
+    args: dict[str, int] = field(default_factory=dict)  # the spec arguments' values used (loader/args.py)
+    args_set: tuple[str, ...] = ()  # those of them set on the command line; the others are defaults
 
     @property
     def scale(self) -> int:

@@ -13,9 +13,10 @@ from nnarith.analysis import receptive
 from nnarith.analysis.backward import backward, needs_grad
 from nnarith.analysis.depth import network_depth
 from nnarith.analysis.report import DTYPE_BYTES, Expectation, Report, Row
-from nnarith.errors import Loc, SpecError, raise_all
+from nnarith.errors import Loc, SpecError, SpecErrors, raise_all
 from nnarith.layers.base import INPLACE, NEW, Out, Shape
 from nnarith.layers.merge import MERGES
+from nnarith.loader.args import with_sets
 from nnarith.loader.nodes import Aux, Leaf, Merge, Network, Node, Seq, Visitor
 from nnarith.text import COMPUTED_DIGITS, COMPUTED_LIMIT
 
@@ -36,10 +37,15 @@ def analyze(net: Network, *, batch: int = 1, dtype: str = "fp32", strict: bool =
     assert dtype in DTYPE_BYTES, dtype
     shape = _input(net)
     walker = _Walker(strict)
-    out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0, input_grad), (), (), frozenset(), False)
-    raise_all(walker.strict_errors)
+    try:
+        out = walker.seq(net.body, Flow(shape, receptive.start(shape.rank), 0, input_grad), (), (), frozenset(), False)
+        raise_all(walker.strict_errors)
+    except (SpecError, SpecErrors) as e:  # a shape the values set make impossible: it names them
+        if net.args_set:
+            with_sets(e, {k: net.args[k] for k in net.args_set})
+        raise
     return Report(net.name, net.file, net.source, shape, out.shape, walker.rows, walker.aux_rows,
-                  batch, dtype, walker.expects, network_depth(net))
+                  batch, dtype, walker.expects, network_depth(net), args=net.args, args_set=net.args_set)
 
 
 def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tuple[Report, bool]:
@@ -54,7 +60,7 @@ def analyze_prefix(net: Network, *, batch: int = 1, dtype: str = "fp32") -> tupl
     except SpecError:
         out, complete = (walker.rows[-1].shape if walker.rows else shape), False
     return Report(net.name, net.file, net.source, shape, out, walker.rows, walker.aux_rows, batch, dtype,
-                  depth=network_depth(net)), complete
+                  depth=network_depth(net), args=net.args, args_set=net.args_set), complete
 
 
 def _input(net: Network) -> Shape:

@@ -14,6 +14,7 @@ from nnarith.analysis.report import DTYPE_BYTES
 from nnarith.check.judge import NOTE, OK, WRONG, Item
 from nnarith.check.run import Result
 from nnarith.render.fit import wrap
+from nnarith.render.lines import args_text
 from nnarith.render.style import Painter, plain
 from nnarith.text import CONTROL, visible
 
@@ -50,8 +51,9 @@ def render_text(result: Result, paint: Painter = plain, width: int | None = None
     With a width, a line longer than it folds: the true value goes under the stated one."""
     r = result.report
     against = "its expect: figures" if result.spec == result.file else result.spec
+    args = f"; {args_text(r)}" if r.args else ""
     head = (f"{result.file}: checked against {against} ({r.name}, input {r.input}, {r.dtype}, "
-            f"{DTYPE_BYTES[r.dtype]} bytes per element)")
+            f"{DTYPE_BYTES[r.dtype]} bytes per element{args})")
     if len(result.networks) > 1:
         head = (f"{result.file}: checked against {len(result.networks)} networks ("
                 + ", ".join(n.file for n in result.networks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nnarith.analysis.report import Report
@@ -54,10 +55,12 @@ def detect(path: str, text: str) -> str:
 
 
 def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | None = None, strict: bool = False,
-               dtype: str = "fp32", input: tuple[int, ...] | None = None, allow_spec_path: bool = False) -> Result:
+               dtype: str = "fp32", input: tuple[int, ...] | None = None, allow_spec_path: bool = False,
+               sets: Mapping[str, int] | None = None) -> Result:
     """spec: '--spec SPEC', or a list of --spec values (SPEC and LABEL=SPEC).
 
-    allow_spec_path: an answers file's `spec:` may name any file, not only one in its own folder tree."""
+    allow_spec_path: an answers file's `spec:` may name any file, not only one in its own folder tree.
+    sets: values of the spec arguments (--set) of the spec checked: --spec's, or the one the file names or is."""
     text = read_document(path)
     name = "<stdin>" if path == "-" else path
     fmt = fmt or detect(path, text)
@@ -72,7 +75,7 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
         if isinstance(root, YMap) and "layers" in root:  # a spec: its own expect: figures
             if default or labelled:
                 raise UsageError(f"'{name}' is a spec, checked against its own expect: figures; drop --spec")
-            net = parse_network(root, name, input)
+            net = parse_network(root, name, input, sets)
             networks = Networks(name, {}, input, dtype)
             report = networks.add(name, net).report
             result = Result(name, name, report)
@@ -80,11 +83,13 @@ def check_file(path: str, spec: str | list[str] | None = None, *, fmt: str | Non
             return _judged(result, reading, networks, strict, "add expect: to its layers or top level")
         block, named, named_loc = read_answers(root, name)
         reading.blocks = [block]
-    networks = Networks(default, labelled, input, dtype)
+    if sets and not (default or labelled or named):  # the networks a document's labels name take none
+        raise UsageError("--set gives values to the spec --spec names; give --spec SPEC too")
+    networks = Networks(default, labelled, input, dtype, sets)
     if fmt == "yaml" and named and not default:  # the answers name their spec: only what they may name
         spec_text, display, default = named_spec(named, path, named_loc, allow_spec_path)
         try:
-            net = parse_spec(spec_text, display, input)
+            net = parse_spec(spec_text, display, input, sets)
         except SpecError as e:
             e.loc = e.loc or named_loc
             raise

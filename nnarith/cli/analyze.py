@@ -13,10 +13,12 @@ from nnarith.cli.common import (
     Explain,
     FormatOption,
     Input,
+    Sets,
     Spec,
     Strict,
     named_input,
     parse_shape,
+    spec_sets,
     write,
 )
 from nnarith.cli.help import ANALYSE, command
@@ -37,6 +39,7 @@ SHAPE_EXAMPLES = [
     "nnarith shape googlenet --format json",
     "nnarith shape lenet5 --explain",
     "nnarith shape resnet18 --training",
+    "nnarith shape vgg --set stage3=4 --set stage4=4 --set stage5=4",
 ]
 CALC_DOC = """Quick arithmetic for a few layers written inline, one layer per argument.
 
@@ -86,11 +89,11 @@ def render(report, args: Output) -> str:
 
 def shape(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32",
           format: FormatOption = "table", depth: Depth = None, strict: Strict = False, exact: Exact = False,
-          explain: Explain = False, training: Training = False) -> int:
+          explain: Explain = False, training: Training = False, set: Sets = None) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
 
-    net = load_spec(spec, parse_shape(input) if input is not None else None)
+    net = load_spec(spec, parse_shape(input) if input is not None else None, spec_sets(set))
     report = analyze(net, batch=batch, dtype=dtype, strict=strict)
     report.training = training
     write(render(report, Output(format, depth, exact, explain)), painted=format == "table" and style.enabled())

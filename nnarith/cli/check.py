@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from nnarith.cli.common import OUTPUT, Dtype, complete_spec, parse_shape, write
+from nnarith.cli.common import OUTPUT, Dtype, complete_spec, parse_shape, sets_option, spec_sets, write
 from nnarith.cli.help import CHECK, command
 from nnarith.errors import UsageError
 from nnarith.render import style
@@ -57,6 +57,7 @@ def check(
         "--allow-spec-path", rich_help_panel=CHECKING,
         help="let an answers file's spec: name any file; by default it names a shipped spec or a file in its own "
         "folder (or below), so that a document handed in cannot make nnarith read others")] = False,
+    set: sets_option(NETWORK) = None,
     format: Annotated[Literal["text", "json"], typer.Option("--format", "-f", help="output format",
                                                              rich_help_panel=OUTPUT)] = "text",
     junit: Annotated[str | None, typer.Option("--junit", metavar="OUT.xml", rich_help_panel=OUTPUT,
@@ -75,8 +76,9 @@ def check(
     if format == "json" and len(files) > 1:
         raise UsageError("--format json reports one file; run nnarith check once per file")
     shape = parse_shape(input) if input is not None else None
+    sets = spec_sets(set)
     results = [check_file(f, spec, fmt=kind, strict=strict, dtype=dtype, input=shape,
-                          allow_spec_path=allow_spec_path) for f in files]
+                          allow_spec_path=allow_spec_path, sets=sets) for f in files]
     if junit:
         try:
             with open(junit, "wb") as out:

@@ -57,6 +57,13 @@ def named_input(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return axes, dims
 
 
+def spec_sets(texts: list[str] | None) -> dict[str, int]:
+    """--set NAME=VALUE, repeated: the values of the spec's arguments, by name (loader/args.py reads them)."""
+    from nnarith.loader.args import parse_sets
+
+    return parse_sets(texts or [])
+
+
 def positive(text: str | int) -> int:
     if isinstance(text, int):  # click passes the default through the parser too
         return text
@@ -94,6 +101,17 @@ Batch = Annotated[int, typer.Option(
     rich_help_panel=ANALYSIS)]
 DtypeOption = Annotated[Dtype, typer.Option("--dtype", help="element type for memory in bytes",
                                             rich_help_panel=ANALYSIS)]
+
+
+def sets_option(panel: str) -> object:
+    """--set NAME=VALUE, repeatable, shown in the help panel given (check's is 'Network')."""
+    return Annotated[list[str] | None, typer.Option(
+        "--set", metavar="NAME=VALUE", show_default=False,
+        help="a value for one of the spec's arguments (its args:), e.g. --set width=1024; repeatable",
+        rich_help_panel=panel)]
+
+
+Sets = sets_option(ANALYSIS)
 Strict = Annotated[bool, typer.Option("--strict", help="treat sizes that do not divide as errors",
                                       rich_help_panel=ANALYSIS)]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="output format", rich_help_panel=OUTPUT)]

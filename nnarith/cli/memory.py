@@ -7,7 +7,19 @@ from typing import Annotated, Literal
 
 import typer
 
-from nnarith.cli.common import ANALYSIS, OUTPUT, Batch, Depth, DtypeOption, Input, Spec, parse_shape, write
+from nnarith.cli.common import (
+    ANALYSIS,
+    OUTPUT,
+    Batch,
+    Depth,
+    DtypeOption,
+    Input,
+    Sets,
+    Spec,
+    parse_shape,
+    spec_sets,
+    write,
+)
 from nnarith.cli.help import ANALYSE, command
 from nnarith.errors import UsageError, did_you_mean
 from nnarith.render import style
@@ -24,6 +36,7 @@ EXAMPLES = [
     "nnarith memory resnet50 --training --optimizer adam --batch 64 --fits 80GiB",
     "nnarith memory vit_b_16 --training --amp bf16 --fits 24GB --reserve 1GiB",
     "nnarith memory lenet5 --training --format json",
+    "nnarith memory vgg --set stage5=4 --batch 8",
 ]
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "amsgrad")
 # a size: a number (a decimal, an exponent) and a unit of bytes, decimal (kB, MB) or binary (KiB, MiB)
@@ -83,7 +96,7 @@ Format = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help
 
 def memory(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32", training: Training = False,
            optimizer: Optimizer = "sgd", amp: Amp = None, fits: Size = None, reserve: Reserve = 0,
-           format: Format = "table", depth: Depth = None) -> int:
+           format: Format = "table", depth: Depth = None, set: Sets = None) -> int:
     from nnarith.analysis import liveness
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
@@ -93,7 +106,7 @@ def memory(spec: Spec, input: Input = None, batch: Batch = 1, dtype: DtypeOption
         raise UsageError(f"--amp {amp} keeps fp32 master weights and {amp} activations; drop --dtype {dtype}")
     if fits is not None and fits < 1:
         raise UsageError("--fits needs a size of at least one byte, e.g. 24GiB")
-    net = load_spec(spec, parse_shape(input) if input is not None else None)
+    net = load_spec(spec, parse_shape(input) if input is not None else None, spec_sets(set))
     report = analyze(net, batch=batch, dtype=amp or dtype)
     result = Result(report, liveness.inference(net, report, amp),
                     liveness.training(net, report, optimizer, amp) if training else None, amp, None)

@@ -47,8 +47,9 @@ COMMON = ("name", "repeat", "expect", "frozen")  # the arguments every layer, bl
 
 
 class Expander:
-    def __init__(self, blocks: dict[str, Block]) -> None:
+    def __init__(self, blocks: dict[str, Block], spec_args: dict[str, Arg] | None = None) -> None:
         self.blocks = blocks
+        self.spec_args = spec_args or {}  # seen in every block's body, unless a parameter shadows them
         self.errors: list[SpecError] = []
         self.layers = 0
         self.calls: list[str] = []
@@ -280,14 +281,15 @@ class Expander:
             example = ", ".join(f"{k}: ..." for k in missing)
             raise SpecError(f"block '{block.name}' needs the argument{'s' if len(missing) > 1 else ''} {listing}",
                             loc, hint=f"call it as '- {block.name}: {{{example}}}'")
-        before: dict[str, Arg] = {}  # a default sees the arguments listed before it: {dim: ~, hidden: 4*$dim}
+        # a default sees the spec's arguments and the block's listed before it: {dim: ~, hidden: 4*$dim}
+        before: dict[str, Arg] = dict(self.spec_args)
         for key, default in block.params.items():
             if key not in bound:
                 bound[key] = argument(default.value, default.loc, dict(before))
             before[key] = bound[key]
         self.calls.append(block.name)
         try:
-            children = self.layer_list(block.layers, block.loc, bound)
+            children = self.layer_list(block.layers, block.loc, before)
         finally:
             self.calls.pop()
         return Seq(name, children, loc, kind=block.name)

@@ -3,27 +3,41 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
-from nnarith.errors import Loc, SpecError, did_you_mean, raise_all
+from nnarith.errors import Loc, SpecError, SpecErrors, did_you_mean, raise_all
 from nnarith.layers import REGISTRY
 from nnarith.layers.base import FLAT, IDS, MAP, TOKENS
+from nnarith.loader.args import bind, with_sets
 from nnarith.loader.expand import COMMON, CONTAINERS, Expander
 from nnarith.loader.expect import read_expect
 from nnarith.loader.nodes import Network, Seq
-from nnarith.loader.scope import NAME_RE, Arg, Block, FatalSpecError
+from nnarith.loader.scope import NAME_RE, Arg, Block, FatalSpecError, SpecArgs
 from nnarith.loader.ties import resolve_ties
 from nnarith.loader.yaml_loader import YList, YMap
 
-TOP_KEYS = ("name", "source", "notes", "input", "blocks", "layers", "expect")
+TOP_KEYS = ("name", "source", "notes", "args", "input", "blocks", "layers", "expect")
 BLOCK_KEYS = ("args", "layers", "help")
 
 
-def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None = None) -> Network:
+def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None = None,
+                  sets: Mapping[str, int | str] | None = None) -> Network:
+    """The network a spec's YAML tree describes; sets: values of its spec arguments (loader/args.py)."""
+    try:
+        return _network(root, file, input_override, sets or {})
+    except (SpecError, SpecErrors) as e:
+        if sets:
+            with_sets(e, sets)
+        raise
+
+
+def _network(root: Any, file: str, input_override: tuple[int, ...] | None, sets: Mapping[str, int | str]) -> Network:
     start = Loc(file, 1, 1)
     if root is None:
         raise SpecError("the spec is empty", start, hint="a spec needs at least input: and layers:")
     if not isinstance(root, YMap):
+        bind(None, start, sets, file)  # --set on a spec that is not one: that names no argument either
         hint = ("put the list under 'layers:' and add 'input: [C, H, W]'" if isinstance(root, list)
                 else "write 'input: [C, H, W]' and 'layers: [...]' on lines of their own")
         raise SpecError("a spec must be a mapping with 'input:' and 'layers:'", start, hint=hint)
@@ -49,6 +63,12 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
                 shape, layout = shape or parsed, declared
         except SpecError as e:
             errors.append(e)
+    spec_args, values = SpecArgs(), {}
+    try:
+        spec_args, values = bind(root.get("args"), root.loc_of("args"), sets, file)
+    except SpecError as e:
+        errors.append(e)
+        spec_args = None  # the layers would only repeat it, as "not an argument of the spec"
     blocks = {}
     if "blocks" in root:
         try:
@@ -57,14 +77,14 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
             errors.append(e)
             blocks = None  # the layers would only repeat it, as "unknown layer kind"
     body = Seq("", [], start)
-    expander = Expander(blocks or {})
-    if "layers" in root and blocks is not None:
+    expander = Expander(blocks or {}, spec_args)
+    if "layers" in root and blocks is not None and spec_args is not None:
         layers, lloc = root["layers"], root.loc_of("layers")
         if not isinstance(layers, list) or not layers:
             errors.append(SpecError("'layers:' must be a non-empty list of layers", lloc))
         else:
             try:
-                body = Seq("", expander.layer_list(layers, lloc, {}), lloc)
+                body = Seq("", expander.layer_list(layers, lloc, spec_args), lloc)
             except FatalSpecError as e:
                 errors.extend(expander.errors)
                 errors.append(e)
@@ -77,7 +97,7 @@ def parse_network(root: Any, file: str, input_override: tuple[int, ...] | None =
             errors.append(e)
     raise_all(errors + expander.errors)
     raise_all(resolve_ties(body))  # on a tree that loaded whole: a missing layer would read as a wrong name
-    return Network(name, shape, body, file, source, expect, layout)
+    return Network(name, shape, body, file, source, expect, layout, values, tuple(n for n in values if n in sets))
 
 
 _NEEDS = {

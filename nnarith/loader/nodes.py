@@ -7,7 +7,7 @@ holds the figures its `expect:` states (a validated mapping; see spec/expect.py)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nnarith.errors import Loc
@@ -120,3 +120,5 @@ class Network:
     source: str | None = None
     expect: Any = None  # the top-level expect: the totals' figures
     layout: str = "map"  # of the input: see Shape in layers/base.py
+    args: dict[str, int] = field(default_factory=dict)  # the spec arguments' values used, defaults and sets
+    args_set: tuple[str, ...] = ()  # those of them set on the command line

@@ -31,8 +31,12 @@ class Arg:
     """A block argument: its value, where it was written, and the scope its $refs use."""
 
     value: Any
-    loc: Loc
+    loc: Loc | None  # None: set on the command line, so a mistake it causes is located where it is used
     env: dict[str, Arg]
+
+
+class SpecArgs(dict):
+    """The spec's own arguments (loader/args.py), by name: the scope of its top-level layers."""
 
 
 @dataclass
@@ -52,15 +56,23 @@ def resolve(value: Any, loc: Loc, env: dict[str, Arg]) -> tuple[Any, Loc, dict[s
             raise SpecError(f"'{value}' is not a valid argument reference", loc,
                             hint="write $ followed by an argument name, such as $width")
         if m[1] not in env:
-            known = ", ".join(f"${k}" for k in env) or "none"
-            hint = did_you_mean(m[1], env) or f"this block's arguments: {known}"
-            raise SpecError(f"'{value}' is not an argument of this block", loc, hint=hint)
+            raise unknown_argument(value, m[1], loc, env)
         arg = env[m[1]]
-        value, loc, env = arg.value, arg.loc, arg.env
+        value, loc, env = arg.value, arg.loc or loc, arg.env
         hops += 1
         if hops > 100:
             raise FatalSpecError(f"'{value}' refers to itself", loc)
     return value, loc, env
+
+
+def unknown_argument(written: str, name: str, loc: Loc, env: dict[str, Arg]) -> SpecError:
+    known = ", ".join(f"${k}" for k in env)
+    if isinstance(env, SpecArgs):  # in the top-level layers
+        hint = did_you_mean(name, env) or (f"the spec's arguments: {known}" if env else
+                                           f"declare it at the top of the spec: args: {{{name}: 64}}")
+        return SpecError(f"'{written}' is not an argument of the spec", loc, hint=hint)
+    hint = did_you_mean(name, env) or f"this block's arguments: {known or 'none'}"
+    return SpecError(f"'{written}' is not an argument of this block", loc, hint=hint)
 
 
 def resolve_deep(value: Any, loc: Loc, env: dict[str, Arg], arith: bool = False) -> tuple[Any, Loc]:

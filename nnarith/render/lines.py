@@ -35,6 +35,24 @@ class Line:
 Depth = int | str | None  # levels shown: a positive number, 'all', or None (not given)
 
 
+def args_text(report: Report) -> str | None:
+    """The spec arguments' values the report was computed with, and which were set: None for a spec without."""
+    if not report.args:
+        return None
+    values = ", ".join(f"{k}={v}" for k, v in report.args.items())
+    given = report.args_set
+    if not given:
+        return f"args {values} (the defaults)"
+    if len(given) == len(report.args):
+        return f"args {values} (all set)"
+    return f"args {values} ({', '.join(given)} set; the others at their defaults)"
+
+
+def args_json(report: Report) -> dict:
+    """JSON's args and args_set, present when the spec declares arguments."""
+    return {"args": dict(report.args), "args_set": list(report.args_set)} if report.args else {}
+
+
 def lines(rows: list[Row], depth: Depth = None) -> list[Line]:
     if depth is None or depth == "all":
         return [

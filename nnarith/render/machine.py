@@ -16,7 +16,17 @@ from nnarith.analysis.backward import Backward, ratio_text
 from nnarith.analysis.counts import COLUMNS, REPORTED, Counts
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row, Totals
 from nnarith.render import units
-from nnarith.render.lines import NOTES_HEADING, Depth, flags_and_notes, lines, memory_text, number, rf_text
+from nnarith.render.lines import (
+    NOTES_HEADING,
+    Depth,
+    args_json,
+    args_text,
+    flags_and_notes,
+    lines,
+    memory_text,
+    number,
+    rf_text,
+)
 
 SCHEMA = "nnarith.report/2"  # 2: "ops" became "other_ops"
 
@@ -66,6 +76,7 @@ def report_json(report: Report) -> dict:
         "schema": SCHEMA,
         "name": report.name,
         "source": report.source,
+        **args_json(report),
         "input": list(report.input.dims),
         "output": list(report.output.dims),
         "depth": report.depth,
@@ -147,6 +158,7 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
     labels = [f.label for f in COLUMNS]
     out = [f"### {report.name}", "",
            f"Input {units.input_shape(report.input)}, batch {report.batch}, {report.dtype}.", "",
+           *([f"{args[0].upper()}{args[1:]}.", ""] if (args := args_text(report)) else []),
            row("layer", "kind", "output", *labels, f"memory{' (bytes)' if exact else ''}", "RF"),
            "|---|---|---|" + "--:|" * (len(labels) + 2),
            row("input", "", units.shape(report.input.dims), *[""] * len(labels),

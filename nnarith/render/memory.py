@@ -9,6 +9,7 @@ from nnarith.analysis.liveness import OPTIMIZER_STATES, Inference, Training
 from nnarith.analysis.report import Report
 from nnarith.render import units
 from nnarith.render.fit import clip_middle, wrap
+from nnarith.render.lines import args_json, args_text
 from nnarith.render.style import Painter, plain
 from nnarith.render.units import byte_forms as sized
 from nnarith.text import visible
@@ -43,6 +44,8 @@ def render_text(result: Result, width: int, paint: Painter = plain, depth: int |
     title = (f"{r.name}: memory at batch {r.batch}, input {units.input_shape(r.input)}, activations {act}"
              + (f" ({result.amp} mixed precision, fp32 master weights)" if result.amp else ""))
     out = _heading(visible(title), width, paint)  # painted output is made visible here: the name is the spec's
+    if args := args_text(r):
+        out += wrap(args.split(" "), width, "", "  ")
     entries = [
         ("weights", [*sized(inf.weights_bytes), *f"({r.totals.params:,} params, {weights})".split()]),
         ("buffers", [*sized(inf.buffers_bytes), *"(non-trainable: running statistics)".split()]),
@@ -133,6 +136,7 @@ def render_json(result: Result) -> str:
     doc = {
         "schema": SCHEMA,
         "name": r.name,
+        **args_json(r),
         "batch": r.batch,
         "input": list(r.input.dims),
         "dtype": r.dtype,

@@ -14,7 +14,7 @@ from nnarith.analysis.report import DTYPE_BYTES, Report, Totals
 from nnarith.render import units
 from nnarith.render.fit import wrap
 from nnarith.render.grid import Cell, grid
-from nnarith.render.lines import NOTES_HEADING, Depth, flags_and_notes, memory_text, number, rf_text
+from nnarith.render.lines import NOTES_HEADING, Depth, args_text, flags_and_notes, memory_text, number, rf_text
 from nnarith.render.style import Painter, plain
 from nnarith.render.tree import Node, default_depth, rows_at, tree
 from nnarith.text import visible
@@ -67,6 +67,8 @@ def _title(report: Report, paint: Painter, width: int | None) -> list[str]:
         out += wrap(visible(report.source).split(), width, "", "  ")
     out += wrap(f"input {units.input_shape(report.input)}, batch {report.batch}, {report.dtype} "
                 f"({units.counted(per, 'byte')} per element)".split(" "), width, "", "  ")
+    if args := args_text(report):
+        out += wrap(args.split(" "), width, "", "  ")
     return out
 
 
