@@ -154,6 +154,15 @@ def test_the_params_bytes_are_one_copy_in_the_dtype_whatever_the_batch(dtype, ba
     assert f'<th scope="row">param mem</th><td class="num">{138_357_544 * per:,} bytes</td>' in text
 
 
+def test_spec_arguments_set_the_network_and_the_page_names_them(tmp_path):
+    """The bottleneck family with 23 blocks in layer3 is ResNet-101: torchvision's 44,549,160 parameters."""
+    out = tmp_path / "r.html"
+    assert main(["report", "resnet_bottleneck", "--set", "layer3=23", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert '<th scope="row">params</th><td class="num">44,549,160</td>' in text
+    assert "layer3=23" in text and "(layer3 set; the others at their defaults)" in text
+
+
 def test_training_adds_the_backward_to_the_totals_and_the_working(tmp_path):
     """LeNet-5 --training: its weighted layers' forward MACs are 117,600 (c1), 240,000 (c3), 48,000 (c5), 10,080
     (f6) and 840 (f7); backward, dW repeats each, and dX each but c1's (the input needs no gradient)."""

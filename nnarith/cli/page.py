@@ -6,7 +6,20 @@ from typing import Annotated
 import typer
 
 from nnarith.cli.analyze import Training
-from nnarith.cli.common import OUTPUT, Batch, Depth, DtypeOption, Exact, Input, Spec, Strict, parse_shape, write
+from nnarith.cli.common import (
+    OUTPUT,
+    Batch,
+    Depth,
+    DtypeOption,
+    Exact,
+    Input,
+    Sets,
+    Spec,
+    Strict,
+    parse_shape,
+    spec_sets,
+    write,
+)
 from nnarith.cli.help import PICTURES, command
 from nnarith.errors import UsageError
 from nnarith.text import visible
@@ -26,6 +39,7 @@ EXAMPLES = [
     "nnarith report resnet50 --depth 2 -o resnet50.html",
     "nnarith report googlenet --batch 32 --dtype fp16 -o googlenet.html",
     "nnarith report resnet18 --training -o resnet18.html",
+    "nnarith report resnet_bottleneck --set layer3=23 -o resnet101.html",
 ]
 SUFFIXES = (".html", ".htm")
 
@@ -38,7 +52,8 @@ def add(app: typer.Typer) -> None:
 
 
 def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOption = "fp32", strict: Strict = False,
-           training: Training = False, output: Output, depth: Depth = None, exact: Exact = False) -> int:
+           training: Training = False, set: Sets = None, output: Output, depth: Depth = None,
+           exact: Exact = False) -> int:
     from nnarith.analysis.walk import analyze
     from nnarith.loader import load_spec
     from nnarith.pictures.page import draw_pictures, page_html
@@ -46,7 +61,7 @@ def report(spec: Spec, *, input: Input = None, batch: Batch = 1, dtype: DtypeOpt
 
     if not output.lower().endswith(SUFFIXES):
         raise UsageError(f"-o '{visible(output)}': the page is HTML; name the file .html, e.g. -o page.html")
-    net = load_spec(spec, parse_shape(input) if input is not None else None)
+    net = load_spec(spec, parse_shape(input) if input is not None else None, spec_sets(set))
     report = analyze(net, batch=batch, dtype=dtype, strict=strict)
     report.training = training
     shown = default_depth(report.rows) if depth is None else depth

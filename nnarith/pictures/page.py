@@ -19,7 +19,7 @@ from nnarith.loader.nodes import Network
 from nnarith.pictures.page_table import Marks, esc, layer_table, working_groups
 from nnarith.render import units
 from nnarith.render.explain import TITLE, figures
-from nnarith.render.lines import NOTES_HEADING, Depth
+from nnarith.render.lines import NOTES_HEADING, Depth, args_text
 from nnarith.render.table import AUX_HEADING, FLAGS_HEADING, training_entries
 
 
@@ -101,9 +101,10 @@ def _asset(name: str) -> str:
 def _header(report: Report) -> str:
     per = DTYPE_BYTES[report.dtype]
     source = f'<p class="source">{esc(report.source)}</p>' if report.source else ""
+    args = args_text(report)
     return (f'<header class="top"><h1>{esc(report.name)}</h1>{source}'
             f"<p>input {esc(units.input_shape(report.input))}, batch {report.batch}, {report.dtype} "
-            f"({units.counted(per, 'byte')} per element)</p></header>")
+            f"({units.counted(per, 'byte')} per element)</p>" + (f"<p>{esc(args)}</p>" if args else "") + "</header>")
 
 
 def _cards(report: Report) -> str:
