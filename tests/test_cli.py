@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from nnarith.cli import analyze, check, compare, diagram, library, main, memory, plot, torch_cmds
+from nnarith.cli import analyze, check, compare, diagram, library, main, memory, page, plot, torch_cmds
 from tests.helpers import ENV, ROOT, SCRIPTS, cli
 
 
@@ -95,6 +95,7 @@ EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), 
             ("compare", compare.COMPARE_EXAMPLES), ("solve", compare.SOLVE_EXAMPLES),
             ("plot", plot.EXAMPLES),
             ("diagram", diagram.EXAMPLES),
+            ("report", page.EXAMPLES),
             ("check", check.EXAMPLES),
             ("list", library.LIST_EXAMPLES), ("kinds", library.KINDS_EXAMPLES),
             ("verify", torch_cmds.VERIFY_EXAMPLES), ("bench", torch_cmds.BENCH_EXAMPLES),
@@ -102,6 +103,7 @@ EXAMPLES = [("shape", analyze.SHAPE_EXAMPLES), ("calc", analyze.CALC_EXAMPLES), 
 PANELS = {"shape": ["Analysis", "Output"], "calc": ["Analysis", "Output"], "memory": ["Analysis", "Output"],
           "compare": ["Analysis", "Output"], "solve": ["Analysis", "Output"],
           "plot": ["Analysis", "Output"], "diagram": ["Analysis", "Output"],
+          "report": ["Analysis", "Output"],
           "check": ["Network", "Checking", "Output"],
           "list": [], "kinds": [], "verify": ["Model", "Output"], "bench": ["Model", "Output"],
           "export": ["Model", "Output"]}
@@ -114,9 +116,8 @@ def test_the_help_lists_every_command_in_its_panel():
     panels = re.findall(r"^╭─ (.+?) ─", out, flags=re.M)
     assert panels == ["Options", "Analyse", "Pictures", "Check", "Library", "PyTorch (needs nnarith[torch])"]
     listed = re.findall(r"^│ (\w+) ", out, flags=re.M)
-    assert listed == ["shape", "calc", "memory", "compare", "solve", "plot", "diagram", "check", "list", "kinds",
-                      "verify", "bench",
-                      "export"]
+    assert listed == ["shape", "calc", "memory", "compare", "solve", "plot", "diagram", "report", "check", "list",
+                      "kinds", "verify", "bench", "export"]
     assert sorted(listed) == sorted(name for name, _ in EXAMPLES)
     assert all(option in out for option in ("--version", "--debug", "--no-color", "--install-completion",
                                             "--show-completion"))

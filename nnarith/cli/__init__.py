@@ -13,16 +13,16 @@ import typer
 from typer._click import exceptions as click_errors
 
 from nnarith import __version__
-from nnarith.cli import analyze, check, compare, diagram, library, memory, plot, torch_cmds
+from nnarith.cli import analyze, check, compare, diagram, library, memory, page, plot, torch_cmds
 from nnarith.cli.common import argument_error, report_error
 from nnarith.cli.help import Group
 from nnarith.errors import NnarithError
 from nnarith.render import style
 
-COMMANDS = (analyze, memory, compare, plot, diagram, check, library, torch_cmds)  # each module adds its commands
+COMMANDS = (analyze, memory, compare, plot, diagram, page, check, library, torch_cmds)  # each module adds its commands
 # The commands that never import torch. They build many small objects and no cyclic garbage worth
 # collecting, so the cyclic collector is paused while they run (about 10% faster on 10,000 layers).
-ANALYTIC = {"shape", "calc", "memory", "compare", "solve", "plot", "diagram", "check", "list", "kinds"}
+ANALYTIC = {"shape", "calc", "memory", "compare", "solve", "plot", "diagram", "report", "check", "list", "kinds"}
 _debug = False  # --debug, for main(): the error is raised after click has left its context
 
 
