@@ -229,3 +229,20 @@ def test_a_frozen_backbone_keeps_nothing_and_takes_no_gradients_or_state():
     model.train()
     model(torch.randn(BATCH, 3, 8, 8)).sum().backward()
     assert sum(p.grad.numel() * 4 for p in model.parameters() if p.grad is not None) == t.gradients_bytes
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("layer, kept", [
+    # its scale's gradient needs only the normalised input (5 x 6 per image); the input's would need the
+    # input and the inverse root mean square too
+    ("rmsnorm", Counter({(False, BATCH * 30, "fp32"): 1})),
+    ("layernorm", None),  # native_layer_norm keeps its input, mean and rstd either way: as declared
+    ("fc: 3", Counter({(True, BATCH * 30, "fp32"): 1})),  # its weights' gradient needs the input
+])
+def test_on_an_input_that_needs_no_gradient_a_layer_keeps_what_its_weights_need(layer, kept):
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    net = parse_spec(spec(layer, {"tokens": 5, "features": 6}), "t.yaml")
+    report = analyze(net)
+    assert declared(net, report) == kept_by_pytorch(net, report, torch)
+    if kept is not None:
+        assert declared(net, report) == kept

@@ -279,7 +279,8 @@ def test_json_report_schema():
         "in_place": False, "rf": {"size": [3, 3], "stride": [1, 1], "padding": [1, 1]}, "warnings": [],
     }
     assert set(doc["totals"]) == {"params", "weights", "biases", "buffers", "macs", "flops", "other_ops",
-                                  "activations", "memory_bytes"}
+                                  "activations", "memory_bytes", "params_bytes", "buffers_bytes"}
+    assert (doc["totals"]["params_bytes"], doc["totals"]["buffers_bytes"]) == (138_357_544 * 4, 0)
     assert doc["training_only"] == {"layers": [], "totals": dict.fromkeys(doc["totals"], 0)}
 
 

@@ -106,7 +106,7 @@ def model(net: Network, report: Report, training: bool = False) -> Memory:
 
 def declaration(row: Row, layers: dict[str, Layer]) -> Tensors:
     """What the row's layer or merge declares, for the input and storage the walk gave it."""
-    out = Out(row.shape, storage=row.storage)
+    out = Out(row.shape, storage=row.storage, grad_in=row.grad_in)
     if row.kind in MERGES:
         return MERGES[row.kind].tensors(out)
     return layers[row.name].tensors(row.input, out)

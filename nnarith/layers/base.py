@@ -96,6 +96,7 @@ class Out(Tally):
     work: dict[str, str] = field(default_factory=dict)  # arithmetic for --explain
     weight: tuple[int, ...] = ()  # its weight tensor's shape as PyTorch holds it, which a `tie:` may share
     grads: Grads | None = None  # its backward products, where not analysis/backward.py's uniform rule
+    grad_in: bool = True  # in training, its input needs a gradient (memory.py's declaration says, for `tensors`)
 
 
 @dataclass(frozen=True)

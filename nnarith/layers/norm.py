@@ -231,11 +231,12 @@ class RMSNorm(_Normalise):
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
         # PyTorch composes it on the CPU: the input (squared, and multiplied by the inverse root mean square) and
-        # that inverse in fp32; with a scale, also the normalised input it multiplies. In half precision the input
-        # kept is its fp32 copy.
+        # that inverse in fp32, for the input's gradient; with a scale, also the normalised input it multiplies,
+        # for the scale's. In half precision the input kept is its fp32 copy.
         groups = self.features(x)[1]
         normalised = (Tensor("normalised", x.numel),) if self.affine else ()
-        return Tensors(saved=(Tensor(INPUT, x.numel), Tensor("inverse rms", groups, "fp32"), *normalised))
+        for_input = (Tensor(INPUT, x.numel), Tensor("inverse rms", groups, "fp32")) if out.grad_in else ()
+        return Tensors(saved=(*for_input, *normalised))
 
     def torch(self, x: Shape, inplace: bool):
         from nnarith.torch.construct import construct

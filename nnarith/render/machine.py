@@ -44,9 +44,8 @@ def totals_json(t: Totals) -> dict[str, int]:
     return {**counts_json(t.counts), "activations": t.activations, "memory_bytes": t.memory_bytes}
 
 
-def stored_json(report: Report) -> dict[str, int]:
+def stored_json(report: Report, t: Totals) -> dict[str, int]:
     """The parameters' and buffers' bytes in the report's dtype, stored once whatever the batch."""
-    t = report.totals
     return {"params_bytes": report.stored_bytes(t.params), "buffers_bytes": report.stored_bytes(t.buffers)}
 
 
@@ -85,10 +84,11 @@ def report_json(report: Report) -> dict:
         "bytes_per_element": DTYPE_BYTES[report.dtype],
         "input_memory_bytes": report.input_bytes,
         "layers": [layer_json(report, r) for r in report.rows],
-        "totals": totals_json(report.totals) | stored_json(report) | (training_json(report) if report.training else {}),
+        "totals": totals_json(report.totals) | stored_json(report, report.totals)
+        | (training_json(report) if report.training else {}),
         "training_only": {
             "layers": [layer_json(report, r) for r in report.aux_rows],
-            "totals": totals_json(report.aux_totals),
+            "totals": totals_json(report.aux_totals) | stored_json(report, report.aux_totals),
         },
     }
 

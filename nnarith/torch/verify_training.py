@@ -42,9 +42,13 @@ def check_training(result: Verification, net: Network, report: Report, model, de
                                    f"{sum(s.nbytes for s in saved.workspace):,} bytes {on} saved as uint8, "
                                    "sized by oneDNN: not in the model, left out above"))
     outs = saved.output if isinstance(saved.output, tuple) else (saved.output,)
-    step = OPTIMIZERS[optimizer]([p for p in model.parameters() if p.requires_grad])
-    sum(o.float().sum() for o in outs).backward()
-    step.step()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    loss = sum(o.float().sum() for o in outs)
+    if loss.requires_grad:  # else nothing trains: no weights, or all frozen, on an input that takes no gradient
+        loss.backward()
+    step = OPTIMIZERS[optimizer](trainable) if trainable else None  # PyTorch's optimizers refuse an empty list
+    if step:
+        step.step()
     _check_state(result, report, model, step, optimizer)
 
 
@@ -53,7 +57,8 @@ def _check_state(result: Verification, report: Report, model, step, optimizer: s
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     result.add("gradients", training.gradient_bytes(params), sum(g.numel() * g.element_size() for g in grads),
                "one per trainable parameter, fp32", group="training state", unit="bytes")
-    states = [t for state in step.state.values() for t in state.values() if isinstance(t, torch.Tensor)]
+    states = [t for state in (step.state.values() if step else ()) for t in state.values()
+              if isinstance(t, torch.Tensor)]
     tensors = sum(1 for p in model.parameters() if p.requires_grad)
     moments = "exp_avg and exp_avg_sq" if optimizer == "adam" else "momentum_buffer"
     result.add(f"optimizer state ({optimizer})", training.optimizer_bytes(optimizer, params, tensors),
