@@ -246,3 +246,18 @@ def test_on_an_input_that_needs_no_gradient_a_layer_keeps_what_its_weights_need(
     assert declared(net, report) == kept_by_pytorch(net, report, torch)
     if kept is not None:
         assert declared(net, report) == kept
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("lstm", ["lstm: 3", "lstm: {hidden: 3, layers: 2}", "lstm: {hidden: 3, bidirectional: true}"])
+@pytest.mark.parametrize("after", ["fc: 2", "layernorm", "relu", "dropout: 0.0, fc: 2"])
+def test_what_reads_an_lstms_transposed_output_keeps_what_pytorch_keeps(lstm, after):
+    """A one-direction LSTM's batch-first output is a transposed view of the sequence it keeps: an fc reading
+    it keeps a contiguous copy instead (its product needs one); a layer norm and an elementwise layer read it as
+    it is. Two directions are joined into a tensor of their own. (An attention keeps the copy too, which verify's
+    per-layer bytes confirm on tests/test_layouts.py's kind of spec; storage by storage, its q, k and v on a
+    3-feature input are one tensor in PyTorch, which the model, three tensors of the same bytes, does not say.)"""
+    torch = pytest.importorskip("torch", reason="needs the nnarith[torch] extra")
+    net = parse_spec(f"input: {{tokens: 6, features: 4}}\nlayers: [fc: 8, {lstm}, {after}]\n", "t.yaml")
+    report = analyze(net)
+    assert declared(net, report) == kept_by_pytorch(net, report, torch)

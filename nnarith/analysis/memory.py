@@ -14,7 +14,7 @@ buffer instead (but for those in another branch of a merge it is in).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nnarith.analysis.report import DTYPE_BYTES, Report, Row
 from nnarith.layers.base import ACT, BRANCHES, IDS, INPUT, NEW, OUTPUT, Layer, Out, Tensor, Tensors
@@ -80,6 +80,7 @@ def model(net: Network, report: Report, training: bool = False) -> Memory:
     memory.buffers[0] = Buffer(0, INPUT, report.input.numel, "int64" if report.input.layout == IDS else ACT, "")
     fresh = max((b for r in report.rows + report.aux_rows for b in r.storage_ids), default=0) + 1
     moved: list[tuple[Row, int, int]] = []  # (the row that moved it, old buffer, new)
+    strided: set[int] = set()  # buffers that are a strided view of what their layer keeps
     for rows, aux in ((report.rows, False), (report.aux_rows, True)):
         for row in rows:
             read, wrote, *branches = (_moved(b, row, moved) for b in row.storage_ids)
@@ -91,7 +92,16 @@ def model(net: Network, report: Report, training: bool = False) -> Memory:
             memory.ids[row.name] = (read, wrote, *branches)
             if allocates:
                 memory.buffers[wrote] = Buffer(wrote, OUTPUT, row.shape.numel, ACT, row.name, aux=aux)
+            layer = layers.get(row.name) if row.kind not in MERGES else None
+            if layer is not None and layer.strided_output(row.input):
+                strided.add(wrote)
             kept = tensors.saved if training and row.recorded else ()
+            if layer is not None and layer.contiguous_input and read in strided:  # it reads a contiguous copy
+                copy = Tensor("contiguous input", row.input.numel)
+                if any(t.role == INPUT for t in kept):  # kept instead of the input
+                    kept = tuple(copy if t.role == INPUT else t for t in kept)
+                else:  # made and dropped within the layer
+                    tensors = replace(tensors, scratch=(*tensors.scratch, copy))
             for t, scratch in [(t, False) for t in kept] + [(t, True) for t in tensors.scratch]:
                 if t.count == 0:
                     continue

@@ -120,6 +120,7 @@ def attend(out: Out, a: Heads, bias: bool, causal: bool = False, count: str = DE
 @register
 class Attention(Layer):
     kind = "attention"
+    contiguous_input = True  # its q, k, v projection
     aliases = ("mhsa", "self_attention")
     shorthand = "heads"
     help = ("multi-head self-attention on tokens [T, F], as nn.MultiheadAttention(F, heads): q, k, v and output "

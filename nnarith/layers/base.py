@@ -184,6 +184,9 @@ class Layer(Traits):
     shorthand: ClassVar[str | None] = None  # the field a scalar fills: `fc: 4096`
     help: ClassVar[str] = ""
     reads_ids: ClassVar[bool] = False  # takes integer token ids [T] (embedding); every other kind refuses them
+    # Its products read the input as a contiguous matrix: PyTorch copies a strided one (a transposed view), and
+    # in training keeps the copy instead of the input (memory.py; tests/test_memory_model.py measures it).
+    contiguous_input: ClassVar[bool] = False
 
     def __init__(self, args: dict[str, Any], locs: dict[str, Loc], loc: Loc, name: str = "") -> None:
         self.__dict__.update(args)  # each field is an attribute: self.kernel, self.out
@@ -203,6 +206,10 @@ class Layer(Traits):
                              hint="look them up first: embedding: {vocab: V, dim: D} turns ids [T] into tokens "
                              "[T, D]")
         return self.infer(x)
+
+    def strided_output(self, x: Shape) -> bool:
+        """Whether its output is a strided view of a tensor it keeps (an LSTM's batch-first output)."""
+        return False
 
     def tensors(self, x: Shape, out: Out) -> Tensors:
         """The tensors of its training forward pass on input x, giving out (its shape, and its

@@ -81,6 +81,7 @@ class _Dense(Layer):
 @register
 class Linear(_Dense):
     kind = "fc"
+    contiguous_input = True
     aliases = ("linear",)
     help = "fully connected layer; flattens a spatial map first, applies to each token of tokens [T, F]"
     fields = {"out": Int(doc="output features"), "bias": Bool(True, "add a learned bias"),

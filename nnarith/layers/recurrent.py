@@ -134,6 +134,11 @@ class LSTM(_Recurrent):
     example = Example("lstm: {hidden: 4, layers: 2}", (5, 3), "LSTM")
     fields = _fields()
 
+    def strided_output(self, x: Shape) -> bool:
+        # oneDNN's output is time-major; the batch-first one returned is its transposed view (one direction's:
+        # two directions are joined into a tensor of their own)
+        return self.sequence and not self.bidirectional
+
     def tensors(self, x: Shape, out: Out) -> Tensors:
         # PyTorch's CPU build runs it in oneDNN, which keeps: the initial hidden and cell states, one
         # time-major copy of the input, each layer and direction's output sequence and final states,
