@@ -92,7 +92,7 @@ def training(net: Network, report: Report, optimizer: str = "sgd", amp: str | No
     mem = mem or model(net, report, training=True)
     each = weight_dtype(report, amp)
     counts = report.totals.counts + report.aux_totals.counts
-    trainable = report.backward.trainable + sum(r.backward.trainable for r in report.aux_rows)
+    trainable = report.trainable
     weights, buffers = counts.params * each, counts.buffers * each
     fixed = weights + buffers + OPTIMIZER_STATES[optimizer] * trainable * each  # no state for frozen weights
     order = _order(report, mem)

@@ -130,6 +130,11 @@ class Report:
         return total([r.backward for r in self.rows])
 
     @property
+    def trainable(self) -> int:
+        """The parameters a training step updates: the main rows' and the training-only heads', frozen ones not."""
+        return self.backward.trainable + sum(r.backward.trainable for r in self.aux_rows)
+
+    @property
     def warnings(self) -> list[tuple[Row, str]]:
         """(row, flag) for every size that does not divide, main rows then the training-only heads'."""
         return [(r, w) for r in self.rows + self.aux_rows for w in r.warnings]

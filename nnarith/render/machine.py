@@ -170,8 +170,7 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
     t = report.totals
     mem = units.exact(t.memory_bytes) if exact else units.si_bytes(t.memory_bytes)
     out.append(row("**total**", "", units.shape(report.output.dims), *figures(t.counts, "**"), f"**{mem}**", ""))
-    sizes = dict.fromkeys(s for s in (units.si_bytes(t.memory_bytes), units.iec_bytes(t.memory_bytes))
-                          if s != f"{t.memory_bytes} B")  # 296 bytes are 296 B in either unit: said once
+    sizes = [form.removeprefix("= ") for form in units.byte_forms(t.memory_bytes)[1:]]
     out += ["", f"- params: {t.params:,} ({units.counted(t.weights, 'weight')} + "
             f"{units.counted(t.biases, 'bias', 'biases')}); buffers: {t.buffers:,}",
             f"- MACs: {t.macs:,}; FLOPs = 2 x MACs = {t.flops:,}; other ops: {t.other_ops:,}",

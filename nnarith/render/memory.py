@@ -101,32 +101,33 @@ def _fits(result: Result, width: int, paint: Painter) -> list[str]:
 def _layers(tr: Training, depth: int | str, width: int, paint: Painter) -> list[str]:
     """What each layer keeps, in execution order. A block nested deeper than `depth` is one line, its layers'
     bytes summed; the others are listed under the block that holds them, so no name is clipped."""
-    lines: list[tuple[tuple[str, ...], str, int, str]] = []  # (the block above, the name under it, bytes, kept)
+    # (the block above, the name under it, bytes, what it keeps, how many layers a folded block holds: 0 for a layer)
+    lines: list[tuple[tuple[str, ...], str, int, str, int]] = []
     for s in tr.layers:
         parts = tuple(s.name.split("."))
         if depth != "all" and len(parts) > depth:
             block = parts[:depth]
-            if lines and lines[-1][0] + (lines[-1][1],) == block:
-                above, name, total, count = lines[-1]
-                lines[-1] = (above, name, total + s.bytes, str(int(count) + 1))
+            if lines and lines[-1][4] and lines[-1][0] + (lines[-1][1],) == block:
+                above, name, total, _, count = lines[-1]
+                lines[-1] = (above, name, total + s.bytes, "", count + 1)
             else:
-                lines.append((block[:-1], block[-1], s.bytes, "1"))
+                lines.append((block[:-1], block[-1], s.bytes, "", 1))
         elif s.what:
-            lines.append((parts[:-1], parts[-1], s.bytes, s.what))
-    folded = any(what.isdigit() for *_, what in lines)
+            lines.append((parts[:-1], parts[-1], s.bytes, s.what, 0))
+    folded = any(count for *_, count in lines)
     title = ("Saved for backward, per layer" + (f" and per block at depth {depth} (--depth all lists every layer)"
                                                 if folded else "") + "; a buffer kept by several counts at the first")
     out = ["", *_heading(title, width, paint)]
-    name_width = min(max((len(name) + 2 * bool(above) for above, name, _, _ in lines), default=5), max(width // 3, 12))
+    name_width = min(max((len(name) + 2 * bool(above) for above, name, *_ in lines), default=5), max(width // 3, 12))
     out.append(paint(f"  {'layer':<{name_width}}  {'bytes':>10}  kept", "heading"))
     shown: tuple[str, ...] = ()
-    for above, name, total, what in lines:
+    for above, name, total, what, count in lines:
         if above and above != shown:
             out += wrap([visible(".".join(above))], width, "  ", "  ")
         shown = above
         label = clip_middle(visible("  " * bool(above) + name), name_width)
         lead = f"  {label:<{name_width}}  {units.si_bytes(total):>10}  "
-        kept = f"{what} layers" if what.isdigit() else what
+        kept = f"{count} layers" if count else what
         out += wrap(kept.split(" "), width, lead, " " * len(lead))
     return out
 

@@ -53,7 +53,7 @@ def check_training(result: Verification, net: Network, report: Report, model, de
 
 
 def _check_state(result: Verification, report: Report, model, step, optimizer: str) -> None:
-    params = report.backward.trainable + sum(r.backward.trainable for r in report.aux_rows)  # frozen ones take none
+    params = report.trainable  # frozen ones take no gradient
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     result.add("gradients", training.gradient_bytes(params), sum(g.numel() * g.element_size() for g in grads),
                "one per trainable parameter, fp32", group="training state", unit="bytes")
