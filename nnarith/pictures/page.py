@@ -19,7 +19,7 @@ from nnarith.loader.nodes import Network
 from nnarith.pictures.page_table import Marks, esc, layer_table, working_groups
 from nnarith.render import units
 from nnarith.render.explain import TITLE, figures
-from nnarith.render.lines import NOTES_HEADING, Depth, args_text
+from nnarith.render.lines import NOTES_HEADING, TOTAL_NOTES, Depth, args_text, stored_note
 from nnarith.render.table import AUX_HEADING, FLAGS_HEADING, training_entries
 
 
@@ -129,16 +129,15 @@ def _totals_table(report: Report, t: Totals | None = None) -> str:
     mem = t.memory_bytes
     rows = [("params", f"{t.params:,}", f"= {units.counted(t.weights, 'weight')} + "
              f"{units.counted(t.biases, 'bias', 'biases')}"),
-            ("buffers", f"{t.buffers:,}", "non-trainable, as model.buffers() counts"),
-            ("MACs", f"{t.macs:,}", "conv, fc, attention, RNN multiply-accumulates; bias excluded"),
-            ("FLOPs", f"{t.flops:,}", "2 x MACs"),
-            ("other ops", f"{t.other_ops:,}", "bias adds, norms, activations, pooling, adds; not in MACs"),
+            ("buffers", f"{t.buffers:,}", TOTAL_NOTES["buffers"]),
+            ("MACs", f"{t.macs:,}", TOTAL_NOTES["MACs"]),
+            ("FLOPs", f"{t.flops:,}", TOTAL_NOTES["FLOPs"]),
+            ("other ops", f"{t.other_ops:,}", TOTAL_NOTES["other ops"]),
             ("memory", f"{mem:,} bytes", f"= {units.counted(t.activations, 'element')} per image"
              f"{' (input included)' if network else ''} x {units.counted(DTYPE_BYTES[report.dtype], 'byte')} "
              f"({report.dtype}) x batch {report.batch} " + " ".join(units.byte_forms(mem)[1:])),
             ("param mem", f"{report.stored_bytes(t.params):,} bytes",
-             " ".join(units.byte_forms(report.stored_bytes(t.params))[1:]) + f" (the params in {report.dtype}; "
-             "not in memory)")]
+             " ".join(units.byte_forms(report.stored_bytes(t.params))[1:]) + f" ({stored_note(report)})")]
     if network and report.training:  # shape --training's: the backward MACs, the step's, the trainable params
         rows += [(label, words[0], " ".join(words[1:])) for label, words in training_entries(report)]
     body = "".join(f'<tr><th scope="row">{label}</th><td class="num">{value}</td><td>{esc(note)}</td></tr>'

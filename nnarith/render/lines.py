@@ -123,3 +123,16 @@ def memory_text(line: Line, report: Report, exact: bool) -> str:
 
 def number(n: int, exact: bool) -> str:
     return units.exact(n) if exact else units.count(n)
+
+
+# What each total counts, in the words the table's summary, the Markdown and the report page both give
+TOTAL_NOTES = {
+    "buffers": "non-trainable, as model.buffers() counts",
+    "MACs": "conv, fc, attention, RNN multiply-accumulates; bias excluded",
+    "FLOPs": "2 x MACs",
+    "other ops": "bias adds, norms, activations, pooling, adds; not in MACs",
+}
+
+
+def stored_note(report: Report) -> str:
+    return f"the params in {report.dtype}; not in memory"

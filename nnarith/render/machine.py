@@ -26,6 +26,7 @@ from nnarith.render.lines import (
     memory_text,
     number,
     rf_text,
+    stored_note,
 )
 
 SCHEMA = "nnarith.report/2"  # 2: "ops" became "other_ops"
@@ -176,8 +177,7 @@ def render_markdown(report: Report, *, exact: bool = False, depth: Depth = None,
             f"- MACs: {t.macs:,}; FLOPs = 2 x MACs = {t.flops:,}; other ops: {t.other_ops:,}",
             f"- memory: {units.counted(t.activations, 'element')} per image = {units.counted(t.memory_bytes, 'byte')}"
             + (f" ({', '.join(sizes)})" if sizes else ""),
-            f"- params memory: {units.counted(report.stored_bytes(t.params), 'byte')} (the params in {report.dtype}; "
-            "not in memory)",
+            f"- params memory: {units.counted(report.stored_bytes(t.params), 'byte')} ({stored_note(report)})",
             f"- depth: {report.depth} (layers with weights on the longest path, as papers count them)"]
     if report.training:
         b = report.backward

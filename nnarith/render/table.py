@@ -14,7 +14,17 @@ from nnarith.analysis.report import DTYPE_BYTES, Report, Totals
 from nnarith.render import units
 from nnarith.render.fit import wrap
 from nnarith.render.grid import Cell, grid
-from nnarith.render.lines import NOTES_HEADING, Depth, args_text, flags_and_notes, memory_text, number, rf_text
+from nnarith.render.lines import (
+    NOTES_HEADING,
+    TOTAL_NOTES,
+    Depth,
+    args_text,
+    flags_and_notes,
+    memory_text,
+    number,
+    rf_text,
+    stored_note,
+)
 from nnarith.render.style import Painter, plain
 from nnarith.render.tree import Node, default_depth, rows_at, tree
 from nnarith.text import visible
@@ -128,14 +138,14 @@ def _summary(report: Report, t: Totals, title: str, paint: Painter, width: int |
     entries = [
         ("params", [f"{t.params:,}", f"= {units.counted(t.weights, 'weight')}",
                     f"+ {units.counted(t.biases, 'bias', 'biases')}"]),
-        ("buffers", [f"{t.buffers:,}", *"(non-trainable, as model.buffers() counts)".split()]),
-        ("MACs", [*_both(t.macs), *"(conv, fc, attention, RNN multiply-accumulates; bias excluded)".split()]),
-        ("FLOPs", [*_both(t.flops), "(2", "x", "MACs)"]),
-        ("other ops", [f"{t.other_ops:,}", *"(bias adds, norms, activations, pooling, adds; not in MACs)".split()]),
+        ("buffers", [f"{t.buffers:,}", *f"({TOTAL_NOTES['buffers']})".split()]),
+        ("MACs", [*_both(t.macs), *f"({TOTAL_NOTES['MACs']})".split()]),
+        ("FLOPs", [*_both(t.flops), *f"({TOTAL_NOTES['FLOPs']})".split()]),
+        ("other ops", [f"{t.other_ops:,}", *f"({TOTAL_NOTES['other ops']})".split()]),
         ("memory", [f"{units.counted(t.activations, 'element')} per image", *["(input included)"] * network,
                     f"= {memory[0]}", *memory[1:], f"({report.dtype}, batch {report.batch})"]),
         ("param mem", [*units.byte_forms(report.stored_bytes(t.params)),
-                       *f"(the params in {report.dtype}; not in memory)".split()]),
+                       *f"({stored_note(report)})".split()]),
     ]
     if network:
         entries.append(("output", [units.shape(report.output.dims)]))
